@@ -1,0 +1,1 @@
+"""Activities: the only place the journey touches the outside world."""

@@ -1,0 +1,109 @@
+"""The journey's activities: thin adapters from Temporal to the event store and services.
+
+Errors that a retry cannot cure become non-retryable ApplicationErrors with a
+stable type name, so the workflow can tell "no slot" from "remote refused" and
+react (escalate to staff) instead of retrying forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import names
+from eventstore.store import EventSequenceConflict, EventStore
+from journey_models.activity_inputs import (
+    AppendEventsInput,
+    AppendEventsResult,
+    AppointmentBooking,
+    BookAppointmentInput,
+    CancelAppointmentsInput,
+    CancelledAppointments,
+    LabOrderReceipt,
+    NotificationReceipt,
+    OrderLabsInput,
+    SendNotificationInput,
+)
+from services.errors import ExternalServiceRejected, NoCapacityError
+from services.interfaces import LabService, NotificationService, SchedulingService
+
+NO_CAPACITY = "NoCapacity"
+EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
+EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
+
+NON_RETRYABLE_ERROR_TYPES: tuple[str, ...] = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED, EVENT_SEQUENCE_CONFLICT)
+"""ApplicationError types these activities raise; list them in RetryPolicy.non_retryable_error_types too."""
+
+
+@contextmanager
+def _log_context(participant_id: str) -> Iterator[None]:
+    workflow_id = activity.info().workflow_id if activity.in_activity() else None
+    with structlog.contextvars.bound_contextvars(participant_id=participant_id, workflow_id=workflow_id):
+        yield
+
+
+@contextmanager
+def _non_retryable_errors() -> Iterator[None]:
+    try:
+        yield
+    except NoCapacityError as err:
+        raise ApplicationError(str(err), type=NO_CAPACITY, non_retryable=True) from err
+    except ExternalServiceRejected as err:
+        raise ApplicationError(
+            str(err), {"status_code": err.status_code}, type=EXTERNAL_SERVICE_REJECTED, non_retryable=True
+        ) from err
+    except EventSequenceConflict as err:
+        raise ApplicationError(str(err), type=EVENT_SEQUENCE_CONFLICT, non_retryable=True) from err
+
+
+class JourneyActivities:
+    def __init__(
+        self,
+        event_store: EventStore,
+        notifications: NotificationService,
+        labs: LabService,
+        scheduling: SchedulingService,
+    ) -> None:
+        self._events = event_store
+        self._notifications = notifications
+        self._labs = labs
+        self._scheduling = scheduling
+
+    @activity.defn(name=names.APPEND_EVENTS)
+    async def append_events(self, request: AppendEventsInput) -> AppendEventsResult:
+        with _log_context(request.events[0].participant_id), _non_retryable_errors():
+            return await self._events.append(request.events)
+
+    @activity.defn(name=names.SEND_NOTIFICATION)
+    async def send_notification(self, request: SendNotificationInput) -> NotificationReceipt:
+        with _log_context(request.participant_id), _non_retryable_errors():
+            return await self._notifications.send(request)
+
+    @activity.defn(name=names.ORDER_LABS)
+    async def order_labs(self, request: OrderLabsInput) -> LabOrderReceipt:
+        with _log_context(request.participant_id), _non_retryable_errors():
+            return await self._labs.order(request)
+
+    @activity.defn(name=names.BOOK_APPOINTMENT)
+    async def book_appointment(self, request: BookAppointmentInput) -> AppointmentBooking:
+        with _log_context(request.participant_id), _non_retryable_errors():
+            return await self._scheduling.book(request)
+
+    @activity.defn(name=names.CANCEL_APPOINTMENTS)
+    async def cancel_appointments(self, request: CancelAppointmentsInput) -> CancelledAppointments:
+        with _log_context(request.participant_id), _non_retryable_errors():
+            return await self._scheduling.cancel_all(request)
+
+
+def activities_for_worker(acts: JourneyActivities) -> list:
+    return [
+        acts.append_events,
+        acts.send_notification,
+        acts.order_labs,
+        acts.book_appointment,
+        acts.cancel_appointments,
+    ]

@@ -1,0 +1,30 @@
+"""`itc`: the command line of the iTC journey engine."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import admin, demo, dev, queries, record, start
+
+app = typer.Typer(
+    name="itc",
+    help="Run and operate the iTC participant-journey engine.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Expected failures are printed as one line by cli.errors; a traceback means a bug.
+    pretty_exceptions_enable=False,
+)
+
+app.command("start")(start.start)
+app.add_typer(record.app, name="record")
+app.command("status")(queries.status)
+app.command("list")(queries.list_participants)
+app.command("timeline")(queries.timeline)
+app.command("dev")(dev.dev)
+app.command("demo")(demo.demo)
+app.command("migrate")(admin.migrate)
+app.command("rebuild-projections")(admin.rebuild_projections)
+
+
+if __name__ == "__main__":
+    app()

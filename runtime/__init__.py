@@ -1,0 +1,1 @@
+"""Runtime entry points: settings, logging, the Temporal client and the embedded dev stack."""

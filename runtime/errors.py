@@ -1,0 +1,68 @@
+"""Expected failures: each carries the one-line message a person should see and an exit code.
+
+Anything that is not one of these is a bug and is allowed to show a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+
+class UserFacingError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, *, lines: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.lines = list(lines)
+
+
+class InvalidInput(UserFacingError):
+    exit_code = 2
+
+
+class JourneyAlreadyExists(UserFacingError):
+    pass
+
+
+class JourneyNotFound(UserFacingError):
+    pass
+
+
+class UpdateRejected(UserFacingError):
+    pass
+
+
+class NoWorker(UserFacingError):
+    exit_code = 3
+
+
+class TemporalUnreachable(UserFacingError):
+    exit_code = 3
+
+
+class DatabaseUnreachable(UserFacingError):
+    exit_code = 3
+
+
+class DevStackError(UserFacingError):
+    exit_code = 3
+
+
+def validation_lines(error: ValidationError) -> list[str]:
+    """'height_cm: Input should be greater than or equal to 100', one per problem."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        location = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"]
+        # Model validators raise ValueError; pydantic prefixes that, which reads as noise.
+        message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        lines.append(f"{location}: {message}" if location else message)
+    return lines
+
+
+def invalid_from_validation(error: ValidationError, what: str) -> InvalidInput:
+    lines = validation_lines(error)
+    return InvalidInput(f"Invalid {what}: {len(lines)} problem(s)", lines=lines)

@@ -1,0 +1,1 @@
+"""Narrow interfaces to the outside world, with PostgreSQL defaults and FHIR adapters."""

@@ -1,0 +1,23 @@
+"""Start one journey from a consent record:
+
+    python starter.py --consent-file consent.json
+    python starter.py --participant-id ITC-007 --consent-date 2026-01-05 ... --actor-id ops.a
+
+The same command as `itc start`; the logic lives in runtime/journeys.py.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli.start import start
+
+
+def main() -> None:
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(start)
+    app()
+
+
+if __name__ == "__main__":
+    main()

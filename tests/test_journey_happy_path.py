@@ -1,0 +1,72 @@
+"""The whole journey, consent to the end of follow-up, with every side effect in order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from journey_harness import (
+    DAY,
+    MockServices,
+    advance_to,
+    drive_to_infusion,
+    infuse_all,
+    record_scan,
+    start_journey,
+    worker_for,
+)
+
+from journey_models.enums import ResponseCategory, Stage
+from workflows.journey import ParticipantJourneyWorkflow
+
+
+async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services)
+        await drive_to_infusion(j)
+        state = await j.state()
+        assert state.dose_plan is not None
+        assert round(state.dose_plan.bsa_m2, 4) == round((165 * 60 / 3600) ** 0.5, 4)
+        await infuse_all(j)
+
+        state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
+        assert state.infusions_given == 3 and not state.dlt
+        response_due = state.next_due[0]
+        assert response_due.action == "response_scan"
+        await advance_to(j, response_due.due_at)
+        await record_scan(j, "response", 12.0)  # -40% from 20 mm: PR
+        await j.advance(timedelta(weeks=4))
+        await record_scan(j, "confirmation", 11.0)
+        state = await j.wait_for_stage(Stage.FOLLOW_UP)
+        assert state.confirmed_response is ResponseCategory.PR
+
+        cycles = 0
+        while True:
+            state = await j.state()
+            if state.stage is not Stage.FOLLOW_UP:
+                break
+            due = [d for d in state.next_due if d.action == "follow_up_scan"]
+            if not due:
+                await j.advance(DAY * 7)
+                continue
+            await advance_to(j, due[0].due_at)
+            await record_scan(j, "follow_up", 11.0)
+            cycles += 1
+            await j.advance(DAY)
+        result = await j.handle.result()
+
+    assert result.stage is Stage.COMPLETED
+    assert result.end_reason == "end of follow-up"
+    assert result.pfs is not None and result.pfs.event is False
+    assert result.run_count > 1 and cycles == result.run_count - 1
+    assert result.deviations == []
+    sequences = sorted(e.sequence for e in services.events)
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert services.side_effects()[:6] == [
+        ("order_labs", "screening"),
+        ("order_labs", "baseline"),
+        ("book_appointment", "ct_scan"),
+        ("book_appointment", "biopsy"),
+        ("send_notification", "manufacturing_lab:sample_dispatched"),
+        ("order_labs", "pre_infusion_1"),
+    ]

@@ -1,0 +1,136 @@
+"""The journey worker: `python worker.py` (settings from the environment).
+
+Needs TEMPORAL_ADDRESS and DATABASE_URL, or a running `itc dev` on the same ITC_DATA_DIR
+(whose embedded PostgreSQL it then shares).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from runtime.database import close_pool, open_pool
+from runtime.devstack import embedded_postgres_url
+from runtime.errors import DatabaseUnreachable, UserFacingError
+from runtime.interceptors import JourneyLogContextInterceptor
+from runtime.logging import configure_logging, get_logger
+from runtime.settings import Settings
+from runtime.temporal_client import connect, ensure_search_attributes
+
+log = get_logger("worker")
+
+# Long enough for in-flight activities (one DB transaction or service call each) to finish.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def build_activities(pool: Any) -> list[Any]:
+    from activities.journey_activities import JourneyActivities, activities_for_worker
+    from eventstore.store import EventStore
+    from services.postgres import (
+        PostgresLabService,
+        PostgresNotificationService,
+        PostgresSchedulingService,
+    )
+
+    acts = JourneyActivities(
+        EventStore(pool),
+        PostgresNotificationService(pool),
+        PostgresLabService(pool),
+        PostgresSchedulingService(pool),
+    )
+    return list(activities_for_worker(acts))
+
+
+def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ParticipantJourneyWorkflow],
+        activities=build_activities(pool),
+        interceptors=[JourneyLogContextInterceptor()],
+        graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
+    )
+
+
+def resolve_database_url(settings: Settings) -> str:
+    dsn = settings.database_url or embedded_postgres_url(settings)
+    if not dsn:
+        raise DatabaseUnreachable(
+            "No database: set DATABASE_URL, or run `itc dev` (which starts the embedded PostgreSQL)"
+        )
+    return dsn
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[Worker]:
+    """Connect, register search attributes and run a worker until the block exits."""
+    client = await connect(settings)
+    pool = await open_pool(resolve_database_url(settings))
+    try:
+        await ensure_search_attributes(client, settings.temporal_namespace)
+        worker = build_worker(client, pool, settings)
+        run_task = asyncio.create_task(worker.run(), name="temporal-worker")
+        log.info("worker started", task_queue=settings.task_queue, address=settings.effective_temporal_address)
+        try:
+            yield worker
+        finally:
+            # shutdown() lets in-flight activity attempts finish before the pool goes away.
+            if not run_task.done():
+                await worker.shutdown()
+            await asyncio.gather(run_task, return_exceptions=True)
+            log.info("worker stopped")
+    finally:
+        await close_pool(pool)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass  # not the main thread (tests) or not supported: the caller stops us instead
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or until `stop` is set, for callers that own the signals)."""
+    if stop is None:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+    async with running_worker(settings) as worker:
+        stop_task = asyncio.create_task(stop.wait())
+        # Also return if the worker dies on its own (e.g. a fatal poll error).
+        run_wait = asyncio.create_task(_wait_worker(worker))
+        done, pending = await asyncio.wait({stop_task, run_wait}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+
+
+async def _wait_worker(worker: Worker) -> None:
+    while worker.is_running:
+        await asyncio.sleep(0.5)
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
+    except UserFacingError as error:
+        log.error("worker cannot start", error=error.message)
+        print(error.message, file=sys.stderr)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Temporal workflows. Deterministic code only: no I/O, no clock, no randomness."""

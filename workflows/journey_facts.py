@@ -1,0 +1,178 @@
+"""Facts derived from the journey state: what is next, what is due, what holds an infusion.
+
+Pure functions of the state (and a time passed in), shared by the workflow,
+its validators and its queries so they can never disagree.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from journey_models.enums import AeCategory, Stage
+from journey_models.state import (
+    AdverseEventRecord,
+    BiopsyAttempt,
+    DueAction,
+    InfusionRecord,
+    JourneyState,
+    JourneyStatus,
+    MilestoneRecord,
+)
+from trial_rules.ctcae import grade_lab
+from trial_rules.lab_catalogue import BASELINE_ASSESSMENTS, SCREENING_LABS, LabCode
+
+NON_HAEMATOLOGICAL_LABS = (LabCode.ALT, LabCode.AST, LabCode.CREATININE)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Calendar months, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def next_milestone(biopsy: BiopsyAttempt) -> MilestoneRecord | None:
+    return next((m for m in biopsy.milestones if m.occurred_at is None), None)
+
+
+def pending_infusion(state: JourneyState) -> InfusionRecord | None:
+    return next((i for i in state.infusions if i.administered_at is None), None)
+
+
+def open_adverse_events(state: JourneyState) -> list[AdverseEventRecord]:
+    return [ae for ae in state.adverse_events if ae.resolved_at is None]
+
+
+def lab_grade(state: JourneyState, code: LabCode) -> int:
+    result = state.labs.get(code.value)
+    if result is None or result.value is None:
+        return 0
+    return grade_lab(
+        code,
+        result.value,
+        state.protocol.reference_ranges,
+        upper_limit_normal=result.upper_limit_normal,
+        lower_limit_normal=result.lower_limit_normal,
+    )
+
+
+def hold_reason(state: JourneyState, now: datetime) -> str | None:
+    """Why the next infusion must wait, or None: an unresolved non-haematological toxicity."""
+    threshold = state.protocol.infusions.hold_grade_threshold
+    for ae in open_adverse_events(state):
+        if ae.category is not AeCategory.HAEMATOLOGICAL and ae.grade >= threshold:
+            return f"unresolved grade {ae.grade} {ae.term} ({ae.ae_id})"
+    for code in NON_HAEMATOLOGICAL_LABS:
+        grade = lab_grade(state, code)
+        if grade >= threshold:
+            return f"grade {grade} {code.value} in the latest result"
+    return None
+
+
+def nadir_sum_mm(state: JourneyState) -> float:
+    return min(scan.sum_mm for scan in state.scans)
+
+
+def _due(action: str, label: str, due_at: datetime, window_days: int | None = None) -> DueAction:
+    window = timedelta(days=window_days) if window_days is not None else None
+    return DueAction(
+        action=action,
+        label=label,
+        due_at=due_at,
+        window_start=due_at - window if window is not None else None,
+        window_end=due_at + window if window is not None else None,
+    )
+
+
+def compute_due(state: JourneyState) -> list[DueAction]:
+    """Every action the site owes this participant now, soonest first."""
+    due: list[DueAction] = []
+    p = state.protocol
+    entered = state.stage_entered_at or state.started_at
+    if state.stage is Stage.SCREENING and entered is not None:
+        by = entered + timedelta(days=p.screening.reminder_after_days)
+        missing = [c.value for c in SCREENING_LABS if c.value not in state.labs]
+        if missing:
+            due.append(_due("screening_labs", "Screening labs: " + ", ".join(missing), by))
+        if state.eligibility_assessment is None:
+            due.append(_due("eligibility_assessment", "Eligibility assessment", by))
+    elif state.stage is Stage.BASELINE and entered is not None:
+        by = entered + timedelta(days=p.baseline.reminder_after_days)
+        if state.baseline_scan is None:
+            due.append(_due("baseline_scan", "Baseline CT with RECIST target lesions", by))
+        missing = [c.value for c in BASELINE_ASSESSMENTS if c.value not in state.labs]
+        if missing:
+            due.append(_due("baseline_assessments", "Baseline: " + ", ".join(missing), by))
+    elif state.stage is Stage.BIOPSY and state.current_biopsy is not None:
+        due.append(_due("biopsy", f"Skin biopsy (attempt {state.current_biopsy.attempt})", state.current_biopsy.collect_by))
+    elif state.stage is Stage.MANUFACTURING and state.current_biopsy is not None:
+        biopsy = state.current_biopsy
+        if state.awaiting_decision:
+            due.append(_due("supervisor_decision", "Supervisor decision: re-biopsy or off-study", entered or biopsy.started_at))
+        milestone = next_milestone(biopsy)
+        if milestone is not None and milestone.expected_by is not None and not biopsy.failed:
+            due.append(_due("manufacturing_milestone", f"Manufacturing: {milestone.milestone.value}", milestone.expected_by))
+    elif state.stage is Stage.INFUSION:
+        infusion = pending_infusion(state)
+        if infusion is not None and not state.dlt and not state.infusions_discontinued:
+            due.append(_due("infusion", f"Infusion {infusion.number}", infusion.target_at, p.infusions.window_days))
+    elif state.stage is Stage.RESPONSE_ASSESSMENT:
+        if state.response is None and state.response_due_at is not None:
+            due.append(_due("response_scan", "Week-8 response CT", state.response_due_at, p.response.window_days))
+        elif state.confirmation_due_at is not None and state.confirmed_response is None:
+            due.append(_due("confirmation_scan", "Confirmation CT", state.confirmation_due_at, p.response.confirmation_window_days))
+    elif state.stage is Stage.FOLLOW_UP and state.follow_up:
+        cycle = state.follow_up[-1]
+        if cycle.assessed_at is None and not cycle.missed:
+            due.append(_due("follow_up_scan", f"Follow-up CT and visit {cycle.cycle}", cycle.due_at, p.follow_up.window_days))
+    if not state.stage.is_terminal:
+        for check in state.toxicity_checks:
+            if check.completed_at is None and not check.missed:
+                due.append(
+                    DueAction(
+                        action="toxicity_check",
+                        label=f"Toxicity check day +{check.day} after infusion {check.infusion_number}",
+                        due_at=check.due_at,
+                        window_start=check.due_at,
+                        window_end=check.window_end,
+                    )
+                )
+    for clock in state.sae_clocks:
+        if clock.open:
+            due.append(_due("sae_report", f"SAE report ({clock.clock}) for {clock.ae_id}", clock.due_at))
+    return sorted(due, key=lambda d: d.due_at)
+
+
+def build_status(state: JourneyState) -> JourneyStatus:
+    open_aes = open_adverse_events(state)
+    biopsy = state.current_biopsy
+    return JourneyStatus(
+        participant_id=state.participant_id,
+        site=state.consent.site,
+        protocol_version=state.protocol.version,
+        stage=state.stage,
+        stage_entered_at=state.stage_entered_at,
+        next_due=compute_due(state),
+        infusions_given=state.infusions_given,
+        infusions=state.infusions,
+        infusions_discontinued=state.infusions_discontinued,
+        open_adverse_events=open_aes,
+        worst_ae_grade=max((ae.grade for ae in state.adverse_events), default=0),
+        dlt=state.dlt,
+        dlt_description=state.dlt_description,
+        dose_plan=state.dose_plan,
+        biopsy_attempts=len(state.biopsies),
+        manufacturing_milestones=biopsy.milestones if biopsy else [],
+        awaiting_supervisor_decision=state.awaiting_decision,
+        open_sae_clocks=[c for c in state.sae_clocks if c.open],
+        response=state.response,
+        confirmed_response=state.confirmed_response,
+        pfs=state.pfs,
+        end_reason=state.end_reason,
+        failed_criteria=state.failed_criteria,
+        deviations=state.deviations,
+        last_sequence=state.last_sequence,
+        run_count=state.run_count,
+    )
