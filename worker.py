@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -71,8 +72,14 @@ def resolve_database_url(settings: Settings) -> str:
     return dsn
 
 
+@dataclass
+class RunningWorker:
+    worker: Worker
+    task: asyncio.Task[None]  # completes only if the worker stops or fails on its own
+
+
 @asynccontextmanager
-async def running_worker(settings: Settings) -> AsyncIterator[Worker]:
+async def running_worker(settings: Settings) -> AsyncIterator[RunningWorker]:
     """Connect, register search attributes and run a worker until the block exits."""
     client = await connect(settings)
     pool = await open_pool(resolve_database_url(settings))
@@ -82,7 +89,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[Worker]:
         run_task = asyncio.create_task(worker.run(), name="temporal-worker")
         log.info("worker started", task_queue=settings.task_queue, address=settings.effective_temporal_address)
         try:
-            yield worker
+            yield RunningWorker(worker, run_task)
         finally:
             # shutdown() lets in-flight activity attempts finish before the pool goes away.
             if not run_task.done():
@@ -107,18 +114,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     if stop is None:
         stop = asyncio.Event()
         install_stop_signals(stop)
-    async with running_worker(settings) as worker:
-        stop_task = asyncio.create_task(stop.wait())
-        # Also return if the worker dies on its own (e.g. a fatal poll error).
-        run_wait = asyncio.create_task(_wait_worker(worker))
-        done, pending = await asyncio.wait({stop_task, run_wait}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-
-
-async def _wait_worker(worker: Worker) -> None:
-    while worker.is_running:
-        await asyncio.sleep(0.5)
+    async with running_worker(settings) as running:
+        stop_wait = asyncio.create_task(stop.wait())
+        await asyncio.wait({stop_wait, running.task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if running.task.done() and not stop.is_set():
+            # A fatal worker error (e.g. the server went away for good) must not look like a clean exit.
+            running.task.result()
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
-from eventstore.store import EventSequenceConflict, EventStore
+from eventstore.store import EventSequenceConflict, EventStore, InvalidEvent
 from journey_models.activity_inputs import (
     AppendEventsInput,
     AppendEventsResult,
@@ -34,8 +34,14 @@ from services.interfaces import LabService, NotificationService, SchedulingServi
 NO_CAPACITY = "NoCapacity"
 EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
 EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
+INVALID_EVENT = "InvalidEvent"
 
-NON_RETRYABLE_ERROR_TYPES: tuple[str, ...] = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED, EVENT_SEQUENCE_CONFLICT)
+NON_RETRYABLE_ERROR_TYPES: tuple[str, ...] = (
+    NO_CAPACITY,
+    EXTERNAL_SERVICE_REJECTED,
+    EVENT_SEQUENCE_CONFLICT,
+    INVALID_EVENT,
+)
 """ApplicationError types these activities raise; list them in RetryPolicy.non_retryable_error_types too."""
 
 
@@ -58,6 +64,8 @@ def _non_retryable_errors() -> Iterator[None]:
         ) from err
     except EventSequenceConflict as err:
         raise ApplicationError(str(err), type=EVENT_SEQUENCE_CONFLICT, non_retryable=True) from err
+    except InvalidEvent as err:
+        raise ApplicationError(str(err), type=INVALID_EVENT, non_retryable=True) from err
 
 
 class JourneyActivities:

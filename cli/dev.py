@@ -40,12 +40,16 @@ async def run_dev(settings: Settings, on_ready: OnReady | None = None, stop: asy
     if stop is None:
         stop = asyncio.Event()
         install_stop_signals(stop)
-    async with dev_stack(settings) as stack, running_worker(stack.settings):
+    async with dev_stack(settings) as stack, running_worker(stack.settings) as running:
         typer.echo(banner(stack))
         if on_ready is not None:
             await on_ready(stack, stop)
-        await stop.wait()
+        stop_wait = asyncio.create_task(stop.wait())
+        await asyncio.wait({stop_wait, running.task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
         typer.echo("Stopping: worker first, then Temporal and PostgreSQL...")
+        if running.task.done() and not stop.is_set():
+            running.task.result()  # the worker died on its own: say why, after cleanup
     typer.echo("Stopped.")
 
 

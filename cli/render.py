@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+# inputs before state: importing journey_models.state first hits their circular import.
+import journey_models.inputs  # noqa: F401
 from journey_models.state import JourneyStatus, TimelineEntry
 
 DASH = "—"
@@ -22,10 +24,16 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _rows(pairs: Iterable[tuple[str, str]]) -> str:
+def _rows(pairs: Iterable[tuple[str, str | list[str]]]) -> str:
+    """Label/value rows; a list value gets one line per item, aligned under the first."""
     pairs = list(pairs)
     width = max(len(label) for label, _ in pairs)
-    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in pairs)
+    lines = []
+    for label, value in pairs:
+        items = (value or [DASH]) if isinstance(value, list) else [value]
+        lines.append(f"{label.ljust(width)}  {items[0]}")
+        lines.extend(f"{' ' * width}  {item}" for item in items[1:])
+    return "\n".join(lines)
 
 
 def status_text(status: JourneyStatus) -> str:
@@ -52,20 +60,20 @@ def status_text(status: JourneyStatus) -> str:
     pairs = [
         ("Participant", f"{status.participant_id} (site {status.site}, protocol {status.protocol_version})"),
         ("Stage", f"{status.stage.value} since {when(status.stage_entered_at)}"),
-        ("Next due", "; ".join(due) or DASH),
+        ("Next due", due),
         ("Biopsy attempts", str(status.biopsy_attempts)),
-        ("Manufacturing", "; ".join(milestones) or DASH),
+        ("Manufacturing", milestones),
         ("Awaiting decision", _yes(status.awaiting_supervisor_decision)),
         ("Dose plan", dose),
         ("Infusions given", str(status.infusions_given) + (" (discontinued)" if status.infusions_discontinued else "")),
-        ("Open AEs", "; ".join(open_aes) or DASH),
+        ("Open AEs", open_aes),
         ("Worst AE grade", str(status.worst_ae_grade)),
         ("DLT", _yes(status.dlt) + (f": {status.dlt_description}" if status.dlt_description else "")),
-        ("Open SAE clocks", "; ".join(clocks) or DASH),
+        ("Open SAE clocks", clocks),
         ("Response", _response(status)),
         ("PFS", _short(status.pfs) if status.pfs is not None else DASH),
-        ("Failed criteria", "; ".join(status.failed_criteria) or DASH),
-        ("Deviations", "; ".join(status.deviations) or DASH),
+        ("Failed criteria", status.failed_criteria),
+        ("Deviations", status.deviations),
         ("Ended", status.end_reason or DASH),
         ("Events", f"{status.last_sequence} (run {status.run_count})"),
     ]

@@ -5,6 +5,10 @@ Pure on purpose: the incremental path (EventStore.append) and the full replay
 
 Only whitelisted, non-PHI payload keys are read. ConsentRecorded carries date of
 birth and measurements; they stay in the event store and never reach this row.
+
+A missing or malformed payload value leaves its column unchanged rather than
+raising: the projection runs inside the append transaction, and a read-model
+problem must never stop an event reaching the permanent record.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ STATUS_COLUMNS: tuple[str, ...] = (
     "end_reason",
     "last_sequence",
 )
+
+_UNPARSEABLE = object()
 
 _RESPONSE_EVENTS = frozenset(
     {EventType.RESPONSE_ASSESSED, EventType.RESPONSE_CONFIRMED, EventType.RESPONSE_NOT_CONFIRMED}
@@ -83,23 +89,25 @@ def apply_event(status: dict[str, Any] | None, event: JourneyEvent) -> dict[str,
 
     match event.type:
         case EventType.STAGE_CHANGED:
-            row["stage"] = payload["to"]
-            row["stage_entered_at"] = event.occurred_at
+            if payload.get("to"):
+                row["stage"] = str(payload["to"])
+                row["stage_entered_at"] = event.occurred_at
         case EventType.CONSENT_RECORDED:
-            row["site"] = payload.get("site")
-            row["consent_date"] = _as_date(payload.get("consent_date"))
+            row["site"] = payload.get("site", row["site"])
+            row["consent_date"] = _as_date(payload.get("consent_date"), row["consent_date"])
             row["consented_at"] = event.occurred_at
         case EventType.INFUSION_ADMINISTERED:
             # max, not +1: a correction re-records the same infusion number.
-            row["infusions_given"] = max(row["infusions_given"], int(payload["infusion_number"]))
+            row["infusions_given"] = max(row["infusions_given"], _int(payload, "infusion_number") or 0)
         case EventType.ADVERSE_EVENT_RECORDED:
             _record_ae_grade(row, event)
         case EventType.DLT_DETECTED:
             row["dlt"] = True
         case EventType.BIOPSY_COLLECTED:
-            row["biopsy_attempts"] = max(row["biopsy_attempts"], int(payload["attempt"]))
+            row["biopsy_attempts"] = max(row["biopsy_attempts"], _int(payload, "attempt") or 0)
         case EventType.PFS_DETERMINED:
-            row["pfs_days"] = int(payload["days"])
+            if _int(payload, "days") is not None:
+                row["pfs_days"] = _int(payload, "days")
         case EventType.JOURNEY_ENDED:
             row["end_reason"] = payload.get("reason")
             # Nothing is due once the journey has ended, whatever the payload says.
@@ -112,8 +120,10 @@ def apply_event(status: dict[str, Any] | None, event: JourneyEvent) -> dict[str,
         row["response"] = str(payload["response"])
 
     if "next_due_at" in payload and event.type is not EventType.JOURNEY_ENDED:
-        row["next_due_at"] = _as_datetime(payload["next_due_at"])
-        row["next_due_action"] = payload.get("next_due_action") if row["next_due_at"] else None
+        due_at = _as_datetime(payload["next_due_at"], _UNPARSEABLE)
+        if due_at is not _UNPARSEABLE:
+            row["next_due_at"] = due_at
+            row["next_due_action"] = payload.get("next_due_action") if due_at else None
 
     return row
 
@@ -130,24 +140,40 @@ def _record_ae_grade(row: dict[str, Any], event: JourneyEvent) -> None:
     grades: dict[str, int] = row["ae_grades"]
     if event.corrects_sequence is not None:
         grades.pop(str(event.corrects_sequence), None)
-    grade = event.payload.get("grade")
+    grade = _int(event.payload, "grade")
     if grade is not None:
-        grades[str(event.sequence)] = int(grade)
+        grades[str(event.sequence)] = grade
     row["worst_ae_grade"] = max(grades.values(), default=0)
 
 
-def _as_date(value: Any) -> date | None:
+def _int(payload: dict[str, Any], key: str) -> int | None:
+    value = payload.get(key)
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_date(value: Any, unchanged: date | None) -> date | None:
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, datetime):
         return value.date()
-    return date.fromisoformat(str(value))
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return unchanged
 
 
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"next_due_at must include a time zone, got {value!r}")
-    return parsed
+def _as_datetime(value: Any, unchanged: Any) -> Any:
+    if value is not None and not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return unchanged
+    if value is not None and value.tzinfo is None:
+        # Ambiguous without a zone; keeping the old value beats guessing.
+        return unchanged
+    return value

@@ -22,6 +22,13 @@ class EventSequenceConflict(RuntimeError):
     """
 
 
+class InvalidEvent(RuntimeError):
+    """The database refused an event as invalid (e.g. a correction of a sequence that does not exist).
+
+    Retrying the same event cannot succeed, so this is reported rather than retried.
+    """
+
+
 class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -94,7 +101,13 @@ async def _insert_batch(
     new_events: list[JourneyEvent] = []
     for event in batch:
         args = event_to_args(event)
-        if await conn.fetchval(queries.INSERT_EVENT, *args) is not None:
+        try:
+            inserted = await conn.fetchval(queries.INSERT_EVENT, *args)
+        except (asyncpg.ForeignKeyViolationError, asyncpg.CheckViolationError) as err:
+            raise InvalidEvent(
+                f"{participant_id} event {event.sequence} ({event.type.value}) was refused: {err.constraint_name}"
+            ) from err
+        if inserted is not None:
             new_events.append(event)
             continue
         stored = await conn.fetchrow(queries.SELECT_EVENT_TYPE_AND_PAYLOAD, participant_id, event.sequence)

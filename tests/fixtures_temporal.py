@@ -13,13 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
-
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -38,7 +37,7 @@ def binary(name: str) -> str:
     return found
 
 
-def dev_server_type_name(key) -> str:
+def dev_server_type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-arg]
     # The CLI wants "Keyword", "Datetime", "Bool"; the SDK enum says KEYWORD, DATETIME, BOOL.
     return key.indexed_value_type.name.title()
 
@@ -59,13 +58,10 @@ async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[Workflow
             test_server_existing_path=binary("temporal-test-server"),
             data_converter=pydantic_data_converter,
         )
-        await env.client.operator_service.add_search_attributes(
-            AddSearchAttributesRequest(
-                namespace=env.client.namespace,
-                search_attributes={key.name: IndexedValueType.ValueType(key.indexed_value_type.value) for key in ALL_KEYS},
-            )
-        )
     async with env:
+        # The time-skipping server has no --search-attribute flag but accepts the operator
+        # call; on the dev server the flags already did it and this is a no-op.
+        await ensure_search_attributes(env.client, env.client.namespace)
         yield env
 
 

