@@ -31,18 +31,13 @@ from journey_models.activity_inputs import (
 from services.errors import ExternalServiceRejected, NoCapacityError
 from services.interfaces import LabService, NotificationService, SchedulingService
 
-NO_CAPACITY = "NoCapacity"
-EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
-EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
-INVALID_EVENT = "InvalidEvent"
-
-NON_RETRYABLE_ERROR_TYPES: tuple[str, ...] = (
-    NO_CAPACITY,
-    EXTERNAL_SERVICE_REJECTED,
+from activities.names import (  # noqa: F401  (re-exported for callers of this module)
     EVENT_SEQUENCE_CONFLICT,
+    EXTERNAL_SERVICE_REJECTED,
     INVALID_EVENT,
+    NO_CAPACITY,
+    NON_RETRYABLE_ERROR_TYPES,
 )
-"""ApplicationError types these activities raise; list them in RetryPolicy.non_retryable_error_types too."""
 
 
 @contextmanager

@@ -8,7 +8,12 @@ CANCEL_APPOINTMENTS = "cancel_appointments"
 
 ALL = (APPEND_EVENTS, SEND_NOTIFICATION, ORDER_LABS, BOOK_APPOINTMENT, CANCEL_APPOINTMENTS)
 
-# Application error types that retrying cannot fix; the workflow escalates to staff instead.
+# Application error types that retrying cannot fix. A request a service refuses is escalated
+# to staff; an event the store refuses fails the workflow task, so the journey stops visibly
+# rather than skipping an audit record.
 NO_CAPACITY = "NoCapacity"
 EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
-NON_RETRYABLE_ERROR_TYPES = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED)
+EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
+INVALID_EVENT = "InvalidEvent"
+NON_RETRYABLE_ERROR_TYPES = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED, EVENT_SEQUENCE_CONFLICT, INVALID_EVENT)
+SERVICE_REFUSALS = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED)

@@ -78,9 +78,7 @@ def apply_event(status: dict[str, Any] | None, event: JourneyEvent) -> dict[str,
         row = {column: status.get(column) for column in STATUS_COLUMNS}
         row["ae_grades"] = dict(status.get("ae_grades") or {})
     if row["participant_id"] != event.participant_id:
-        raise ValueError(
-            f"event for {event.participant_id} applied to the status of {row['participant_id']}"
-        )
+        raise ValueError(f"event for {event.participant_id} applied to the status of {row['participant_id']}")
 
     payload = event.payload
     # Amendments patched into a running journey show up on later events.
@@ -170,7 +168,7 @@ def _as_date(value: Any, unchanged: date | None) -> date | None:
 def _as_datetime(value: Any, unchanged: Any) -> Any:
     if value is not None and not isinstance(value, datetime):
         try:
-            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            value = datetime.fromisoformat(str(value))
         except ValueError:
             return unchanged
     if value is not None and value.tzinfo is None:

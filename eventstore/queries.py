@@ -45,7 +45,9 @@ ORDER BY participant_id
 """
 
 _PLACEHOLDERS = ", ".join(f"${index}" for index in range(1, len(STATUS_COLUMNS) + 1))
-_UPDATES = ", ".join(f"{column} = EXCLUDED.{column}" for column in STATUS_COLUMNS if column != "participant_id")
+_UPDATES = ", ".join(
+    f"{column} = EXCLUDED.{column}" for column in STATUS_COLUMNS if column != "participant_id"
+)
 
 UPSERT_STATUS = f"""
 INSERT INTO participant_status ({", ".join(STATUS_COLUMNS)}, updated_at)

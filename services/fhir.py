@@ -7,7 +7,7 @@ pseudonymous, so no identifying data leaves the engine in these resources.
 from __future__ import annotations
 
 import base64
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,8 +55,12 @@ def _patient(participant_id: str) -> dict[str, str]:
     return {"reference": f"Patient/{participant_id}"}
 
 
-def _concept(client: FhirClient, system_name: str, codes: list[str], text: str | None = None) -> dict[str, Any]:
-    concept: dict[str, Any] = {"coding": [{"system": client.code_system(system_name), "code": c} for c in codes]}
+def _concept(
+    client: FhirClient, system_name: str, codes: list[str], text: str | None = None
+) -> dict[str, Any]:
+    concept: dict[str, Any] = {
+        "coding": [{"system": client.code_system(system_name), "code": c} for c in codes]
+    }
     if text:
         concept["text"] = text
     return concept
@@ -95,7 +99,10 @@ class FhirNotificationService:
             "subject": _patient(request.participant_id),
             "recipient": [
                 {
-                    "identifier": {"system": client.code_system("recipient"), "value": request.recipient.value},
+                    "identifier": {
+                        "system": client.code_system("recipient"),
+                        "value": request.recipient.value,
+                    },
                     "display": request.recipient.value,
                 }
             ],
@@ -161,7 +168,8 @@ class FhirSchedulingService:
 
     def __init__(self, client: FhirClient, *, site_timezone: str = "UTC") -> None:
         self._client = client
-        self._tz = ZoneInfo(site_timezone)
+        # UTC needs no tz database, which slim container images may lack.
+        self._tz = UTC if site_timezone == "UTC" else ZoneInfo(site_timezone)
 
     def resource(self, request: BookAppointmentInput) -> dict[str, Any]:
         client = self._client
@@ -170,7 +178,9 @@ class FhirSchedulingService:
             "resourceType": "Appointment",
             "identifier": [client.idempotency_identifier(request.idempotency_key)],
             "status": "booked",
-            "serviceType": [_codeable_reference(client, _concept(client, "appointment-kind", [request.kind.value]))],
+            "serviceType": [
+                _codeable_reference(client, _concept(client, "appointment-kind", [request.kind.value]))
+            ],
             "start": start.isoformat(),
             "end": (start + timedelta(days=1)).isoformat(),
             "requestedPeriod": [{"start": request.earliest.isoformat(), "end": request.latest.isoformat()}],
@@ -197,7 +207,8 @@ class FhirSchedulingService:
     async def cancel_all(self, request: CancelAppointmentsInput) -> CancelledAppointments:
         client = self._client
         booked = await client.search(
-            "Appointment", {"patient": f"Patient/{request.participant_id}", "status": "booked", "_count": "100"}
+            "Appointment",
+            {"patient": f"Patient/{request.participant_id}", "status": "booked", "_count": "100"},
         )
         reason_field = "cancellationReason" if client.version is FhirVersion.R5 else "cancelationReason"
         for appointment in booked:
@@ -210,4 +221,4 @@ class FhirSchedulingService:
         start = (body or {}).get("start")
         if not start:
             return None
-        return datetime.fromisoformat(start.replace("Z", "+00:00")).astimezone(self._tz).date()
+        return datetime.fromisoformat(start).astimezone(self._tz).date()

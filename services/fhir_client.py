@@ -110,7 +110,9 @@ class FhirClient:
                 # Servers may include OperationOutcome or _include entries; skip them.
                 and entry.get("search", {}).get("mode", "match") == "match"
             )
-            next_url = next((link["url"] for link in bundle.get("link", []) if link.get("relation") == "next"), None)
+            next_url = next(
+                (link["url"] for link in bundle.get("link", []) if link.get("relation") == "next"), None
+            )
             if next_url is None:
                 return found
             response = await self._http.get(next_url, headers={"Accept": FHIR_JSON})

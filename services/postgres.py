@@ -140,7 +140,9 @@ class PostgresSchedulingService:
         async with self._pool.acquire() as conn, conn.transaction():
             # Claiming the key first makes a concurrent retry wait for this one
             # and then report its count, rather than "0 cancelled".
-            claimed = await conn.fetchval(q.CLAIM_CANCELLATION, request.idempotency_key, request.participant_id)
+            claimed = await conn.fetchval(
+                q.CLAIM_CANCELLATION, request.idempotency_key, request.participant_id
+            )
             if claimed is None:
                 cancelled = await conn.fetchval(q.SELECT_CANCELLATION, request.idempotency_key)
                 return CancelledAppointments(cancelled=cancelled)

@@ -26,7 +26,9 @@ GROUP BY day
 """
 # One lock per (kind, day): bookings for different days never wait on each other,
 # and a transaction only ever holds one of these, so they cannot deadlock.
-LOCK_DAY = "SELECT pg_advisory_xact_lock(hashtextextended('appointments:' || $1::text || ':' || $2::date::text, 0))"
+LOCK_DAY = (
+    "SELECT pg_advisory_xact_lock(hashtextextended('appointments:' || $1::text || ':' || $2::date::text, 0))"
+)
 COUNT_BOOKED_ON_DAY = "SELECT count(*) FROM appointments WHERE kind = $1 AND day = $2 AND status = 'booked'"
 INSERT_APPOINTMENT = """
 INSERT INTO appointments (appointment_id, idempotency_key, participant_id, kind, day)

@@ -56,27 +56,64 @@ def at_day(sequence: int) -> datetime:
 def completed_journey(pid: str = "ITC-007", site: str = "tehran-1") -> list[JourneyEvent]:
     """Consent to PFS, with a failed manufacturing run and a corrected AE grade."""
     steps: list[tuple[T, dict[str, Any], dict[str, Any]]] = [
-        (T.CONSENT_RECORDED, {"site": site, "consent_date": "2026-03-01", "consent_form_version": "v2", **PHI_PAYLOAD}, {}),
+        (
+            T.CONSENT_RECORDED,
+            {"site": site, "consent_date": "2026-03-01", "consent_form_version": "v2", **PHI_PAYLOAD},
+            {},
+        ),
         (T.STAGE_CHANGED, {"from": None, "to": "screening"}, {}),
-        (T.LABS_ORDERED, {"codes": ["creatinine"], "next_due_at": "2026-03-20T09:00:00+00:00", "next_due_action": "screening_results"}, {}),
+        (
+            T.LABS_ORDERED,
+            {
+                "codes": ["creatinine"],
+                "next_due_at": "2026-03-20T09:00:00+00:00",
+                "next_due_action": "screening_results",
+            },
+            {},
+        ),
         (T.ELIGIBILITY_CONFIRMED, {}, {"actor": "dr.karimi"}),
         (T.STAGE_CHANGED, {"from": "screening", "to": "baseline"}, {}),
         (T.BASELINE_COMPLETED, {}, {}),
         (T.STAGE_CHANGED, {"from": "baseline", "to": "biopsy"}, {}),
-        (T.APPOINTMENT_BOOKED, {"kind": "biopsy", "day": "2026-03-12", "next_due_at": "2026-03-12T08:00:00+00:00", "next_due_action": "biopsy"}, {}),
+        (
+            T.APPOINTMENT_BOOKED,
+            {
+                "kind": "biopsy",
+                "day": "2026-03-12",
+                "next_due_at": "2026-03-12T08:00:00+00:00",
+                "next_due_action": "biopsy",
+            },
+            {},
+        ),
         (T.BIOPSY_COLLECTED, {"attempt": 1, "sample_id": "S-1"}, {"actor": "nurse.rahimi"}),
         (T.STAGE_CHANGED, {"from": "biopsy", "to": "manufacturing"}, {}),
         (T.MANUFACTURING_FAILED, {"failure_code": "ipsc_qc"}, {}),
-        (T.SUPERVISOR_DECISION_RECORDED, {"decision": "re_biopsy"}, {"actor": "dr.supervisor", "reason": "QC fail, retry"}),
+        (
+            T.SUPERVISOR_DECISION_RECORDED,
+            {"decision": "re_biopsy"},
+            {"actor": "dr.supervisor", "reason": "QC fail, retry"},
+        ),
         (T.STAGE_CHANGED, {"from": "manufacturing", "to": "biopsy"}, {}),
         (T.BIOPSY_COLLECTED, {"attempt": 2, "sample_id": "S-2"}, {"actor": "nurse.rahimi"}),
         (T.STAGE_CHANGED, {"from": "biopsy", "to": "manufacturing"}, {}),
         (T.PRODUCT_RELEASED, {}, {}),
         (T.STAGE_CHANGED, {"from": "manufacturing", "to": "infusion"}, {}),
-        (T.INFUSION_ADMINISTERED, {"infusion_number": 1, "next_due_at": "2026-04-01T09:00:00+00:00", "next_due_action": "infusion_2"}, {}),
+        (
+            T.INFUSION_ADMINISTERED,
+            {
+                "infusion_number": 1,
+                "next_due_at": "2026-04-01T09:00:00+00:00",
+                "next_due_action": "infusion_2",
+            },
+            {},
+        ),
         (T.ADVERSE_EVENT_RECORDED, {"ae_id": "AE-1", "grade": 3}, {"actor": "dr.karimi"}),
         # Sequence 20 corrects a mis-keyed grade at 19.
-        (T.ADVERSE_EVENT_RECORDED, {"ae_id": "AE-1", "grade": 2}, {"actor": "dr.karimi", "corrects": 19, "reason": "grade mis-keyed"}),
+        (
+            T.ADVERSE_EVENT_RECORDED,
+            {"ae_id": "AE-1", "grade": 2},
+            {"actor": "dr.karimi", "corrects": 19, "reason": "grade mis-keyed"},
+        ),
         (T.INFUSION_ADMINISTERED, {"infusion_number": 2}, {}),
         (T.ADVERSE_EVENT_RECORDED, {"ae_id": "AE-2", "grade": 1}, {}),
         (T.INFUSION_ADMINISTERED, {"infusion_number": 3}, {}),
@@ -84,13 +121,20 @@ def completed_journey(pid: str = "ITC-007", site: str = "tehran-1") -> list[Jour
         (T.RESPONSE_ASSESSED, {"response": "PR"}, {}),
         (T.RESPONSE_CONFIRMED, {"response": "PR"}, {}),
         (T.STAGE_CHANGED, {"from": "response_assessment", "to": "follow_up"}, {}),
-        (T.FOLLOW_UP_ASSESSMENT_DUE, {"cycle": 1, "next_due_at": "2026-08-01T09:00:00+00:00", "next_due_action": "follow_up_1"}, {}),
+        (
+            T.FOLLOW_UP_ASSESSMENT_DUE,
+            {"cycle": 1, "next_due_at": "2026-08-01T09:00:00+00:00", "next_due_action": "follow_up_1"},
+            {},
+        ),
         (T.PROGRESSION_DOCUMENTED, {}, {}),
         (T.PFS_DETERMINED, {"days": 245, "censored": False}, {}),
         (T.STAGE_CHANGED, {"from": "follow_up", "to": "completed"}, {}),
         (T.JOURNEY_ENDED, {"reason": "progression"}, {}),
     ]
-    return [event(pid, index, type_, payload, **extra) for index, (type_, payload, extra) in enumerate(steps, start=1)]
+    return [
+        event(pid, index, type_, payload, **extra)
+        for index, (type_, payload, extra) in enumerate(steps, start=1)
+    ]
 
 
 def dlt_journey(pid: str = "ITC-008", site: str = "shiraz-2") -> list[JourneyEvent]:
@@ -102,7 +146,10 @@ def dlt_journey(pid: str = "ITC-008", site: str = "shiraz-2") -> list[JourneyEve
         (T.INFUSION_ADMINISTERED, {"infusion_number": 1}),
         (T.ADVERSE_EVENT_RECORDED, {"ae_id": "AE-9", "grade": 4}),
         (T.DLT_DETECTED, {"ae_id": "AE-9"}),
-        (T.INFUSIONS_DISCONTINUED, {"next_due_at": "2026-04-10T09:00:00+00:00", "next_due_action": "toxicity_check"}),
+        (
+            T.INFUSIONS_DISCONTINUED,
+            {"next_due_at": "2026-04-10T09:00:00+00:00", "next_due_action": "toxicity_check"},
+        ),
     ]
     return [event(pid, index, type_, payload) for index, (type_, payload) in enumerate(steps, start=1)]
 

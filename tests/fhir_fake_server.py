@@ -10,7 +10,7 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import fhir.resources
@@ -43,7 +43,7 @@ class FakeFhirState:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
         pass
@@ -72,7 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.received.append(Received(method, url.path, dict(self.headers.items()), resource))
             if state.fail_with is not None:
-                self._send(state.fail_with, _outcome("transient" if state.fail_with >= 500 else "invalid", "forced"))
+                self._send(
+                    state.fail_with, _outcome("transient" if state.fail_with >= 500 else "invalid", "forced")
+                )
                 return
             if method == "POST":
                 self._create(parts[0], resource)
@@ -97,7 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
         if resource_type == "Appointment" and state.reschedule_start:
             data["start"] = state.reschedule_start
         store[data["id"]] = data
-        self._send(201, data, location=f"http://{self.headers['Host']}/fhir/{resource_type}/{data['id']}/_history/1")
+        self._send(
+            201, data, location=f"http://{self.headers['Host']}/fhir/{resource_type}/{data['id']}/_history/1"
+        )
 
     def _search(self, resource_type: str, params: dict[str, list[str]]) -> None:
         state = self.server.state
@@ -148,7 +152,10 @@ class _Server(ThreadingHTTPServer):
 
 
 def _outcome(code: str, diagnostics: str) -> dict[str, Any]:
-    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}]}
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": code, "diagnostics": diagnostics}],
+    }
 
 
 class FakeFhirServer:
@@ -163,7 +170,7 @@ class FakeFhirServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/fhir/"
 
-    def __enter__(self) -> "FakeFhirServer":
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-
-from eventstore.store import EventSequenceConflict, EventStore
 from eventstore_samples import (
     EXPECTED_COMPLETED,
     EXPECTED_DLT,
@@ -13,6 +11,8 @@ from eventstore_samples import (
     event,
     without_updated_at,
 )
+
+from eventstore.store import EventSequenceConflict, EventStore
 from journey_models.activity_inputs import AppendEventsResult
 from journey_models.enums import EventType as T
 
@@ -113,7 +113,12 @@ async def test_a_gap_filled_late_gives_the_same_row_as_in_order(db_pool: asyncpg
 
     status = await store.status("ITC-007")
     assert status is not None
-    assert (status["stage"], status["biopsy_attempts"], status["infusions_given"], status["last_sequence"]) == (
+    assert (
+        status["stage"],
+        status["biopsy_attempts"],
+        status["infusions_given"],
+        status["last_sequence"],
+    ) == (
         "infusion",
         2,
         1,

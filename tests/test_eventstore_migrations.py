@@ -3,7 +3,11 @@ from __future__ import annotations
 import asyncpg
 
 from eventstore.database import create_pool
-from eventstore.migrate import MigrationChecksumMismatch, apply_migrations, migration_files
+from eventstore.migrate import (
+    MigrationChecksumMismatch,
+    apply_migrations,
+    migration_files,
+)
 
 EXPECTED_MIGRATIONS = ["001_journey_events", "002_participant_status", "003_default_services"]
 EXPECTED_TABLES = {
@@ -48,7 +52,9 @@ async def test_an_edited_applied_migration_is_refused(db_dsn: str) -> None:
     conn = await asyncpg.connect(db_dsn)
     try:
         await apply_migrations(conn)
-        await conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '002_participant_status'")
+        await conn.execute(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE name = '002_participant_status'"
+        )
         try:
             await apply_migrations(conn)
         except MigrationChecksumMismatch as err:

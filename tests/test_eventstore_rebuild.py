@@ -3,13 +3,20 @@ from __future__ import annotations
 import itertools
 
 import asyncpg
+from eventstore_samples import (
+    EXPECTED_COMPLETED,
+    EXPECTED_DLT,
+    completed_journey,
+    dlt_journey,
+    event,
+    without_updated_at,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eventstore.projection import replay
 from eventstore.rebuild import rebuild_projections
 from eventstore.store import EventStore
-from eventstore_samples import EXPECTED_COMPLETED, EXPECTED_DLT, completed_journey, dlt_journey, event, without_updated_at
 from journey_models.enums import EventType as T
 from journey_models.events import JourneyEvent
 
@@ -30,7 +37,9 @@ async def test_rebuild_reproduces_the_incremental_read_model(db_pool: asyncpg.Po
     async with db_pool.acquire() as conn:
         # Damage the read model: a rebuild must not depend on it.
         await conn.execute("UPDATE participant_status SET stage = 'corrupt', worst_ae_grade = 99")
-        await conn.execute("INSERT INTO participant_status (participant_id, protocol_version, last_sequence) VALUES ('GHOST-001', 'x', 1)")
+        await conn.execute(
+            "INSERT INTO participant_status (participant_id, protocol_version, last_sequence) VALUES ('GHOST-001', 'x', 1)"
+        )
 
     assert await rebuild_projections(db_pool) == 4
     rebuilt = await _status_rows(db_pool)
@@ -43,15 +52,28 @@ async def test_rebuild_reproduces_the_incremental_read_model(db_pool: asyncpg.Po
 
 # Event types whose payloads drive the read model, with payload builders.
 _PAYLOADS = {
-    T.STAGE_CHANGED: st.fixed_dictionaries({"from": st.none(), "to": st.sampled_from(["screening", "biopsy", "infusion", "follow_up"])}),
-    T.CONSENT_RECORDED: st.fixed_dictionaries({"site": st.sampled_from(["a", "b"]), "consent_date": st.just("2026-03-01"), "date_of_birth": st.just("1970-01-01")}),
+    T.STAGE_CHANGED: st.fixed_dictionaries(
+        {"from": st.none(), "to": st.sampled_from(["screening", "biopsy", "infusion", "follow_up"])}
+    ),
+    T.CONSENT_RECORDED: st.fixed_dictionaries(
+        {
+            "site": st.sampled_from(["a", "b"]),
+            "consent_date": st.just("2026-03-01"),
+            "date_of_birth": st.just("1970-01-01"),
+        }
+    ),
     T.INFUSION_ADMINISTERED: st.fixed_dictionaries({"infusion_number": st.integers(1, 3)}),
     T.ADVERSE_EVENT_RECORDED: st.fixed_dictionaries({"grade": st.integers(1, 5)}),
     T.DLT_DETECTED: st.just({}),
     T.BIOPSY_COLLECTED: st.fixed_dictionaries({"attempt": st.integers(1, 3)}),
     T.RESPONSE_ASSESSED: st.fixed_dictionaries({"response": st.sampled_from(["CR", "PR", "SD", "PD"])}),
     T.PFS_DETERMINED: st.fixed_dictionaries({"days": st.integers(0, 800)}),
-    T.INFUSION_DUE: st.fixed_dictionaries({"next_due_at": st.sampled_from([None, "2026-06-01T09:00:00+00:00"]), "next_due_action": st.just("infusion")}),
+    T.INFUSION_DUE: st.fixed_dictionaries(
+        {
+            "next_due_at": st.sampled_from([None, "2026-06-01T09:00:00+00:00"]),
+            "next_due_action": st.just("infusion"),
+        }
+    ),
     T.JOURNEY_ENDED: st.fixed_dictionaries({"reason": st.sampled_from(["completed", "withdrawn"])}),
     T.ESCALATION_RAISED: st.just({"grade": 5}),
 }
@@ -68,7 +90,16 @@ def journeys_in_batches(draw: st.DrawFn) -> tuple[list[JourneyEvent], list[list[
         corrects = None
         if kind is T.ADVERSE_EVENT_RECORDED and sequence > 1 and draw(st.booleans()):
             corrects = draw(st.integers(1, sequence - 1))
-        events.append(event(pid, sequence, kind, draw(_PAYLOADS[kind]), corrects=corrects, reason="fix" if corrects else None))
+        events.append(
+            event(
+                pid,
+                sequence,
+                kind,
+                draw(_PAYLOADS[kind]),
+                corrects=corrects,
+                reason="fix" if corrects else None,
+            )
+        )
     # Batches as a workflow sends them: in order, but a retry may re-send a window already stored.
     batches: list[list[JourneyEvent]] = []
     position = 0

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from fhir_fake_server import FakeFhirServer
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.journey_activities import JourneyActivities
-from fhir_fake_server import FakeFhirServer
 from journey_models.activity_inputs import (
     BookAppointmentInput,
     CancelAppointmentsInput,
@@ -21,7 +21,13 @@ from journey_models.activity_inputs import (
 )
 from journey_models.enums import AppointmentKind, Recipient
 from services.errors import ExternalServiceRejected, ExternalServiceUnavailable
-from services.fhir import FhirClient, FhirLabService, FhirNotificationService, FhirSchedulingService, fhir_client
+from services.fhir import (
+    FhirClient,
+    FhirLabService,
+    FhirNotificationService,
+    FhirSchedulingService,
+    fhir_client,
+)
 from trial_rules.lab_catalogue import LabCode
 
 KEY_SYSTEM = "https://itc-journey.example/fhir/NamingSystem/idempotency-key"
@@ -46,7 +52,9 @@ LAB_ORDER = OrderLabsInput(
 )
 
 
-def appointment(key: str, pid: str = "ITC-007", kind: AppointmentKind = AppointmentKind.BIOPSY) -> BookAppointmentInput:
+def appointment(
+    key: str, pid: str = "ITC-007", kind: AppointmentKind = AppointmentKind.BIOPSY
+) -> BookAppointmentInput:
     return BookAppointmentInput(
         idempotency_key=key,
         participant_id=pid,
@@ -79,7 +87,9 @@ def acts(client: FhirClient) -> JourneyActivities:
     return JourneyActivities(None, FhirNotificationService(client), FhirLabService(client), scheduling)  # type: ignore[arg-type]
 
 
-async def test_notification_is_a_communication_created_once(server: FakeFhirServer, acts: JourneyActivities) -> None:
+async def test_notification_is_a_communication_created_once(
+    server: FakeFhirServer, acts: JourneyActivities
+) -> None:
     env = ActivityEnvironment()
     first = await env.run(acts.send_notification, NOTIFICATION)
     second = await env.run(acts.send_notification, NOTIFICATION)
@@ -94,7 +104,11 @@ async def test_notification_is_a_communication_created_once(server: FakeFhirServ
     resource = sent.resource
     assert resource.get_resource_type() == "Communication"
     assert [(i.system, i.value) for i in resource.identifier] == [(KEY_SYSTEM, "journey-ITC-007:12")]
-    assert (resource.status, resource.priority, resource.subject.reference) == ("preparation", "urgent", "Patient/ITC-007")
+    assert (resource.status, resource.priority, resource.subject.reference) == (
+        "preparation",
+        "urgent",
+        "Patient/ITC-007",
+    )
     assert resource.recipient[0].identifier.value == "safety_monitor"
     assert resource.category[0].coding[0].code == "dlt_detected"
     assert resource.topic.text == "DLT for ITC-007"
@@ -105,7 +119,9 @@ async def test_notification_is_a_communication_created_once(server: FakeFhirServ
         assert resource.payload[0].contentString == NOTIFICATION.body
 
 
-async def test_lab_order_is_a_service_request_with_our_codes(server: FakeFhirServer, acts: JourneyActivities) -> None:
+async def test_lab_order_is_a_service_request_with_our_codes(
+    server: FakeFhirServer, acts: JourneyActivities
+) -> None:
     env = ActivityEnvironment()
     first = await env.run(acts.order_labs, LAB_ORDER)
     second = await env.run(acts.order_labs, LAB_ORDER)
@@ -116,18 +132,29 @@ async def test_lab_order_is_a_service_request_with_our_codes(server: FakeFhirSer
     resource = sent.resource
     assert resource.get_resource_type() == "ServiceRequest"
     assert [(i.system, i.value) for i in resource.identifier] == [(KEY_SYSTEM, "journey-ITC-007:3")]
-    assert (resource.status, resource.intent, resource.subject.reference) == ("active", "order", "Patient/ITC-007")
+    assert (resource.status, resource.intent, resource.subject.reference) == (
+        "active",
+        "order",
+        "Patient/ITC-007",
+    )
     concept = resource.code.concept if server.state.version == "R5" else resource.code
     assert [(c.system, c.code) for c in concept.coding] == [(LAB_SYSTEM, "creatinine"), (LAB_SYSTEM, "alt")]
     assert resource.occurrencePeriod.end == LAB_ORDER.due_by
 
 
-async def test_booking_is_an_appointment_for_the_pseudonymous_patient(server: FakeFhirServer, acts: JourneyActivities) -> None:
+async def test_booking_is_an_appointment_for_the_pseudonymous_patient(
+    server: FakeFhirServer, acts: JourneyActivities
+) -> None:
     env = ActivityEnvironment()
     first = await env.run(acts.book_appointment, appointment("journey-ITC-007:8"))
     second = await env.run(acts.book_appointment, appointment("journey-ITC-007:8"))
 
-    assert (first.appointment_id, first.kind, first.day, first.duplicate) == ("1", AppointmentKind.BIOPSY, date(2026, 3, 12), False)
+    assert (first.appointment_id, first.kind, first.day, first.duplicate) == (
+        "1",
+        AppointmentKind.BIOPSY,
+        date(2026, 3, 12),
+        False,
+    )
     assert (second.appointment_id, second.day, second.duplicate) == ("1", date(2026, 3, 12), True)
     assert len(server.state.resources["Appointment"]) == 1
     sent = server.state.received[0]
@@ -138,33 +165,48 @@ async def test_booking_is_an_appointment_for_the_pseudonymous_patient(server: Fa
     assert resource.status == "booked"
     assert [(p.actor.reference, p.status) for p in resource.participant] == [("Patient/ITC-007", "accepted")]
     assert resource.start.isoformat() == "2026-03-12T00:00:00+03:30"
-    service_type = resource.serviceType[0].concept if server.state.version == "R5" else resource.serviceType[0]
+    service_type = (
+        resource.serviceType[0].concept if server.state.version == "R5" else resource.serviceType[0]
+    )
     assert [(c.system, c.code) for c in service_type.coding] == [(KIND_SYSTEM, "biopsy")]
 
 
-async def test_the_booked_day_is_the_one_the_remote_scheduler_chose(server: FakeFhirServer, acts: JourneyActivities) -> None:
+async def test_the_booked_day_is_the_one_the_remote_scheduler_chose(
+    server: FakeFhirServer, acts: JourneyActivities
+) -> None:
     # 21:00 UTC on the 13th is already the 14th in Tehran.
     server.state.reschedule_start = "2026-03-13T21:00:00Z"
     booked = await ActivityEnvironment().run(acts.book_appointment, appointment("k"))
     assert booked.day == date(2026, 3, 14)
 
 
-async def test_cancel_all_cancels_the_participants_booked_appointments(server: FakeFhirServer, acts: JourneyActivities) -> None:
+async def test_cancel_all_cancels_the_participants_booked_appointments(
+    server: FakeFhirServer, acts: JourneyActivities
+) -> None:
     env = ActivityEnvironment()
     await env.run(acts.book_appointment, appointment("a"))
     await env.run(acts.book_appointment, appointment("b", kind=AppointmentKind.CT_SCAN))
     await env.run(acts.book_appointment, appointment("c", pid="ITC-009"))
-    request = CancelAppointmentsInput(idempotency_key="journey-ITC-007:40", participant_id="ITC-007", reason="withdrawal")
+    request = CancelAppointmentsInput(
+        idempotency_key="journey-ITC-007:40", participant_id="ITC-007", reason="withdrawal"
+    )
 
     assert (await env.run(acts.cancel_appointments, request)).cancelled == 2
     assert (await env.run(acts.cancel_appointments, request)).cancelled == 0
 
     stored = server.state.resources["Appointment"]
-    assert {rid: r["status"] for rid, r in stored.items()} == {"1": "cancelled", "2": "cancelled", "3": "booked"}
+    assert {rid: r["status"] for rid, r in stored.items()} == {
+        "1": "cancelled",
+        "2": "cancelled",
+        "3": "booked",
+    }
     reason_field = "cancellationReason" if server.state.version == "R5" else "cancelationReason"
     assert stored["1"][reason_field] == {"text": "withdrawal"}
     puts = [r for r in server.state.received if r.method == "PUT"]
-    assert [(r.path, r.headers["If-Match"]) for r in puts] == [("/fhir/Appointment/1", 'W/"1"'), ("/fhir/Appointment/2", 'W/"1"')]
+    assert [(r.path, r.headers["If-Match"]) for r in puts] == [
+        ("/fhir/Appointment/1", 'W/"1"'),
+        ("/fhir/Appointment/2", 'W/"1"'),
+    ]
 
 
 async def test_a_4xx_is_a_non_retryable_rejection(server: FakeFhirServer, acts: JourneyActivities) -> None:
@@ -177,7 +219,9 @@ async def test_a_4xx_is_a_non_retryable_rejection(server: FakeFhirServer, acts: 
 
 
 @pytest.mark.parametrize("status", [503, 429])
-async def test_a_5xx_or_throttle_stays_retryable(server: FakeFhirServer, acts: JourneyActivities, status: int) -> None:
+async def test_a_5xx_or_throttle_stays_retryable(
+    server: FakeFhirServer, acts: JourneyActivities, status: int
+) -> None:
     server.state.fail_with = status
     with pytest.raises(ExternalServiceUnavailable) as raised:
         await ActivityEnvironment().run(acts.send_notification, NOTIFICATION)

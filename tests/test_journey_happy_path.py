@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from journey_harness import (
@@ -15,8 +16,19 @@ from journey_harness import (
     worker_for,
 )
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+
 from journey_models.enums import ResponseCategory, Stage
-from workflows.journey import ParticipantJourneyWorkflow
+
+
+async def search_attributes(env, workflow_id: str) -> dict:
+    """Raw indexed values: what `temporal workflow list --query` filters on."""
+    raw = await env.client.workflow_service.describe_workflow_execution(
+        DescribeWorkflowExecutionRequest(namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id))
+    )
+    fields = raw.workflow_execution_info.search_attributes.indexed_fields
+    return {name: json.loads(payload.data) for name, payload in fields.items()}
 
 
 async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
@@ -27,6 +39,9 @@ async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
         state = await j.state()
         assert state.dose_plan is not None
         assert round(state.dose_plan.bsa_m2, 4) == round((165 * 60 / 3600) ** 0.5, 4)
+        indexed = await search_attributes(workflow_env, j.handle.id)
+        assert indexed["JourneyStage"] == "infusion" and indexed["JourneySite"] == "TEH-01"
+        assert indexed["DltFlag"] is False and "NextDueAt" in indexed
         await infuse_all(j)
 
         state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)

@@ -119,3 +119,15 @@ async def test_second_rebiopsy_beyond_protocol_limit_is_refused(workflow_env, ta
             await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "re_biopsy", "reason": "Try a third time"})
         assert "only off_study remains" in str(refused.value.cause)
         await j.handle.terminate("test done")
+
+
+async def test_refused_booking_is_escalated_to_staff_not_lost(workflow_env, task_queue):
+    services = MockServices(fail_bookings_with="NoCapacity")
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services)
+        await pass_screening(j)
+        state = await j.state()
+        assert state.stage is Stage.BASELINE
+        await j.handle.terminate("test done")
+    assert services.side_effects()[-2:] == [("book_appointment", "ct_scan"), ("send_notification", "site_staff:service_refused")]
+    assert "AppointmentBooked" not in services.event_types()

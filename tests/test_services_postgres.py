@@ -9,20 +9,24 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import pytest
 import structlog
+from eventstore_samples import completed_journey, event
 from structlog.testing import capture_logs
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.journey_activities import NON_RETRYABLE_ERROR_TYPES, JourneyActivities, activities_for_worker
 from activities import names
+from activities.journey_activities import (
+    NON_RETRYABLE_ERROR_TYPES,
+    JourneyActivities,
+    activities_for_worker,
+)
 from eventstore.store import EventStore
-from eventstore_samples import completed_journey, event
 from journey_models.activity_inputs import (
-    NotificationReceipt,
     AppendEventsInput,
     AppendEventsResult,
     BookAppointmentInput,
     CancelAppointmentsInput,
+    NotificationReceipt,
     OrderLabsInput,
     SendNotificationInput,
 )
@@ -54,9 +58,22 @@ def env() -> ActivityEnvironment:
     return ActivityEnvironment()
 
 
-def booking(key: str, pid: str = "ITC-007", *, kind=AppointmentKind.INFUSION, earliest=MONDAY, latest=MONDAY, preferred=MONDAY):
+def booking(
+    key: str,
+    pid: str = "ITC-007",
+    *,
+    kind=AppointmentKind.INFUSION,
+    earliest=MONDAY,
+    latest=MONDAY,
+    preferred=MONDAY,
+):
     return BookAppointmentInput(
-        idempotency_key=key, participant_id=pid, kind=kind, earliest=earliest, latest=latest, preferred=preferred
+        idempotency_key=key,
+        participant_id=pid,
+        kind=kind,
+        earliest=earliest,
+        latest=latest,
+        preferred=preferred,
     )
 
 
@@ -68,10 +85,17 @@ async def _count(pool: asyncpg.Pool, sql: str, *args) -> int:
 def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) -> None:
     registered = [fn.__temporal_activity_definition.name for fn in activities_for_worker(acts)]
     assert registered == list(names.ALL)
-    assert NON_RETRYABLE_ERROR_TYPES == ("NoCapacity", "ExternalServiceRejected", "EventSequenceConflict", "InvalidEvent")
+    assert NON_RETRYABLE_ERROR_TYPES == (
+        "NoCapacity",
+        "ExternalServiceRejected",
+        "EventSequenceConflict",
+        "InvalidEvent",
+    )
 
 
-async def test_append_events_activity(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
+async def test_append_events_activity(
+    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
+) -> None:
     request = AppendEventsInput(events=completed_journey()[:3])
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=3, already_present=0)
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=0, already_present=3)
@@ -92,7 +116,10 @@ async def test_append_events_reports_invalid_and_conflicting_events_as_non_retry
         await env.run(acts.append_events, AppendEventsInput(events=[forked]))
 
     assert (invalid.value.type, invalid.value.non_retryable) == ("InvalidEvent", True)
-    assert invalid.value.message == "OTHER-001 event 3 (AdverseEventRecorded) was refused: journey_events_participant_id_corrects_sequence_fkey"
+    assert (
+        invalid.value.message
+        == "OTHER-001 event 3 (AdverseEventRecorded) was refused: journey_events_participant_id_corrects_sequence_fkey"
+    )
     assert (conflict.value.type, conflict.value.non_retryable) == ("EventSequenceConflict", True)
     assert await _count(db_pool, "SELECT count(*) FROM journey_events") == 3
 
@@ -115,7 +142,9 @@ async def test_notification_is_queued_once_and_logged_without_its_text(
 
     assert (first.duplicate, second.duplicate, second.notification_id) == (False, True, first.notification_id)
     async with db_pool.acquire() as conn:
-        rows = await conn.fetch("SELECT participant_id, recipient, kind, subject, body, urgent FROM notification_outbox")
+        rows = await conn.fetch(
+            "SELECT participant_id, recipient, kind, subject, body, urgent FROM notification_outbox"
+        )
     assert [dict(row) for row in rows] == [
         {
             "participant_id": "ITC-007",
@@ -132,10 +161,16 @@ async def test_notification_is_queued_once_and_logged_without_its_text(
     assert all("subject" not in log and "body" not in log for log in logs)
 
 
-async def test_lab_order_is_recorded_once(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
+async def test_lab_order_is_recorded_once(
+    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
+) -> None:
     due = datetime(2026, 3, 20, 9, tzinfo=UTC)
     request = OrderLabsInput(
-        idempotency_key="journey-ITC-007:3", participant_id="ITC-007", codes=list(SCREENING_LABS), purpose="screening", due_by=due
+        idempotency_key="journey-ITC-007:3",
+        participant_id="ITC-007",
+        codes=list(SCREENING_LABS),
+        purpose="screening",
+        due_by=due,
     )
     first = await env.run(acts.order_labs, request)
     second = await env.run(acts.order_labs, request)
@@ -154,7 +189,9 @@ async def test_lab_order_is_recorded_once(acts: JourneyActivities, env: Activity
     ]
 
 
-async def test_booking_is_idempotent(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
+async def test_booking_is_idempotent(
+    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
+) -> None:
     request = booking("journey-ITC-007:8", kind=AppointmentKind.BIOPSY, latest=MONDAY + timedelta(days=13))
     first = await env.run(acts.book_appointment, request)
     second = await env.run(acts.book_appointment, request)
@@ -174,9 +211,19 @@ async def test_a_full_day_moves_the_booking_then_a_full_window_is_no_capacity(
     acts: JourneyActivities, env: ActivityEnvironment
 ) -> None:
     window = {"earliest": MONDAY - timedelta(days=1), "latest": MONDAY + timedelta(days=1)}
-    days = [(await env.run(acts.book_appointment, booking(f"k{i}", f"ITC-{i:03d}", **window))).day for i in range(6)]
+    days = [
+        (await env.run(acts.book_appointment, booking(f"k{i}", f"ITC-{i:03d}", **window))).day
+        for i in range(6)
+    ]
     # Infusion chairs: 2 a day. Preferred Monday first, then the earlier neighbour, then the later.
-    assert days == [MONDAY, MONDAY, MONDAY - timedelta(days=1), MONDAY - timedelta(days=1), MONDAY + timedelta(days=1), MONDAY + timedelta(days=1)]
+    assert days == [
+        MONDAY,
+        MONDAY,
+        MONDAY - timedelta(days=1),
+        MONDAY - timedelta(days=1),
+        MONDAY + timedelta(days=1),
+        MONDAY + timedelta(days=1),
+    ]
 
     with pytest.raises(ApplicationError) as raised:
         await env.run(acts.book_appointment, booking("k6", "ITC-006", **window))
@@ -184,14 +231,20 @@ async def test_a_full_day_moves_the_booking_then_a_full_window_is_no_capacity(
     assert raised.value.message == "no infusion capacity on any day from 2026-05-31 to 2026-06-02"
 
     # Another kind has its own capacity on the same days.
-    ct = await env.run(acts.book_appointment, booking("k7", "ITC-006", kind=AppointmentKind.CT_SCAN, **window))
+    ct = await env.run(
+        acts.book_appointment, booking("k7", "ITC-006", kind=AppointmentKind.CT_SCAN, **window)
+    )
     assert ct.day == MONDAY
 
 
-async def test_concurrent_bookings_never_exceed_capacity(acts: JourneyActivities, db_pool: asyncpg.Pool) -> None:
+async def test_concurrent_bookings_never_exceed_capacity(
+    acts: JourneyActivities, db_pool: asyncpg.Pool
+) -> None:
     async def attempt(i: int):
         try:
-            return await ActivityEnvironment().run(acts.book_appointment, booking(f"race-{i}", f"ITC-{i:03d}"))
+            return await ActivityEnvironment().run(
+                acts.book_appointment, booking(f"race-{i}", f"ITC-{i:03d}")
+            )
         except ApplicationError as err:
             return err.type
 
@@ -200,7 +253,12 @@ async def test_concurrent_bookings_never_exceed_capacity(acts: JourneyActivities
     booked = [o for o in outcomes if not isinstance(o, str)]
     assert [b.day for b in booked] == [MONDAY, MONDAY]
     assert sorted(o for o in outcomes if isinstance(o, str)) == ["NoCapacity"] * 8
-    assert await _count(db_pool, "SELECT count(*) FROM appointments WHERE day = $1 AND status = 'booked'", MONDAY) == 2
+    assert (
+        await _count(
+            db_pool, "SELECT count(*) FROM appointments WHERE day = $1 AND status = 'booked'", MONDAY
+        )
+        == 2
+    )
 
 
 async def test_cancel_all_cancels_only_that_participants_booked_appointments(
@@ -211,13 +269,17 @@ async def test_cancel_all_cancels_only_that_participants_booked_appointments(
     await env.run(acts.book_appointment, booking("b", "ITC-007", kind=AppointmentKind.CT_SCAN, **window))
     await env.run(acts.book_appointment, booking("c", "ITC-009", kind=AppointmentKind.INFUSION, **window))
 
-    request = CancelAppointmentsInput(idempotency_key="journey-ITC-007:40", participant_id="ITC-007", reason="withdrawal")
+    request = CancelAppointmentsInput(
+        idempotency_key="journey-ITC-007:40", participant_id="ITC-007", reason="withdrawal"
+    )
     assert (await env.run(acts.cancel_appointments, request)).cancelled == 2
     # A retry reports the original count and changes nothing.
     assert (await env.run(acts.cancel_appointments, request)).cancelled == 2
 
     async with db_pool.acquire() as conn:
-        rows = await conn.fetch("SELECT idempotency_key, status, cancel_reason FROM appointments ORDER BY idempotency_key")
+        rows = await conn.fetch(
+            "SELECT idempotency_key, status, cancel_reason FROM appointments ORDER BY idempotency_key"
+        )
     assert [tuple(row) for row in rows] == [
         ("a", "cancelled", "withdrawal"),
         ("b", "cancelled", "withdrawal"),
@@ -226,7 +288,14 @@ async def test_cancel_all_cancels_only_that_participants_booked_appointments(
     # The freed infusion chair can be booked again.
     again = await env.run(acts.book_appointment, booking("d", "ITC-010"))
     assert again.day == MONDAY
-    assert await _count(db_pool, "SELECT count(*) FROM appointments WHERE day = $1 AND kind = 'infusion' AND status = 'booked'", MONDAY) == 2
+    assert (
+        await _count(
+            db_pool,
+            "SELECT count(*) FROM appointments WHERE day = $1 AND kind = 'infusion' AND status = 'booked'",
+            MONDAY,
+        )
+        == 2
+    )
 
 
 class _ContextRecordingNotifications:
@@ -248,7 +317,12 @@ async def test_activities_bind_participant_and_workflow_for_logs(db_pool: asyncp
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, workflow_id="journey-ITC-042")
     request = SendNotificationInput(
-        idempotency_key="k", participant_id="ITC-042", recipient=Recipient.SUPERVISOR, kind="overdue", subject="s", body="b"
+        idempotency_key="k",
+        participant_id="ITC-042",
+        recipient=Recipient.SUPERVISOR,
+        kind="overdue",
+        subject="s",
+        body="b",
     )
 
     await env.run(acts.send_notification, request)

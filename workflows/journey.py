@@ -268,8 +268,7 @@ class ParticipantJourneyWorkflow:
                     continue
                 infusion.prepared = True
                 cause = self._emit(EventType.INFUSION_DUE, {"infusion_number": infusion.number, "target_at": infusion.target_at.isoformat(), "window_start": infusion.window_start.isoformat(), "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} due {infusion.target_at.date()}")
-                check_from = infusion.window_start - timedelta(hours=cfg.pre_infusion_check_hours)
-                await self._order_labs(PRE_INFUSION_LABS, f"pre_infusion_{infusion.number}", infusion.target_at, cause=cause, not_before=check_from)
+                await self._order_labs(PRE_INFUSION_LABS, f"pre_infusion_{infusion.number}", infusion.target_at, cause=cause)
                 await self._book(AppointmentKind.INFUSION, infusion.window_start.date(), infusion.window_end.date(), preferred=infusion.target_at.date(), cause=cause)
                 continue
             await self._watch_pending_infusion(infusion)
@@ -326,7 +325,7 @@ class ParticipantJourneyWorkflow:
         due = self.s.response_due_at
         if not self.s.response_prepared:
             self.s.response_prepared = True
-            await self._order_labs(RESPONSE_LABS, "response_assessment", due, not_before=due - timedelta(days=cfg.window_days))
+            await self._order_labs(RESPONSE_LABS, "response_assessment", due)
             await self._book(AppointmentKind.CT_SCAN, (due - timedelta(days=cfg.window_days)).date(), (due + timedelta(days=cfg.window_days)).date(), preferred=due.date())
         if not await self._wait(lambda: self.s.response is not None, until=due + timedelta(days=cfg.window_days)):
             self.s.response = self.s.confirmed_response = ResponseCategory.NE
@@ -978,23 +977,35 @@ class ParticipantJourneyWorkflow:
     async def _call(self, name: str, arg: Any, result_type: type) -> Any:
         return await workflow.execute_activity(name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
 
-    async def _order_labs(self, codes: tuple[LabCode, ...], purpose: str, due_by: datetime, *, cause: int | None = None, not_before: datetime | None = None) -> None:
+    async def _call_service(self, name: str, arg: Any, result_type: type, what: str) -> Any | None:
+        """Call a service; when it refuses for good, tell staff to do it by hand and go on."""
+        try:
+            return await self._call(name, arg, result_type)
+        except ActivityError as err:
+            refusal = getattr(err.cause, "type", None)
+            if refusal not in activity.SERVICE_REFUSALS:
+                raise RuntimeError(f"{name} failed: {err.cause}") from err
+            message = f"{what} was refused by the service ({refusal}); arrange it by hand"
+            if name == activity.SEND_NOTIFICATION:
+                # Telling staff would need the very service that refused: the event is the record.
+                self._emit(EventType.ESCALATION_RAISED, {"recipient": Recipient.SITE_STAFF.value, "kind": "service_refused", "message": message}, summary=message)
+            else:
+                self._escalate(Recipient.SITE_STAFF, "service_refused", message)
+            return None
+
+    async def _order_labs(self, codes: tuple[LabCode, ...], purpose: str, due_by: datetime, *, cause: int | None = None) -> None:
         cause = cause if cause is not None else self.s.stage_entered_sequence
-        receipt = await self._call(activity.ORDER_LABS, OrderLabsInput(idempotency_key=self._key(cause, f"labs-{purpose}"), participant_id=self.s.participant_id, codes=list(codes), purpose=purpose, due_by=due_by), LabOrderReceipt)
-        self._emit(EventType.LABS_ORDERED, {"order_id": receipt.order_id, "codes": [c.value for c in codes], "purpose": purpose, "due_by": due_by.isoformat()}, summary=f"Labs ordered: {purpose}")
+        order = OrderLabsInput(idempotency_key=self._key(cause, f"labs-{purpose}"), participant_id=self.s.participant_id, codes=list(codes), purpose=purpose, due_by=due_by)
+        receipt = await self._call_service(activity.ORDER_LABS, order, LabOrderReceipt, f"Lab order {purpose}")
+        if receipt is not None:
+            self._emit(EventType.LABS_ORDERED, {"order_id": receipt.order_id, "codes": [c.value for c in codes], "purpose": purpose, "due_by": due_by.isoformat()}, summary=f"Labs ordered: {purpose}")
 
     async def _book(self, kind: AppointmentKind, earliest: date, latest: date, *, preferred: date | None = None, cause: int | None = None) -> None:
         cause = cause if cause is not None else self.s.stage_entered_sequence
         request = BookAppointmentInput(idempotency_key=self._key(cause, f"book-{kind.value}"), participant_id=self.s.participant_id, kind=kind, earliest=earliest, latest=max(latest, earliest), preferred=preferred or earliest)
-        try:
-            booking = await self._call(activity.BOOK_APPOINTMENT, request, AppointmentBooking)
-        except ActivityError as err:
-            cause_type = getattr(err.cause, "type", None)
-            if cause_type not in activity.NON_RETRYABLE_ERROR_TYPES:
-                raise
-            self._escalate(Recipient.SITE_STAFF, "booking_failed", f"Could not book {kind.value} between {earliest} and {latest} ({cause_type}); book it by hand")
-            return
-        self._emit(EventType.APPOINTMENT_BOOKED, {"appointment_id": booking.appointment_id, "kind": kind.value, "day": booking.day.isoformat()}, summary=f"{kind.value} booked for {booking.day}")
+        booking = await self._call_service(activity.BOOK_APPOINTMENT, request, AppointmentBooking, f"Booking {kind.value} between {earliest} and {request.latest}")
+        if booking is not None:
+            self._emit(EventType.APPOINTMENT_BOOKED, {"appointment_id": booking.appointment_id, "kind": kind.value, "day": booking.day.isoformat()}, summary=f"{kind.value} booked for {booking.day}")
 
     async def _flush(self) -> None:
         """Append recorded events to the event store, then send queued notifications, in order."""
@@ -1003,10 +1014,15 @@ class ParticipantJourneyWorkflow:
             while self._unsent_events or self._unsent_notifications:
                 if self._unsent_events:
                     batch, self._unsent_events = self._unsent_events, []
-                    await self._call(activity.APPEND_EVENTS, AppendEventsInput(events=batch), AppendEventsResult)
+                    try:
+                        await self._call(activity.APPEND_EVENTS, AppendEventsInput(events=batch), AppendEventsResult)
+                    except ActivityError as err:
+                        # Never go on without the audit record: fail the task so the journey
+                        # stops where it is, visibly, until the store is fixed.
+                        raise RuntimeError(f"event store refused events {batch[0].sequence}-{batch[-1].sequence}: {err.cause}") from err
                 if self._unsent_notifications:
                     notification = self._unsent_notifications.pop(0)
-                    await self._call(activity.SEND_NOTIFICATION, notification, NotificationReceipt)
+                    await self._call_service(activity.SEND_NOTIFICATION, notification, NotificationReceipt, f"Notification {notification.kind} to {notification.recipient.value}")
             self._upsert_search_attributes()
 
     def _attach_next_due(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from journey_models.enums import DecisionKind, EventType, Milestone, ScanKind, Stage
+from journey_models.enums import DecisionKind, EventType, ScanKind, Stage
 from journey_models.inputs import (
     RecordAdverseEventInput,
     RecordBiopsyCollectedInput,
