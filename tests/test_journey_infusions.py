@@ -103,10 +103,20 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
         assert "infusion cannot be recorded in stage response_assessment" in str(refused.value.cause).lower()
         await j.handle.terminate("test done")
 
-    effects = services.side_effects()
-    dlt_at = effects.index(("send_notification", "safety_monitor:dlt"))
-    assert effects[dlt_at + 1] == ("send_notification", "supervisor:dlt")
-    assert ("order_labs", "pre_infusion_2") not in effects
+    assert services.side_effects() == [
+        ("order_labs", "screening"),
+        ("order_labs", "baseline"),
+        ("book_appointment", "ct_scan"),
+        ("book_appointment", "biopsy"),
+        ("send_notification", "manufacturing_lab:sample_dispatched"),
+        ("order_labs", "pre_infusion_1"),
+        ("book_appointment", "infusion"),
+        ("send_notification", "safety_monitor:dlt"),
+        ("send_notification", "supervisor:dlt"),
+        ("send_notification", "supervisor:infusions_discontinued"),
+        ("order_labs", "response_assessment"),
+        ("book_appointment", "ct_scan"),
+    ]
     assert services.event_types().count("InfusionAdministered") == 1
     assert "DltDetected" in services.event_types()
 

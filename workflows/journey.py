@@ -979,6 +979,9 @@ class ParticipantJourneyWorkflow:
 
     async def _call_service(self, name: str, arg: Any, result_type: type, what: str) -> Any | None:
         """Call a service; when it refuses for good, tell staff to do it by hand and go on."""
+        if name != activity.SEND_NOTIFICATION:
+            # What was recorded before this request reaches the store and the staff first.
+            await self._flush()
         try:
             return await self._call(name, arg, result_type)
         except ActivityError as err:
