@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -102,7 +102,7 @@ def baseline_assessments(at: datetime) -> RecordLabResultsInput:
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 async def wait_for_stage(client: Client, participant_id: str, stages: set[Stage]) -> JourneyStatus:

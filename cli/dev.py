@@ -25,8 +25,10 @@ def banner(stack: DevStack) -> str:
     if stack.ui_url:
         lines.append(f"  Temporal UI:    {stack.ui_url}")
     lines += [
-        f"  Temporal gRPC:  {stack.temporal_address} (namespace {settings.temporal_namespace}, "
-        f"task queue {settings.task_queue})",
+        (
+            f"  Temporal gRPC:  {stack.temporal_address} (namespace {settings.temporal_namespace}, "
+            f"task queue {settings.task_queue})"
+        ),
         f"  PostgreSQL:     {describe_dsn(stack.database_url)}",
         f"  Data directory: {settings.itc_data_dir.resolve()}",
         "Next: in another terminal, `itc start --consent-file consent.json` (or `itc demo`),",

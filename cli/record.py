@@ -15,7 +15,13 @@ from pydantic import TypeAdapter, ValidationError
 
 from cli.context import load_settings
 from cli.errors import EXIT_INVALID, fail, fail_with, run_async
-from journey_models.enums import AeCategory, Attribution, DecisionKind, Milestone, ScanKind
+from journey_models.enums import (
+    AeCategory,
+    Attribution,
+    DecisionKind,
+    Milestone,
+    ScanKind,
+)
 from journey_models.inputs import ParticipantId
 from runtime.errors import InvalidInput
 from runtime.journeys import UPDATE_INPUTS, load_json_object, record, validate_model

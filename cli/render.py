@@ -7,8 +7,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-# inputs before state: importing journey_models.state first hits their circular import.
-import journey_models.inputs  # noqa: F401
 from journey_models.state import JourneyStatus, TimelineEntry
 
 DASH = "—"

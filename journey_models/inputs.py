@@ -24,7 +24,6 @@ from journey_models.enums import (
     Sex,
     Stage,
 )
-from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from trial_rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 
 PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
@@ -95,13 +94,6 @@ class ConsentRecord(_Input):
             self.date_of_birth.day,
         )
         return self.consent_date.year - self.date_of_birth.year - int(before_birthday)
-
-
-class StartJourneyInput(_Input):
-    consent: ConsentRecord
-    protocol: ProtocolConfig = DEFAULT_PROTOCOL
-    # Set only by continue-as-new: the whole journey so far.
-    carried_state: "JourneyState | None" = None
 
 
 class LabObservation(_Input):
@@ -271,8 +263,3 @@ class ActionAccepted(BaseModel):
     sequence: int
     stage: Stage
     message: str
-
-
-from journey_models.state import JourneyState  # noqa: E402  (circular: state embeds inputs)
-
-StartJourneyInput.model_rebuild()

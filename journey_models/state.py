@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from journey_models.enums import (
     AeCategory,
@@ -21,7 +21,7 @@ from journey_models.inputs import (
     ReleaseQcResult,
     TargetLesion,
 )
-from trial_rules.config import ProtocolConfig
+from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from trial_rules.dose import DosePlan
 from trial_rules.pfs import PfsResult
 
@@ -218,6 +218,16 @@ class JourneyState(BaseModel):
     def baseline_scan(self) -> ScanRecord | None:
         baselines = [scan for scan in self.scans if scan.kind is ScanKind.BASELINE]
         return baselines[-1] if baselines else None
+
+
+class StartJourneyInput(BaseModel):
+    """The workflow's one input: the consent record, the protocol version, and on continue-as-new the journey so far."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent: ConsentRecord
+    protocol: ProtocolConfig = DEFAULT_PROTOCOL
+    carried_state: JourneyState | None = None
 
 
 class JourneyStatus(BaseModel):

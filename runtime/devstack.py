@@ -137,7 +137,8 @@ def start_temporal_process(settings: Settings, data_dir: Path) -> subprocess.Pop
         stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=_die_with_parent if (on_main_thread and sys.platform == "linux") else None,
+        # Safe here: the child only calls prctl before exec, and only from the main thread.
+        preexec_fn=_die_with_parent if (on_main_thread and sys.platform == "linux") else None,  # noqa: PLW1509
     )
     log_file.close()
     return process

@@ -7,7 +7,11 @@ from typing import Any
 
 import structlog
 from temporalio import activity
-from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput, Interceptor
+from temporalio.worker import (
+    ActivityInboundInterceptor,
+    ExecuteActivityInput,
+    Interceptor,
+)
 
 from runtime.logging import participant_from_workflow_id
 

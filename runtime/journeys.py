@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,7 +25,11 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
-from temporalio.exceptions import ApplicationError, FailureError, WorkflowAlreadyStartedError
+from temporalio.exceptions import (
+    ApplicationError,
+    FailureError,
+    WorkflowAlreadyStartedError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from journey_models.enums import Stage
@@ -42,9 +46,8 @@ from journey_models.inputs import (
     RecordScanResultInput,
     RecordSupervisorDecisionInput,
     RecordWithdrawalInput,
-    StartJourneyInput,
 )
-from journey_models.state import JourneyStatus, TimelineEntry
+from journey_models.state import JourneyStatus, StartJourneyInput, TimelineEntry
 from runtime.errors import (
     InvalidInput,
     JourneyAlreadyExists,
@@ -147,8 +150,8 @@ def validate_model(model: type[ModelT], data: Any, what: str) -> ModelT:
 def parse_consent(data: dict[str, Any], *, now: datetime | None = None) -> ConsentRecord:
     """Validate a consent record for a start. Age is not judged here: screening owns eligibility."""
     consent = validate_model(ConsentRecord, data, "consent record")
-    now = now or datetime.now(timezone.utc)
-    latest_today = (now.astimezone(timezone.utc) + _LATEST_UTC_OFFSET).date()
+    now = now or datetime.now(UTC)
+    latest_today = (now.astimezone(UTC) + _LATEST_UTC_OFFSET).date()
     if consent.consent_date > latest_today:
         raise InvalidInput(
             "Invalid consent record: 1 problem(s)",

@@ -76,8 +76,9 @@ def lift_temporal_context(_logger: Any, _method: str, event_dict: dict[str, Any]
                 event_dict[target] = info[source]
     workflow_id = event_dict.get("workflow_id")
     if "participant_id" not in event_dict and isinstance(workflow_id, str):
-        if workflow_id.startswith(JOURNEY_ID_PREFIX):
-            event_dict["participant_id"] = workflow_id[len(JOURNEY_ID_PREFIX) :]
+        participant_id = participant_from_workflow_id(workflow_id)
+        if participant_id:
+            event_dict["participant_id"] = participant_id
     return event_dict
 
 

@@ -39,7 +39,7 @@ async def connect(settings: Settings, *, address: str | None = None) -> Client:
             ),
             timeout=CONNECT_TIMEOUT_SECONDS,
         )
-    except (RuntimeError, OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, RuntimeError, OSError) as error:
         # The SDK reports every transport failure as RuntimeError("Failed client connect: ...").
         raise TemporalUnreachable(unreachable_message(address)) from error
 

@@ -38,8 +38,8 @@ from journey_models.activity_inputs import (
 )
 from journey_models.enums import Stage
 from journey_models.events import JourneyEvent
-from journey_models.inputs import ActionAccepted, ConsentRecord, StartJourneyInput
-from journey_models.state import JourneyStatus, TimelineEntry
+from journey_models.inputs import ActionAccepted, ConsentRecord
+from journey_models.state import JourneyStatus, StartJourneyInput, TimelineEntry
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
 

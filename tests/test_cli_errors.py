@@ -4,14 +4,17 @@ None of these needs a server."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -31,6 +34,17 @@ VALID_CONSENT: dict[str, Any] = {
     "site": "SITE-01",
     "actor_id": "ops.a",
 }
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    # CLI commands configure process-wide logging; later tests must not inherit it.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
 
 
 @pytest.fixture
@@ -220,6 +234,7 @@ def test_starter_script_reports_like_the_cli(tmp_path: Path, unreachable_env: di
         text=True,
         timeout=60,
         cwd=tmp_path,
+        check=False,
     )
     assert completed.returncode == 2
     assert "weight_kg: Input should be less than or equal to 300" in completed.stderr

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+import structlog
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -28,6 +30,17 @@ from runtime.settings import Settings
 from worker import running_worker
 
 WAIT_SECONDS = 45.0
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    # CLI commands configure process-wide logging; later tests must not inherit it.
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
 
 
 @dataclass
@@ -83,7 +96,7 @@ def iso(moment: datetime) -> str:
 
 async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path) -> None:
     participant = f"E2E-{random.randint(10000, 99999)}"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     consent = {
         "participant_id": participant,
         "consent_date": (now.date() - timedelta(days=2)).isoformat(),
@@ -125,7 +138,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
         *record, "eligibility", "--participant", participant, "--actor", "dr.e2e",
         "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
         "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
-        "--assessed-at", iso(datetime.now(timezone.utc)),
+        "--assessed-at", iso(datetime.now(UTC)),
     )  # fmt: skip
 
     async def stage_is(stage: str) -> bool:
@@ -137,7 +150,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
     # A rejected Update shows the validator's own words, not a traceback.
     future = await stack.cli(
         *record, "scan", *who, "--kind", "baseline",
-        "--scanned-at", iso(datetime.now(timezone.utc) + timedelta(days=2)), "--lesion", "L1:lung:20",
+        "--scanned-at", iso(datetime.now(UTC) + timedelta(days=2)), "--lesion", "L1:lung:20",
     )  # fmt: skip
     assert future.exit_code == 1
     assert future.stderr.startswith("Rejected: ") and "in the future" in future.stderr
@@ -146,14 +159,14 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
     # Baseline: one 20 mm lung target lesion, tumour markers, immune panels, ECG and exam.
     await stack.ok(
         *record, "scan", "--participant", participant, "--actor", "rad.e2e", "--kind", "baseline",
-        "--scanned-at", iso(datetime.now(timezone.utc)), "--lesion", "L1:lung:20",
+        "--scanned-at", iso(datetime.now(UTC)), "--lesion", "L1:lung:20",
     )  # fmt: skip
     await stack.ok(
         *record, "lab-results", *who,
         "--result", "ca15_3=48", "--result", "cea=6.2",
         "--result", "flow_cytometry_panel=normal", "--result", "elisa_cytokines=normal",
         "--result", "ecg=normal", "--result", "physical_exam=normal",
-        "--collected-at", iso(datetime.now(timezone.utc)),
+        "--collected-at", iso(datetime.now(UTC)),
     )  # fmt: skip
 
     await stack.until(lambda: stage_is("biopsy"), "stage biopsy")

@@ -94,3 +94,34 @@ async def test_retried_action_with_same_request_id_is_applied_once(workflow_env,
         assert [e.type for e in timeline].count("LabResultsRecorded") == 1
         assert (await j.state()).stage is Stage.SCREENING
         await j.handle.terminate("test done")
+
+
+async def test_update_delivered_with_the_start_comes_after_consent(workflow_env, task_queue):
+    from temporalio.client import WithStartWorkflowOperation
+    from temporalio.common import WorkflowIDConflictPolicy
+
+    from journey_harness import consent_record
+    from journey_models.inputs import RecordLabResultsInput
+    from journey_models.state import StartJourneyInput
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        now = await workflow_env.get_current_time()
+        start = WithStartWorkflowOperation(
+            ParticipantJourneyWorkflow.run,
+            StartJourneyInput(consent=consent_record("ITC-903", now.date())),
+            id="journey-ITC-903",
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+        )
+        accepted = await workflow_env.client.execute_update_with_start_workflow(
+            ParticipantJourneyWorkflow.record_lab_results,
+            RecordLabResultsInput.model_validate({"actor_id": STAFF, "results": lab_results(GOOD_SCREENING_LABS, now)}),
+            start_workflow_operation=start,
+        )
+        handle = await start.workflow_handle()
+        timeline = await handle.query(ParticipantJourneyWorkflow.get_timeline)
+        await handle.terminate("test done")
+    assert [e.type for e in timeline[:2]] == ["ConsentRecorded", "StageChanged"]
+    assert accepted.sequence == 3

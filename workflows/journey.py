@@ -59,7 +59,6 @@ with workflow.unsafe.imports_passed_through():
         RecordSupervisorDecisionInput,
         RecordWithdrawalInput,
         StaffAction,
-        StartJourneyInput,
     )
     from journey_models.state import (
         AdverseEventRecord,
@@ -71,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         MilestoneRecord,
         SaeClock,
         ScanRecord,
+        StartJourneyInput,
         TimelineEntry,
         ToxicityCheck,
     )
@@ -124,13 +124,15 @@ class ParticipantJourneyWorkflow:
         self._flush_lock = asyncio.Lock()
         self._published_next_due: tuple[str, datetime] | None = None
         self._published_search_attributes: tuple[Any, ...] | None = None
+        if input.carried_state is None:
+            # Here, not in run(): an Update delivered with the start runs before run() does,
+            # and consent must be event 1.
+            self._record_consent()
 
     # ------------------------------------------------------------------ the journey
 
     @workflow.run
     async def run(self, input: StartJourneyInput) -> JourneyStatus:
-        if input.carried_state is None:
-            self._record_consent()
         try:
             while not self.s.stage.is_terminal:
                 if self.s.stage is Stage.SCREENING:
