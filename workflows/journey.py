@@ -743,6 +743,8 @@ class ParticipantJourneyWorkflow:
         previous = self.s.stage if self.s.stage_entered_sequence else None
         self.s.stage, self.s.stage_entered_at = stage, workflow.now()
         self.s.stage_entered_sequence = self._emit(EventType.STAGE_CHANGED, {"from": previous.value if previous else None, "to": stage.value}, summary=f"Stage: {stage.value}")
+        # Stage names only: the logger adds workflow and participant IDs, never PHI.
+        workflow.logger.info("journey stage %s -> %s", previous.value if previous else "start", stage.value)
         return self.s.stage_entered_sequence
 
     def _end(self, stage: Stage, reason: str) -> None:

@@ -1,0 +1,34 @@
+"""A running journey's log lines carry workflow and participant IDs and never PHI."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from journey_harness import MockServices, pass_screening, start_journey, worker_for
+
+from runtime.logging import configure_logging
+
+
+async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue, capsys):
+    configure_logging("json", level="INFO")
+    try:
+        services = MockServices()
+        async with worker_for(workflow_env.client, task_queue, services):
+            j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-777")
+            await pass_screening(j)
+            consent_dob = (await j.timeline())[0]  # the consent is event 1; its DOB must not be logged
+            await j.handle.terminate("test done")
+        output = capsys.readouterr().out
+    finally:
+        logging.getLogger().handlers.clear()
+
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    stage_lines = [line for line in lines if "journey stage" in line.get("event", "")]
+    assert [line["event"] for line in stage_lines] == ["journey stage start -> screening", "journey stage screening -> baseline"]
+    for line in stage_lines:
+        assert line["workflow_id"] == "journey-ITC-777" and line["participant_id"] == "ITC-777"
+    assert consent_dob.type == "ConsentRecorded"
+    dob = services.events[0].payload["date_of_birth"]
+    leaking = [line for line in output.splitlines() if dob in line]
+    assert leaking == []
