@@ -1,1 +1,1 @@
-pytest_plugins = ["fixtures_pg", "fixtures_temporal"]
+pytest_plugins = ["fixtures_pg", "fixtures_temporal", "fixtures_logging"]

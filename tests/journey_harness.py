@@ -343,8 +343,24 @@ async def infuse_all(j: Journey) -> None:
         await toxicity_checks(j)
 
 
-async def drive_to_infusion(j: Journey) -> None:
+async def give_first_infusion(j: Journey) -> None:
+    await drive_to_infusion(j)
+    await advance_to(j, (await j.state()).infusions[0].target_at)
+    await give_infusion(j, 1)
+
+
+async def drive_to_manufacturing(j: Journey, sample_id: str = SAMPLE) -> None:
     await pass_screening(j)
     await complete_baseline(j)
-    await collect_biopsy(j)
+    await collect_biopsy(j, sample_id)
+
+
+async def drive_to_infusion(j: Journey) -> None:
+    await drive_to_manufacturing(j)
     await manufacture(j)
+
+
+def assert_consecutive_sequences(services: MockServices) -> None:
+    """Every event reached the store once: sequence numbers 1..N with no gap."""
+    sequences = sorted(e.sequence for e in services.events)
+    assert sequences == list(range(1, len(sequences) + 1))

@@ -4,17 +4,14 @@ None of these needs a server."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -36,15 +33,6 @@ VALID_CONSENT: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    # CLI commands configure process-wide logging; later tests must not inherit it.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
 
 
 @pytest.fixture

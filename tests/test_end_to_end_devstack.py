@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-import structlog
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -32,15 +30,6 @@ from worker import running_worker
 WAIT_SECONDS = 45.0
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    # CLI commands configure process-wide logging; later tests must not inherit it.
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    structlog.reset_defaults()
 
 
 @dataclass

@@ -8,16 +8,17 @@ import pytest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from journey_harness import (
+    drive_to_manufacturing,
+    give_first_infusion,
+    assert_consecutive_sequences,
     DAY,
     STAFF,
     SUPERVISOR,
     Journey,
     MockServices,
     advance_to,
-    collect_biopsy,
     complete_baseline,
     drive_to_infusion,
-    give_infusion,
     infuse_all,
     pass_screening,
     record_scan,
@@ -49,18 +50,12 @@ async def to_follow_up(j: Journey) -> None:
     await j.wait_for_stage(Stage.FOLLOW_UP)
 
 
-async def to_infusion_given(j: Journey) -> None:
-    await drive_to_infusion(j)
-    await advance_to(j, (await j.state()).infusions[0].target_at)
-    await give_infusion(j, 1)
-
-
 STAGE_DRIVERS = {
     Stage.SCREENING: None,
     Stage.BASELINE: pass_screening,
     Stage.BIOPSY: lambda j: _chain(j, pass_screening, complete_baseline),
-    Stage.MANUFACTURING: lambda j: _chain(j, pass_screening, complete_baseline, collect_biopsy),
-    Stage.INFUSION: to_infusion_given,
+    Stage.MANUFACTURING: drive_to_manufacturing,
+    Stage.INFUSION: give_first_infusion,
     Stage.RESPONSE_ASSESSMENT: to_response_assessment,
     Stage.FOLLOW_UP: to_follow_up,
 }
@@ -161,7 +156,7 @@ async def test_unacknowledged_sae_clock_escalates(workflow_env, task_queue):
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await to_infusion_given(j)
+        await give_first_infusion(j)
         await j.advance(timedelta(hours=6))
         await j.update("record_adverse_event", {"actor_id": STAFF, "term": "pneumonitis", "category": "non_haematological", "grade": 2, "attribution": "possible", "serious": True, "unexpected": True, "onset_at": (await j.now()).isoformat()})
         state = await j.state()
@@ -205,5 +200,4 @@ async def test_continue_as_new_preserves_state(workflow_env, task_queue):
     assert after.response is ResponseCategory.SD
     assert after.last_sequence > before.last_sequence
     assert len(history.events) < 2000
-    sequences = sorted(e.sequence for e in services.events)
-    assert sequences == list(range(1, len(sequences) + 1))
+    assert_consecutive_sequences(services)

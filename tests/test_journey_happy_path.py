@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from journey_harness import (
+    assert_consecutive_sequences,
     DAY,
     MockServices,
     advance_to,
@@ -75,8 +76,7 @@ async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
     assert result.pfs is not None and result.pfs.event is False
     assert result.run_count > 1 and cycles == result.run_count - 1
     assert result.deviations == []
-    sequences = sorted(e.sequence for e in services.events)
-    assert sequences == list(range(1, len(sequences) + 1))
+    assert_consecutive_sequences(services)
     assert services.side_effects()[:6] == [
         ("order_labs", "screening"),
         ("order_labs", "baseline"),

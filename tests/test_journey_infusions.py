@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from journey_harness import (
+    give_first_infusion,
     HOUR,
     STAFF,
     MockServices,
     advance_to,
-    drive_to_infusion,
     give_infusion,
     start_journey,
     toxicity_checks,
@@ -36,9 +36,7 @@ async def test_hold_that_resolves_then_infusion_given(workflow_env, task_queue):
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await drive_to_infusion(j)
-        await advance_to(j, (await j.state()).infusions[0].target_at)
-        await give_infusion(j, 1)
+        await give_first_infusion(j)
         await toxicity_checks(j)
         onset = (await j.now()).isoformat()
         await record_ae(j, grade=2, onset_at=onset)
@@ -70,9 +68,7 @@ async def test_hold_beyond_limit_discontinues_infusions(workflow_env, task_queue
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await drive_to_infusion(j)
-        await advance_to(j, (await j.state()).infusions[0].target_at)
-        await give_infusion(j, 1)
+        await give_first_infusion(j)
         await toxicity_checks(j)
         await record_ae(j, grade=2, term="fatigue")
         infusion2 = await infusion_two_window(j)
@@ -90,9 +86,7 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await drive_to_infusion(j)
-        await advance_to(j, (await j.state()).infusions[0].target_at)
-        await give_infusion(j, 1)
+        await give_first_infusion(j)
         await j.advance(timedelta(hours=20))
         await record_ae(j, term="cytokine_release_syndrome", category="crs", crs={"temperature_c": 39.2, "vasopressors": 1})
         state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
@@ -125,9 +119,7 @@ async def test_grade4_neutropenia_longer_than_7_days_is_a_dlt(workflow_env, task
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await drive_to_infusion(j)
-        await advance_to(j, (await j.state()).infusions[0].target_at)
-        await give_infusion(j, 1)
+        await give_first_infusion(j)
         await j.advance(timedelta(days=1))
         await record_ae(j, term="neutrophil_count_decreased", category="haematological", grade=4)
         await j.advance(timedelta(days=7))

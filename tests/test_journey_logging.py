@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 from journey_harness import MockServices, pass_screening, start_journey, worker_for
 
@@ -12,16 +11,13 @@ from runtime.logging import configure_logging
 
 async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue, capsys):
     configure_logging("json", level="INFO")
-    try:
-        services = MockServices()
-        async with worker_for(workflow_env.client, task_queue, services):
-            j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-777")
-            await pass_screening(j)
-            consent_dob = (await j.timeline())[0]  # the consent is event 1; its DOB must not be logged
-            await j.handle.terminate("test done")
-        output = capsys.readouterr().out
-    finally:
-        logging.getLogger().handlers.clear()
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-777")
+        await pass_screening(j)
+        consent_dob = (await j.timeline())[0]  # the consent is event 1; its DOB must not be logged
+        await j.handle.terminate("test done")
+    output = capsys.readouterr().out
 
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     stage_lines = [line for line in lines if "journey stage" in line.get("event", "")]

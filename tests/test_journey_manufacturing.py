@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from journey_harness import (
+    drive_to_manufacturing,
     SAMPLE,
     SUPERVISOR,
     MockServices,
@@ -24,9 +25,7 @@ async def test_deadline_escalation_then_rebiopsy_then_success(workflow_env, task
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await pass_screening(j)
-        await complete_baseline(j)
-        await collect_biopsy(j)
+        await drive_to_manufacturing(j)
         await j.advance(timedelta(days=2))
         await record_milestone(j, "biopsy_received")
         # Fibroblast expansion is expected within 21 days; nothing arrives for 121 days.
@@ -58,9 +57,7 @@ async def test_manufacturing_failure_then_off_study(workflow_env, task_queue):
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await pass_screening(j)
-        await complete_baseline(j)
-        await collect_biopsy(j)
+        await drive_to_manufacturing(j)
         await j.advance(timedelta(days=2))
         await record_milestone(j, "biopsy_received")
         await j.advance(timedelta(days=10))
@@ -85,9 +82,7 @@ async def test_release_qc_failure_is_a_manufacturing_failure(workflow_env, task_
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
-        await pass_screening(j)
-        await complete_baseline(j)
-        await collect_biopsy(j)
+        await drive_to_manufacturing(j)
         for milestone in ("biopsy_received", "fibroblasts_expanded", "ipsc_line_established", "ipsc_qc_passed", "nk_differentiation_complete"):
             await j.advance(timedelta(days=3))
             await record_milestone(j, milestone)
