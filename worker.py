@@ -32,8 +32,9 @@ log = get_logger("worker")
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
-def build_activities(pool: Any) -> list[Any]:
+def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
     from activities.journey_activities import JourneyActivities, activities_for_worker
+    from activities.trial_reports import TrialReportActivities, trial_report_activities
     from eventstore.store import EventStore
     from services.postgres import (
         PostgresLabService,
@@ -47,17 +48,18 @@ def build_activities(pool: Any) -> list[Any]:
         PostgresLabService(pool),
         PostgresSchedulingService(pool),
     )
-    return list(activities_for_worker(acts))
+    return [*activities_for_worker(acts), *trial_report_activities(TrialReportActivities(client, task_queue))]
 
 
 def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
     from workflows.journey import ParticipantJourneyWorkflow
+    from workflows.trial import TrialWorkflow
 
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[ParticipantJourneyWorkflow],
-        activities=build_activities(pool),
+        workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
+        activities=build_activities(client, pool, settings.task_queue),
         interceptors=[JourneyLogContextInterceptor()],
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     )

@@ -159,5 +159,6 @@ class EventType(StrEnum):
     NOTIFICATION_QUEUED = "NotificationQueued"
     WITHDRAWAL_RECORDED = "WithdrawalRecorded"
     DEATH_RECORDED = "DeathRecorded"
+    TRIAL_PAUSE_CHANGED = "TrialPauseChanged"
     STAGE_CHANGED = "StageChanged"
     JOURNEY_ENDED = "JourneyEnded"

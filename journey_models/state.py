@@ -189,6 +189,10 @@ class JourneyState(BaseModel):
     progression_at: datetime | None = None
     pfs: PfsResult | None = None
 
+    # Trial-wide safety pause, set by the trial workflow
+    trial_paused: bool = False
+    trial_pause_reason: str | None = None
+
     # Ending
     withdrawn_at: datetime | None = None
     died_at: datetime | None = None
@@ -257,5 +261,7 @@ class JourneyStatus(BaseModel):
     end_reason: str | None
     failed_criteria: list[str]
     deviations: list[str]
+    trial_paused: bool
+    trial_pause_reason: str | None
     last_sequence: int
     run_count: int

@@ -5,7 +5,8 @@ Anything that is not one of these is a bug and is allowed to show a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -25,6 +26,10 @@ class InvalidInput(UserFacingError):
 
 class JourneyAlreadyExists(UserFacingError):
     pass
+
+
+class EnrolmentClosed(UserFacingError):
+    """The trial refuses new participants: the cap is reached or a safety pause is in force."""
 
 
 class JourneyNotFound(UserFacingError):
@@ -53,8 +58,13 @@ class DevStackError(UserFacingError):
 
 def validation_lines(error: ValidationError) -> list[str]:
     """'height_cm: Input should be greater than or equal to 100', one per problem."""
+    return problem_lines(error.errors(include_url=False))
+
+
+def problem_lines(problems: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The same lines from pydantic's error dicts (e.g. a web framework's request errors)."""
     lines = []
-    for problem in error.errors(include_url=False):
+    for problem in problems:
         location = ".".join(str(part) for part in problem["loc"])
         message = problem["msg"]
         # Model validators raise ValueError; pydantic prefixes that, which reads as noise.

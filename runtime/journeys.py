@@ -20,19 +20,14 @@ from temporalio.client import (
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
     WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
 )
 from temporalio.exceptions import (
     ApplicationError,
     FailureError,
-    WorkflowAlreadyStartedError,
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from journey_models.enums import Stage
 from journey_models.inputs import (
     ActionAccepted,
     ConsentRecord,
@@ -47,8 +42,10 @@ from journey_models.inputs import (
     RecordSupervisorDecisionInput,
     RecordWithdrawalInput,
 )
-from journey_models.state import JourneyStatus, StartJourneyInput, TimelineEntry
+from journey_models.state import JourneyStatus, TimelineEntry
+from journey_models.trial import EnrolmentAccepted, EnrolParticipantInput, StartTrialInput, trial_workflow_id
 from runtime.errors import (
+    EnrolmentClosed,
     InvalidInput,
     JourneyAlreadyExists,
     JourneyNotFound,
@@ -58,7 +55,6 @@ from runtime.errors import (
 )
 from runtime.logging import JOURNEY_ID_PREFIX, get_logger
 from trial_rules.config import ProtocolConfig
-from workflows.search_attributes import JOURNEY_SITE, JOURNEY_STAGE
 
 log = get_logger(__name__)
 
@@ -166,30 +162,50 @@ def parse_consent(data: dict[str, Any], *, now: datetime | None = None) -> Conse
 async def start_journey(
     client: Client, consent: ConsentRecord, protocol: ProtocolConfig, task_queue: str
 ) -> str:
-    """Start one participant's journey; returns the workflow ID."""
-    workflow_id = journey_id(consent.participant_id)
+    """Enrol a participant through the trial workflow, which starts the journey; returns its ID.
+
+    The enrolment is an Update on the trial workflow (started here on first use): the trial
+    handles Updates one at a time, which is what keeps concurrent starts under the cap.
+    """
+    from workflows.trial import TrialWorkflow
+
+    trial_id = trial_workflow_id(protocol.trial_id)
     try:
         await client.start_workflow(
-            _workflow_class().run,
-            StartJourneyInput(consent=consent, protocol=protocol),
-            id=workflow_id,
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_id,
             task_queue=task_queue,
-            # A participant has exactly one journey, ever: not even after it ends.
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            search_attributes=TypedSearchAttributes(
-                [
-                    SearchAttributePair(JOURNEY_SITE, consent.site),
-                    SearchAttributePair(JOURNEY_STAGE, Stage.SCREENING.value),
-                ]
-            ),
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-    except WorkflowAlreadyStartedError:
-        raise JourneyAlreadyExists(
-            f"Participant {consent.participant_id} already has a journey ({workflow_id})"
+        accepted = await client.get_workflow_handle(trial_id).execute_update(
+            TrialWorkflow.enrol_participant,
+            EnrolParticipantInput(consent=consent, protocol=protocol),
+            rpc_timeout=WORKER_WAIT,
+        )
+    except WorkflowUpdateFailedError as error:
+        message = _failure_message(error)
+        kind = getattr(error.cause, "type", None)
+        if kind == "JourneyAlreadyExists":
+            raise JourneyAlreadyExists(message) from None
+        if kind == "EnrolmentClosed":
+            raise EnrolmentClosed(message) from None
+        raise UpdateRejected(f"Rejected: {message}") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise NoWorker(
+            f"No worker answered the trial workflow within {int(WORKER_WAIT.total_seconds())} s "
+            "— is `itc dev` or `python worker.py` running?"
         ) from None
-    log.info("journey started", workflow_id=workflow_id, participant_id=consent.participant_id)
-    return workflow_id
+    if not isinstance(accepted, EnrolmentAccepted):
+        accepted = EnrolmentAccepted.model_validate(accepted)
+    log.info(
+        "journey started",
+        workflow_id=accepted.workflow_id,
+        participant_id=consent.participant_id,
+        enrolled=accepted.enrolled,
+        target=accepted.target,
+    )
+    return accepted.workflow_id
 
 
 def _handle(client: Client, participant_id: str) -> WorkflowHandle[Any, Any]:

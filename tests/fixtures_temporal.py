@@ -10,6 +10,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,9 @@ def dev_server_type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-a
     return key.indexed_value_type.name.title()
 
 
-@pytest.fixture(scope="session")
-async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
-    if request.config.getoption("--workflow-environment") == "local":
+@asynccontextmanager
+async def open_environment(kind: str) -> AsyncIterator[WorkflowEnvironment]:
+    if kind == "local":
         extra: list[str] = []
         for key in ALL_KEYS:
             extra += ["--search-attribute", f"{key.name}={dev_server_type_name(key)}"]
@@ -62,6 +63,19 @@ async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[Workflow
         # The time-skipping server has no --search-attribute flag but accepts the operator
         # call; on the dev server the flags already did it and this is a no-op.
         await ensure_search_attributes(env.client, env.client.namespace)
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    async with open_environment(request.config.getoption("--workflow-environment")) as env:
+        yield env
+
+
+@pytest.fixture
+async def isolated_workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    """A server of its own, for a test that floods the server and must not slow the others."""
+    async with open_environment(request.config.getoption("--workflow-environment")) as env:
         yield env
 
 

@@ -168,7 +168,7 @@ async def test_unacknowledged_sae_clock_escalates(workflow_env, task_queue):
         sponsor = next(c for c in state.open_sae_clocks if c.clock == "sponsor_24h")
         assert sponsor.escalated_at is not None
         effects = services.side_effects()
-        assert effects[-2:] == [("send_notification", "supervisor:sae_clock_overdue"), ("send_notification", "sponsor:sae_clock_overdue")]
+        assert effects[-3:] == [("report_sae_clock", "sponsor_24h:escalated"), ("send_notification", "supervisor:sae_clock_overdue"), ("send_notification", "sponsor:sae_clock_overdue")]
         await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "sae_reported_to_sponsor", "ae_id": "AE-1", "reason": "Reported late by phone"})
         await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "susar_reported", "ae_id": "AE-1", "reason": "CIOMS form sent"})
         state = await j.state()

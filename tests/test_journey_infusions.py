@@ -107,6 +107,7 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
         ("book_appointment", "infusion"),
         ("send_notification", "safety_monitor:dlt"),
         ("send_notification", "supervisor:dlt"),
+        ("report_dlt_outcome", "dlt"),
         ("send_notification", "supervisor:infusions_discontinued"),
         ("order_labs", "response_assessment"),
         ("book_appointment", "ct_scan"),

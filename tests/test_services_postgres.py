@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import names
+from activities.trial_reports import TrialReportActivities, trial_report_activities
 from activities.journey_activities import (
     NON_RETRYABLE_ERROR_TYPES,
     JourneyActivities,
@@ -83,7 +84,8 @@ async def _count(pool: asyncpg.Pool, sql: str, *args) -> int:
 
 
 def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) -> None:
-    registered = [fn.__temporal_activity_definition.name for fn in activities_for_worker(acts)]
+    reports = trial_report_activities(TrialReportActivities(client=None, task_queue="unused"))  # type: ignore[arg-type]
+    registered = [fn.__temporal_activity_definition.name for fn in [*activities_for_worker(acts), *reports]]
     assert registered == list(names.ALL)
     assert NON_RETRYABLE_ERROR_TYPES == (
         "NoCapacity",

@@ -74,6 +74,14 @@ with workflow.unsafe.imports_passed_through():
         TimelineEntry,
         ToxicityCheck,
     )
+    from journey_models.trial import (
+        RecordDltOutcomeInput,
+        RecordSaeClockInput,
+        ReportDltOutcomeInput,
+        ReportSaeClockInput,
+        SetTrialPauseInput,
+        trial_workflow_id,
+    )
     from trial_rules import ctcae, dlt, recist
     from trial_rules.dose import plan_dose, product_sufficient
     from trial_rules.eligibility import EligibilityResult, LabValue, ScreeningFacts, evaluate_eligibility
@@ -120,7 +128,8 @@ class ParticipantJourneyWorkflow:
     def __init__(self, input: StartJourneyInput) -> None:
         self.s: JourneyState = input.carried_state or JourneyState(consent=input.consent, protocol=input.protocol)
         self._unsent_events: list[JourneyEvent] = []
-        self._unsent_notifications: list[SendNotificationInput] = []
+        # Outgoing messages queued by handlers and sent, in order, by the main loop.
+        self._outbox: list[tuple[str, Any]] = []
         self._flush_lock = asyncio.Lock()
         self._published_next_due: tuple[str, datetime] | None = None
         self._published_search_attributes: tuple[Any, ...] | None = None
@@ -410,7 +419,7 @@ class ParticipantJourneyWorkflow:
         while True:
             await self._flush()
             self._run_background_clocks()
-            if self._unsent_events or self._unsent_notifications:
+            if self._unsent_events or self._outbox:
                 continue
             if self._interruption() is not None:
                 raise JourneyInterrupted()
@@ -422,7 +431,7 @@ class ParticipantJourneyWorkflow:
             wake_at = min((t for t in (until, self._next_background_deadline()) if t is not None), default=None)
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self._unsent_events or self._unsent_notifications)
+                    lambda: bool(self._unsent_events or self._outbox)
                     or self._interruption() is not None
                     or condition(),
                     timeout=(wake_at - now) if wake_at is not None else None,
@@ -469,9 +478,12 @@ class ParticipantJourneyWorkflow:
             if self.s.dlt_window_ends_at is not None and not self.s.dlt_window_closed and now >= self.s.dlt_window_ends_at:
                 self.s.dlt_window_closed = True
                 self._emit(EventType.DLT_WINDOW_COMPLETED, {"dlt": self.s.dlt}, summary="DLT window completed")
+                if not self.s.dlt:
+                    self._report_dlt_outcome(False, None)
         for clock in self.s.sae_clocks:
             if clock.open and clock.escalated_at is None and now >= clock.due_at:
                 clock.escalated_at = now
+                self._report_sae_clock(clock, "escalated")
                 cause = self._emit(EventType.SAE_CLOCK_ESCALATED, {"ae_id": clock.ae_id, "clock": clock.clock, "due_at": clock.due_at.isoformat()}, summary=f"SAE clock {clock.clock} for {clock.ae_id} overdue")
                 for recipient in (Recipient.SUPERVISOR, Recipient.SPONSOR):
                     self._notify(recipient, "sae_clock_overdue", f"OVERDUE: {clock.clock} report for {clock.ae_id}", f"The {clock.clock} report for {clock.ae_id} was due {clock.due_at.isoformat()} and is not acknowledged.", cause=cause, urgent=True)
@@ -687,12 +699,21 @@ class ParticipantJourneyWorkflow:
             for clock in self.s.sae_clocks:
                 if clock.ae_id == inp.ae_id and clock.clock in names and clock.open:
                     clock.acknowledged_at = workflow.now()
+                    self._report_sae_clock(clock, "acknowledged")
                     self._emit(EventType.SAE_CLOCK_ACKNOWLEDGED, {"ae_id": clock.ae_id, "clock": clock.clock, "on_time": clock.acknowledged_at <= clock.due_at}, action=inp, summary=f"SAE clock {clock.clock} for {clock.ae_id} acknowledged")
         return self._accepted(inp, seq, f"Decision {inp.decision.value} recorded")
 
     @record_supervisor_decision.validator
     def _validate_supervisor_decision(self, inp: RecordSupervisorDecisionInput) -> None:
         validators.validate_supervisor_decision(self.s, inp, workflow.now())
+
+    @workflow.signal
+    def set_trial_pause(self, inp: SetTrialPauseInput) -> None:
+        """From the trial workflow: the cohort's safety boundary paused (or a supervisor resumed) infusions."""
+        if self.s.stage.is_terminal or self.s.trial_paused == inp.paused:
+            return
+        self.s.trial_paused, self.s.trial_pause_reason = inp.paused, inp.reason if inp.paused else None
+        self._emit(EventType.TRIAL_PAUSE_CHANGED, {"paused": inp.paused, "reason": inp.reason}, actor="trial", summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason)
 
     # ------------------------------------------------------------------ queries
 
@@ -785,9 +806,19 @@ class ParticipantJourneyWorkflow:
         self._notify(recipient, kind, f"{self.s.participant_id}: {kind.replace('_', ' ')}", message, cause=cause, urgent=recipient is not Recipient.SITE_STAFF)
 
     def _notify(self, recipient: Recipient, kind: str, subject: str, body: str, *, cause: int, urgent: bool = False) -> None:
-        self._unsent_notifications.append(
-            SendNotificationInput(idempotency_key=self._key(cause, recipient.value), participant_id=self.s.participant_id, recipient=recipient, kind=kind, subject=subject, body=body, urgent=urgent)
-        )
+        self._outbox.append((
+            activity.SEND_NOTIFICATION,
+            SendNotificationInput(idempotency_key=self._key(cause, recipient.value), participant_id=self.s.participant_id, recipient=recipient, kind=kind, subject=subject, body=body, urgent=urgent),
+        ))
+
+    def _report_dlt_outcome(self, dlt_found: bool, description: str | None) -> None:
+        """The trial counts this participant as DLT-evaluable from here on."""
+        outcome = RecordDltOutcomeInput(participant_id=self.s.participant_id, dlt=dlt_found, description=description)
+        self._outbox.append((activity.REPORT_DLT_OUTCOME, ReportDltOutcomeInput(trial_workflow_id=trial_workflow_id(self.s.protocol.trial_id), protocol=self.s.protocol, outcome=outcome)))
+
+    def _report_sae_clock(self, clock: SaeClock, status: str) -> None:
+        message = RecordSaeClockInput(participant_id=self.s.participant_id, ae_id=clock.ae_id, clock=clock.clock, due_at=clock.due_at, status=status)
+        self._outbox.append((activity.REPORT_SAE_CLOCK, ReportSaeClockInput(trial_workflow_id=trial_workflow_id(self.s.protocol.trial_id), protocol=self.s.protocol, clock=message)))
 
     def _key(self, sequence: int, purpose: str) -> str:
         return f"{workflow.info().workflow_id}:{sequence}:{purpose}"
@@ -890,6 +921,7 @@ class ParticipantJourneyWorkflow:
         cause = self._emit(EventType.DLT_DETECTED, {"description": description, "infusions_given": self.s.infusions_given}, summary=f"DLT: {description}")
         for recipient in (Recipient.SAFETY_MONITOR, Recipient.SUPERVISOR):
             self._notify(recipient, "dlt", f"DLT for {self.s.participant_id}", f"Dose-limiting toxicity: {description}. Further infusions are stopped.", cause=cause, urgent=True)
+        self._report_dlt_outcome(True, description)
 
     def _start_sae_clocks(self, ae: AdverseEventRecord, cause: int) -> None:
         cfg = self.s.protocol.sae
@@ -905,6 +937,7 @@ class ParticipantJourneyWorkflow:
                 continue
             clock = SaeClock(ae_id=ae.ae_id, clock=name, started_at=now, due_at=now + limit)
             self.s.sae_clocks.append(clock)
+            self._report_sae_clock(clock, "open")
             seq = self._emit(EventType.SAE_CLOCK_STARTED, {"ae_id": ae.ae_id, "clock": name, "due_at": clock.due_at.isoformat()}, summary=f"SAE clock {name} for {ae.ae_id} due {clock.due_at.isoformat()}")
             self._notify(Recipient.SUPERVISOR, "sae_clock_started", f"SAE {ae.ae_id}: {name} report due", f"Report {ae.ae_id} ({name}) by {clock.due_at.isoformat()}.", cause=seq, urgent=True)
 
@@ -1018,7 +1051,7 @@ class ParticipantJourneyWorkflow:
         """Append recorded events to the event store, then send queued notifications, in order."""
         async with self._flush_lock:
             self._attach_next_due()
-            while self._unsent_events or self._unsent_notifications:
+            while self._unsent_events or self._outbox:
                 if self._unsent_events:
                     batch, self._unsent_events = self._unsent_events, []
                     try:
@@ -1027,9 +1060,12 @@ class ParticipantJourneyWorkflow:
                         # Never go on without the audit record: fail the task so the journey
                         # stops where it is, visibly, until the store is fixed.
                         raise RuntimeError(f"event store refused events {batch[0].sequence}-{batch[-1].sequence}: {err.cause}") from err
-                if self._unsent_notifications:
-                    notification = self._unsent_notifications.pop(0)
-                    await self._call_service(activity.SEND_NOTIFICATION, notification, NotificationReceipt, f"Notification {notification.kind} to {notification.recipient.value}")
+                if self._outbox:
+                    name, message = self._outbox.pop(0)
+                    if name == activity.SEND_NOTIFICATION:
+                        await self._call_service(name, message, NotificationReceipt, f"Notification {message.kind} to {message.recipient.value}")
+                    else:
+                        await self._call(name, message, type(None))
             self._upsert_search_attributes()
 
     def _attach_next_due(self) -> None:

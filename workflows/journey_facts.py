@@ -117,7 +117,8 @@ def compute_due(state: JourneyState) -> list[DueAction]:
     elif state.stage is Stage.INFUSION:
         infusion = pending_infusion(state)
         if infusion is not None and not state.dlt and not state.infusions_discontinued:
-            due.append(_due("infusion", f"Infusion {infusion.number}", infusion.target_at, p.infusions.window_days))
+            label = f"Infusion {infusion.number}" + (" (paused trial-wide)" if state.trial_paused else "")
+            due.append(_due("infusion", label, infusion.target_at, p.infusions.window_days))
     elif state.stage is Stage.RESPONSE_ASSESSMENT:
         if state.response is None and state.response_due_at is not None:
             due.append(_due("response_scan", "Week-8 response CT", state.response_due_at, p.response.window_days))
@@ -173,6 +174,8 @@ def build_status(state: JourneyState) -> JourneyStatus:
         end_reason=state.end_reason,
         failed_criteria=state.failed_criteria,
         deviations=state.deviations,
+        trial_paused=state.trial_paused,
+        trial_pause_reason=state.trial_pause_reason,
         last_sequence=state.last_sequence,
         run_count=state.run_count,
     )

@@ -177,6 +177,8 @@ def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdmin
         raise reject(OUT_OF_ORDER, "There is no dose plan yet; the product must be released first.")
     if state.dlt:
         raise reject(NOT_ALLOWED_NOW, "A dose-limiting toxicity was recorded; no further infusions may be given.")
+    if state.trial_paused:
+        raise reject(NOT_ALLOWED_NOW, f"Infusions are paused trial-wide until a supervisor resumes the trial: {state.trial_pause_reason}")
     if state.infusions_discontinued:
         raise reject(NOT_ALLOWED_NOW, f"Infusions were discontinued ({state.discontinuation_reason}).")
     infusion = pending_infusion(state)

@@ -1,0 +1,165 @@
+"""The trial: enrolment cap under concurrent starts, BOIN boundaries, pause and resume, SAE clocks."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from journey_harness import (
+    STAFF,
+    SUPERVISOR,
+    Journey,
+    MockServices,
+    advance_to,
+    consent_record,
+    drive_to_infusion,
+    give_infusion,
+    worker_for,
+)
+from temporalio.client import WorkflowUpdateFailedError
+
+from journey_models.enums import Stage
+from journey_models.trial import RecordDltOutcomeInput, ResumeTrialInput, StartTrialInput, trial_workflow_id
+from runtime.errors import EnrolmentClosed
+from runtime.journeys import journey_id, start_journey
+from trial_rules.config import ProtocolConfig
+from workflows.trial import TrialWorkflow
+
+
+def fresh_protocol() -> ProtocolConfig:
+    return ProtocolConfig(trial_id=f"TEST-{uuid.uuid4().hex[:10]}")
+
+
+async def enrol(env, task_queue, protocol, participant_id):
+    consent = consent_record(participant_id, (await env.get_current_time()).date())
+    await start_journey(env.client, consent, protocol, task_queue)
+    return Journey(env, env.client.get_workflow_handle(journey_id(participant_id)), None)
+
+
+async def test_forty_concurrent_starts_enrol_exactly_thirty_two(isolated_workflow_env, task_queue):
+    workflow_env = isolated_workflow_env
+    protocol = fresh_protocol()
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        today = (await workflow_env.get_current_time()).date()
+        consents = [consent_record(f"CAP-{i:03d}", today) for i in range(40)]
+        results = await asyncio.gather(
+            *(start_journey(workflow_env.client, c, protocol, task_queue) for c in consents), return_exceptions=True
+        )
+        started = [r for r in results if isinstance(r, str)]
+        refused = [r for r in results if isinstance(r, EnrolmentClosed)]
+        trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        running = 0
+        for consent in consents:
+            handle = workflow_env.client.get_workflow_handle(journey_id(consent.participant_id))
+            try:
+                await handle.terminate("test done")  # also keeps the shared test server quiet
+                running += 1
+            except Exception:  # noqa: BLE001  (no such workflow: not enrolled)
+                pass
+        await trial.terminate("test done")
+    assert len(started) == 32 and len(refused) == 8, results
+    assert all("Enrolment is full: 32 of 32" in r.message for r in refused)
+    assert status.enrolled == 32 and running == 32
+
+
+# Outcome orders that reach each boundary of the protocol's table and never cross one earlier.
+BOUNDARY_SEQUENCES = {
+    3: [True, True, True],
+    6: [False, False, True, True, True, True],
+    9: [False, False, False, False, True, True, True, True, True],
+}
+
+
+@pytest.mark.parametrize("evaluable", sorted(BOUNDARY_SEQUENCES))
+async def test_boin_boundary_pauses_exactly_at_the_boundary(workflow_env, task_queue, evaluable):
+    protocol = fresh_protocol()
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        trial = await workflow_env.client.start_workflow(
+            TrialWorkflow.run, StartTrialInput(protocol=protocol), id=trial_workflow_id(protocol.trial_id), task_queue=task_queue
+        )
+        outcomes = BOUNDARY_SEQUENCES[evaluable]
+        for index, dlt in enumerate(outcomes):
+            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 100}", dlt=dlt))
+            status = await trial.query(TrialWorkflow.get_trial_state)
+            assert status.paused is (index == len(outcomes) - 1), status.decision
+        await asyncio.sleep(0.3)
+        await trial.terminate("test done")
+    assert status.evaluable == evaluable and status.dlts == sum(outcomes)
+    assert "Safety stopping boundary met" in status.pause_reason
+    assert services.side_effects() == [("send_notification", "supervisor:trial_paused"), ("send_notification", "sponsor:trial_paused")]
+
+
+async def test_one_dlt_short_of_the_boundary_does_not_pause(workflow_env, task_queue):
+    protocol = fresh_protocol()
+    async with worker_for(workflow_env.client, task_queue, MockServices()):
+        trial = await workflow_env.client.start_workflow(
+            TrialWorkflow.run, StartTrialInput(protocol=protocol), id=trial_workflow_id(protocol.trial_id), task_queue=task_queue
+        )
+        for index, dlt in enumerate([False, False, False, True, True, True, False, False, True]):
+            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 200}", dlt=dlt))
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        await trial.terminate("test done")
+    assert (status.evaluable, status.dlts, status.boundary, status.paused) == (9, 4, 5, False)
+
+
+async def test_pause_blocks_and_resume_unblocks_a_pending_infusion(workflow_env, task_queue):
+    protocol = fresh_protocol()
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await enrol(workflow_env, task_queue, protocol, "ITC-301")
+        j.services = services
+        await drive_to_infusion(j)
+        await advance_to(j, (await j.state()).infusions[0].target_at)
+        trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
+        for index in range(3):
+            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 400}", dlt=True))
+        for _ in range(50):
+            if (await j.state()).trial_paused:
+                break
+            await asyncio.sleep(0.1)
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await give_infusion(j, 1)
+        assert "paused trial-wide" in str(refused.value.cause)
+        with pytest.raises(EnrolmentClosed):
+            await enrol(workflow_env, task_queue, protocol, "ITC-302")
+
+        await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id=SUPERVISOR, reason="DSMB reviewed the three DLTs; dose level confirmed"))
+        for _ in range(50):
+            if not (await j.state()).trial_paused:
+                break
+            await asyncio.sleep(0.1)
+        accepted = await give_infusion(j, 1)
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        await j.handle.terminate("test done")
+    assert accepted.stage is Stage.INFUSION
+    assert [d.action for d in status.decisions] == ["pause", "resume"] and status.decisions[1].actor == SUPERVISOR
+    assert services.event_types().count("TrialPauseChanged") == 2
+
+
+async def test_trial_view_lists_open_sae_clocks_until_acknowledged(workflow_env, task_queue):
+    protocol = fresh_protocol()
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services, real_trial_reports=True):
+        j = await enrol(workflow_env, task_queue, protocol, "ITC-501")
+        j.services = services
+        await drive_to_infusion(j)
+        await advance_to(j, (await j.state()).infusions[0].target_at)
+        await give_infusion(j, 1)
+        await j.update("record_adverse_event", {"actor_id": STAFF, "term": "febrile_neutropenia", "category": "haematological", "grade": 3, "attribution": "possible", "serious": True, "onset_at": (await j.now()).isoformat()})
+        trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        assert [(c.participant_id, c.ae_id, c.clock, c.status) for c in status.open_sae_clocks] == [("ITC-501", "AE-1", "sponsor_24h", "open")]
+        assert status.open_sae_clocks[0].due_at == (await j.state()).open_sae_clocks[0].due_at
+        await j.advance(timedelta(hours=25))
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        assert [c.status for c in status.open_sae_clocks] == ["escalated"]
+        await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "sae_reported_to_sponsor", "ae_id": "AE-1", "reason": "Sponsor informed by phone"})
+        await asyncio.sleep(0.3)
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        await j.handle.terminate("test done")
+    assert status.open_sae_clocks == []
