@@ -1,4 +1,8 @@
-"""The trial: enrolment cap under concurrent starts, BOIN boundaries, pause and resume, SAE clocks."""
+"""The trial: enrolment cap under concurrent starts, BOIN boundaries, pause and resume, SAE clocks.
+
+Each test gets a test server of its own (`workflow_env` below overrides the shared one): a
+server that already holds other tests' journeys was seen to time out enrolment Updates.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,11 @@ from trial_rules.config import ProtocolConfig
 from workflows.trial import TrialWorkflow
 
 
+@pytest.fixture
+def workflow_env(isolated_workflow_env):
+    return isolated_workflow_env
+
+
 def fresh_protocol() -> ProtocolConfig:
     return ProtocolConfig(trial_id=f"TEST-{uuid.uuid4().hex[:10]}")
 
@@ -38,8 +47,7 @@ async def enrol(env, task_queue, protocol, participant_id):
     return Journey(env, env.client.get_workflow_handle(journey_id(participant_id)), None)
 
 
-async def test_forty_concurrent_starts_enrol_exactly_thirty_two(isolated_workflow_env, task_queue):
-    workflow_env = isolated_workflow_env
+async def test_forty_concurrent_starts_enrol_exactly_thirty_two(workflow_env, task_queue):
     protocol = fresh_protocol()
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
