@@ -17,8 +17,11 @@ WORKDIR /app
 # The project (filtered by .dockerignore) and a regular, non-editable install of it:
 # dependencies plus the `itc` console script, into the system site-packages.
 COPY . /app
+# Byte-compile the sources the worker imports from /app: the workflow sandbox loads each
+# workflow module again per run, and with no .pyc (PYTHONDONTWRITEBYTECODE) it recompiles them.
 RUN pip install --no-cache-dir . \
     && rm -rf /app/build /app/*.egg-info \
+    && python -m compileall -q /app \
     && mkdir -p /app/.itc-data \
     && chown app:app /app/.itc-data
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import yaml
 from pydantic import ValidationError
 
+from api.settings import ApiSettings
 from cli.errors import EXIT_INVALID, fail
 from runtime.errors import validation_lines
 from runtime.logging import configure_logging
@@ -31,3 +32,10 @@ def load_protocol(settings: Settings) -> ProtocolConfig:
     except (OSError, ValueError, yaml.YAMLError) as error:
         # ValueError covers bad JSON syntax and non-UTF-8 bytes.
         fail(f"Cannot read protocol file {settings.itc_protocol_file}: {error}", code=EXIT_INVALID)
+
+
+def load_api_settings() -> ApiSettings:
+    try:
+        return ApiSettings()
+    except ValidationError as error:
+        fail("Invalid dashboard settings in the environment", validation_lines(error), EXIT_INVALID)

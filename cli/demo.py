@@ -1,20 +1,26 @@
 """`itc demo`: `itc dev` plus a scripted walk through screening, baseline and biopsy, using
-the same client calls as the `start` and `record` commands. Demo IDs and data are invented."""
+the same client calls as the `start` and `record` commands, and the dashboard served on
+the result (fixed demo tokens unless ITC_API_TOKENS is set). Demo IDs and data are invented."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
 from temporalio.client import Client
 
-from cli.context import load_protocol, load_settings
+from api.settings import DEMO_TOKENS
+from cli.context import load_api_settings, load_protocol, load_settings
 from cli.dev import run_dev
 from cli.errors import run_async
 from cli.render import status_text
+from cli.serve import banner as dashboard_banner
 from journey_models.enums import Stage
 from journey_models.inputs import (
     ConsentRecord,
@@ -33,6 +39,7 @@ from trial_rules.config import ProtocolConfig
 
 ELIGIBLE = "DEMO-001"
 SCREEN_FAIL = "DEMO-002"
+WAITING = "DEMO-003"  # consented only: the board shows its screening labs as due
 ACTOR = "demo.nurse"
 STAGE_WAIT_SECONDS = 30.0
 
@@ -122,7 +129,7 @@ async def _say(message: str) -> None:
 async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) -> list[JourneyStatus]:
     today = now().date()
     fresh: dict[str, bool] = {}
-    for participant_id in (ELIGIBLE, SCREEN_FAIL):
+    for participant_id in (ELIGIBLE, SCREEN_FAIL, WAITING):
         try:
             await start_journey(client, demo_consent(participant_id, today), protocol, task_queue)
             fresh[participant_id] = True
@@ -157,12 +164,31 @@ async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) 
 
 
 def demo(
-    exit_after: Annotated[bool, typer.Option("--exit", help="Stop everything once the demo has printed.")] = False,
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop everything once the demo has printed (the dashboard is not served).")
+    ] = False,
 ) -> None:
-    """Run `itc dev` plus a scripted demo of two journeys (one eligible, one screen failure)."""
+    """Run `itc dev`, serve the dashboard, and script demo journeys (eligible, screen failure, waiting)."""
     settings = load_settings()
     protocol = load_protocol(settings)
+    api_settings = load_api_settings()
     configure_logging(settings.log_format, "WARNING")
+    demo_tokens = api_settings.itc_api_tokens is None
+    if demo_tokens:
+        api_settings = api_settings.model_copy(
+            update={"itc_api_tokens": json.dumps({token: role.value for token, role in DEMO_TOKENS.items()})}
+        )
+    served: dict[str, str] = {}
+
+    @asynccontextmanager
+    async def serve(stack: DevStack) -> AsyncIterator[None]:
+        from api.server import dashboard  # FastAPI and uvicorn load only when serving
+
+        ui = api_settings.temporal_ui_url or stack.ui_url
+        with_ui = api_settings.model_copy(update={"temporal_ui_url": ui})
+        async with dashboard(stack.settings, with_ui, protocol) as url:
+            served["url"] = url
+            yield
 
     async def script(stack: DevStack, stop: asyncio.Event) -> None:
         client = await connect(stack.settings)
@@ -172,7 +198,12 @@ def demo(
         typer.echo("")
         if exit_after:
             stop.set()
-        else:
-            typer.echo("Demo done; the stack keeps running. Try `itc timeline DEMO-001`. Ctrl-C to stop.")
+            return
+        typer.echo(dashboard_banner(served["url"]))
+        if demo_tokens:
+            typer.echo("Demo tokens (DEMO ONLY: publicly known, never use them with real data):")
+            for token, role in DEMO_TOKENS.items():
+                typer.echo(f"  {role.value:<11} {token}")
+        typer.echo("Demo done; the stack keeps running. Try `itc timeline DEMO-001`. Ctrl-C to stop.")
 
-    run_async(run_dev(settings, on_ready=script))
+    run_async(run_dev(settings, on_ready=script, serve=None if exit_after else serve))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +18,7 @@ from runtime.settings import Settings
 from worker import install_stop_signals, running_worker
 
 OnReady = Callable[[DevStack, asyncio.Event], Awaitable[None]]
+Serve = Callable[[DevStack], AbstractAsyncContextManager[Any]]
 
 
 def banner(stack: DevStack) -> str:
@@ -37,13 +39,26 @@ def banner(stack: DevStack) -> str:
     return "\n".join(lines)
 
 
-async def run_dev(settings: Settings, on_ready: OnReady | None = None, stop: asyncio.Event | None = None) -> None:
-    """Start the stack and a worker, call `on_ready`, then wait for `stop` (Ctrl-C/SIGTERM)."""
+async def run_dev(
+    settings: Settings,
+    on_ready: OnReady | None = None,
+    stop: asyncio.Event | None = None,
+    serve: Serve | None = None,
+) -> None:
+    """Start the stack and a worker (and `serve`, e.g. the dashboard), call `on_ready`,
+    then wait for `stop` (Ctrl-C/SIGTERM)."""
     if stop is None:
         stop = asyncio.Event()
         install_stop_signals(stop)
-    async with dev_stack(settings) as stack, running_worker(stack.settings) as running:
+    async with (
+        dev_stack(settings) as stack,
+        running_worker(stack.settings) as running,
+        AsyncExitStack() as services,
+    ):
         typer.echo(banner(stack))
+        if serve is not None:
+            # Entered after the worker and left before it: nothing served outlives the stack.
+            await services.enter_async_context(serve(stack))
         if on_ready is not None:
             await on_ready(stack, stop)
         stop_wait = asyncio.create_task(stop.wait())

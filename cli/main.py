@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, demo, dev, queries, record, start
+from cli import admin, demo, dev, queries, record, serve, start, trial
+from cli import simulate as simulation
 
 app = typer.Typer(
     name="itc",
@@ -17,13 +18,16 @@ app = typer.Typer(
 
 app.command("start")(start.start)
 app.add_typer(record.app, name="record")
+app.add_typer(trial.app, name="trial")
 app.command("status")(queries.status)
 app.command("list")(queries.list_participants)
 app.command("timeline")(queries.timeline)
 app.command("dev")(dev.dev)
 app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
 app.command("migrate")(admin.migrate)
 app.command("rebuild-projections")(admin.rebuild_projections)
+app.command("simulate")(simulation.simulate)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ class UpdateRejected(UserFacingError):
     pass
 
 
+class QueryFailed(UserFacingError):
+    """The workflow is there but cannot answer, e.g. its task is failing after a bad deploy."""
+
+
 class NoWorker(UserFacingError):
     exit_code = 3
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import (
     Client,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -50,6 +51,7 @@ from runtime.errors import (
     JourneyAlreadyExists,
     JourneyNotFound,
     NoWorker,
+    QueryFailed,
     UpdateRejected,
     invalid_from_validation,
 )
@@ -281,6 +283,8 @@ async def get_status(client: Client, participant_id: str) -> JourneyStatus:
         result = await _handle(client, participant_id).query(
             _workflow_class().get_state, rpc_timeout=WORKER_WAIT
         )
+    except WorkflowQueryFailedError as error:
+        raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
     except RPCError as error:
         raise _rpc_to_user_error(error, participant_id, "queries") from None
     return result if isinstance(result, JourneyStatus) else JourneyStatus.model_validate(result)
@@ -291,6 +295,8 @@ async def get_timeline(client: Client, participant_id: str) -> list[TimelineEntr
         result = await _handle(client, participant_id).query(
             _workflow_class().get_timeline, rpc_timeout=WORKER_WAIT
         )
+    except WorkflowQueryFailedError as error:
+        raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
     except RPCError as error:
         raise _rpc_to_user_error(error, participant_id, "queries") from None
     return [entry if isinstance(entry, TimelineEntry) else TimelineEntry.model_validate(entry) for entry in result]

@@ -1,0 +1,1 @@
+"""The supervisors' dashboard and HTTP API (FastAPI): `create_app` in api.app."""

@@ -1,0 +1,89 @@
+"""How times, stages and numbers read on the dashboard: always UTC, always labelled."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+
+DASH = "—"
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return DASH
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC) if value.tzinfo else value
+        return value.strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def days_since(value: datetime | None, now: datetime) -> int | None:
+    if value is None:
+        return None
+    return max(0, (now - value).days)
+
+
+def label(value: object) -> str:
+    """'response_assessment' -> 'Response assessment'."""
+    if value is None:
+        return DASH
+    text = str(getattr(value, "value", value)).replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+# The lab's own words, which label() cannot guess ("iPSC", "QC", "NK").
+MILESTONE_NAMES = {
+    "biopsy_received": "Biopsy received",
+    "fibroblasts_expanded": "Fibroblasts expanded",
+    "ipsc_line_established": "iPSC line established",
+    "ipsc_qc_passed": "iPSC QC passed",
+    "nk_differentiation_complete": "NK differentiation complete",
+    "product_release_qc": "Product release QC",
+}
+
+
+def milestone(value: object) -> str:
+    key = str(getattr(value, "value", value))
+    return MILESTONE_NAMES.get(key, label(key))
+
+
+def cells(value: float | None) -> str:
+    """5.1e9 -> '5.10 × 10⁹' (cell counts span many orders of magnitude)."""
+    if value is None:
+        return DASH
+    if value == 0:
+        return "0"
+    exponent = math.floor(math.log10(abs(value)))
+    return f"{value / 10**exponent:.2f} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+
+
+def number(value: float | None, places: int = 2) -> str:
+    if value is None:
+        return DASH
+    return f"{value:.{places}f}".rstrip("0").rstrip(".")
+
+
+def input_time(value: datetime) -> str:
+    """The value of a datetime-local input, in UTC to the minute."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+FILTERS = {
+    "when": when,
+    "day": day,
+    "label": label,
+    "milestone": milestone,
+    "cells": cells,
+    "number": number,
+    "input_time": input_time,
+}

