@@ -19,14 +19,14 @@ from temporalio.client import Client
 from api.context import ApiContext
 from api.errors import install_error_handlers
 from api.pages import board, participant, session, start
-from api.routers import journeys, queries, records
+from api.routers import journeys, queries, records, trial
 from api.settings import ApiSettings
 from api.templating import STATIC_DIR
 from eventstore.store import EventStore
 from runtime.settings import Settings
 from trial_rules.config import ProtocolConfig
 
-API_ROUTERS: tuple[APIRouter, ...] = (journeys.router, records.router, queries.router)
+API_ROUTERS: tuple[APIRouter, ...] = (journeys.router, records.router, queries.router, trial.router)
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (session.router, board.router, start.router, participant.router)
 

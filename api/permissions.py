@@ -31,6 +31,7 @@ class Action(StrEnum):
     WITHDRAWAL = "withdrawal"
     DEATH = "death"
     DECISION = "decision"
+    TRIAL_RESUME = "trial-resume"
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -49,7 +50,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.LAB: frozenset({Action.READ, Action.LAB_RESULTS, Action.MILESTONE}),
-    Role.SUPERVISOR: frozenset({Action.READ, Action.DECISION}),
+    Role.SUPERVISOR: frozenset({Action.READ, Action.DECISION, Action.TRIAL_RESUME}),
 }
 
 # Each record action is one workflow Update (names as in runtime.journeys.UPDATE_INPUTS).
@@ -80,6 +81,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.WITHDRAWAL: "record a withdrawal",
     Action.DEATH: "record a death",
     Action.DECISION: "record a supervisor decision",
+    Action.TRIAL_RESUME: "resume the trial",
 }
 
 

@@ -1,4 +1,4 @@
-"""Wall time of the 32-participant simulation (simulation.driver), when the repository has one.
+"""Wall time of the 32-participant simulation (simulation.run), when the repository has one.
 
 The simulator is timed as `itc simulate` runs it: default parameters, the default protocol,
 a fresh database on the bench's PostgreSQL. Without a simulator the section says so.
@@ -16,7 +16,7 @@ TARGET_SECONDS = 30.0
 
 async def measure(server_dsn: str, quick: bool) -> dict[str, Any]:
     try:
-        from simulation.driver import run_simulation
+        from simulation.run import run_simulation
         from simulation.parameters import load_parameters
     except ImportError as error:
         return {"available": False, "note": f"no simulator to run ({error})", "target_seconds": TARGET_SECONDS}

@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fixtures_devstack import WAIT_SECONDS, Stack, iso
+from fixtures_devstack import consent as stack_consent
 
 from api.app import create_app
 from api.permissions import Role
@@ -31,21 +32,7 @@ SITE = "SITE-API"
 
 
 def consent(participant_id: str, site: str = SITE) -> dict[str, Any]:
-    today = datetime.now(UTC).date()
-    return {
-        "participant_id": participant_id,
-        "consent_date": (today - timedelta(days=2)).isoformat(),
-        "consent_form_version": "ICF-2.1",
-        "date_of_birth": "1974-03-14",
-        "sex": "female",
-        "height_cm": 164,
-        "weight_kg": 61,
-        "er_status": "positive",
-        "pr_status": "negative",
-        "her2_status": "negative",
-        "site": site,
-        "actor_id": "ops.api",
-    }
+    return stack_consent(participant_id, site, actor_id="ops.api")
 
 
 def screening_labs(creatinine: float = 0.8, *, at: datetime | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -93,3 +93,22 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
             settings=running.settings,
             ui_url=running.ui_url,
         )
+
+
+def consent(participant_id: str, site: str, actor_id: str) -> dict[str, Any]:
+    """A valid consent record as JSON, consented two days ago."""
+    today = datetime.now(UTC).date()
+    return {
+        "participant_id": participant_id,
+        "consent_date": (today - timedelta(days=2)).isoformat(),
+        "consent_form_version": "ICF-2.1",
+        "date_of_birth": "1974-03-14",
+        "sex": "female",
+        "height_cm": 164,
+        "weight_kg": 61,
+        "er_status": "positive",
+        "pr_status": "negative",
+        "her2_status": "negative",
+        "site": site,
+        "actor_id": actor_id,
+    }

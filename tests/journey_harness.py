@@ -32,6 +32,7 @@ from journeys_scripted.staff_actions import (  # noqa: F401
     complete_baseline,
     drive_to_infusion,
     drive_to_manufacturing,
+    follow_up_to_end,
     give_first_infusion,
     give_infusion,
     infuse_all,

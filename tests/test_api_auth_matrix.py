@@ -106,14 +106,17 @@ ENDPOINTS = [
     Endpoint("list", "GET", "/api/journeys?stage=screening", needs_journey=False),
     Endpoint("timeline", "GET", "/api/journeys/{p}/timeline"),
     Endpoint("audit", "GET", "/api/journeys/{p}/audit"),
+    # The trial workflow exists once someone is enrolled, hence needs_journey.
+    Endpoint("trial", "GET", "/api/trial"),
+    Endpoint("trial-resume", "POST", "/api/trial/resume", lambda p: {"actor_id": "sup.api", "reason": "Safety review done"}),
 ]
 
-READS = {"status", "list", "timeline", "audit"}
+READS = {"status", "list", "timeline", "audit", "trial"}
 EXPECTED_ALLOWED: dict[Role, set[str]] = {
     Role.OPERATIONS: READS
     | {"start", "lab-results", "eligibility", "scan", "biopsy", "infusion", "adverse-event", "withdrawal", "death"},
     Role.LAB: READS | {"lab-results", "milestone"},
-    Role.SUPERVISOR: READS | {"decision"},
+    Role.SUPERVISOR: READS | {"decision", "trial-resume"},
 }
 
 ACTION_WORDS = {
@@ -128,6 +131,7 @@ ACTION_WORDS = {
     "withdrawal": "record a withdrawal",
     "death": "record a death",
     "decision": "record a supervisor decision",
+    "trial-resume": "resume the trial",
 }
 
 

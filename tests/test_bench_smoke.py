@@ -108,8 +108,10 @@ def test_time_skipping_and_the_simulation_row(quick_results):
     results, markdown = quick_results
     journey = results["time_skipping"]["full_journey"]
     assert 0 < journey["seconds_min"] <= journey["seconds_median"]
-    # The simulation is a full-size run: --quick reports it as not run (or not available), never a figure.
+    # The simulation is a full-size run: --quick reports it as not run, never a figure; but the
+    # simulator must be importable, or the full run would silently report it as missing.
     simulation = results["time_skipping"]["simulation_32"]
+    assert simulation["available"] is True, simulation.get("note")
     assert not simulation.get("measured") and "seconds" not in simulation
     assert "| Benchmark | Measured | Target | Met |" in markdown and "32-participant simulation" in markdown
     assert results["environment"]["date"] in markdown

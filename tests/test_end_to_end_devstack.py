@@ -9,25 +9,13 @@ from pathlib import Path
 
 import asyncpg
 from fixtures_devstack import Stack, fresh_participant, iso
+from fixtures_devstack import consent as consent_record_json
 
 
 async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path) -> None:
     participant = fresh_participant()
     now = datetime.now(UTC)
-    consent = {
-        "participant_id": participant,
-        "consent_date": (now.date() - timedelta(days=2)).isoformat(),
-        "consent_form_version": "ICF-2.1",
-        "date_of_birth": "1974-03-14",
-        "sex": "female",
-        "height_cm": 164,
-        "weight_kg": 61,
-        "er_status": "positive",
-        "pr_status": "negative",
-        "her2_status": "negative",
-        "site": "SITE-E2E",
-        "actor_id": "ops.e2e",
-    }
+    consent = consent_record_json(participant, site="SITE-E2E", actor_id="ops.e2e")
     consent_file = tmp_path / "consent.json"
     consent_file.write_text(json.dumps(consent), encoding="utf-8")
     record = ("record",)

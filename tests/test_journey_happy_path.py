@@ -6,8 +6,8 @@ import json
 from datetime import timedelta
 
 from journey_harness import (
+    follow_up_to_end,
     assert_consecutive_sequences,
-    DAY,
     MockServices,
     advance_to,
     drive_to_infusion,
@@ -56,19 +56,7 @@ async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
         state = await j.wait_for_stage(Stage.FOLLOW_UP)
         assert state.confirmed_response is ResponseCategory.PR
 
-        cycles = 0
-        while True:
-            state = await j.state()
-            if state.stage is not Stage.FOLLOW_UP:
-                break
-            due = [d for d in state.next_due if d.action == "follow_up_scan"]
-            if not due:
-                await j.advance(DAY * 7)
-                continue
-            await advance_to(j, due[0].due_at)
-            await record_scan(j, "follow_up", 11.0)
-            cycles += 1
-            await j.advance(DAY)
+        cycles = await follow_up_to_end(j)
         result = await j.handle.result()
 
     assert result.stage is Stage.COMPLETED
