@@ -1,10 +1,11 @@
-"""Regenerate the committed histories in tests/histories/ (run by hand, not by pytest).
+"""Write journey histories for tests/histories/ (run by hand, not by pytest).
 
-    python tests/make_histories.py
+    python tests/make_histories.py                 # the happy-path histories
+    python tests/make_histories.py infusion-hold NAME  # a hold that resolves, as NAME.json
 
-Only regenerate when a journey change is meant to be incompatible and is
-released with a new workflow version; otherwise the committed histories are
-exactly what the replay test must keep accepting.
+A committed history is what journeys already running in production look like: never
+regenerate one to make a change pass. Put the change behind workflow.patched(...) and
+add a new history beside the old one, so the replay test covers both.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from journey_harness import (  # noqa: E402
+    HOUR,
+    STAFF,
     MockServices,
     advance_to,
+    give_first_infusion,
+    give_infusion,
+    toxicity_checks,
     drive_to_infusion,
     infuse_all,
     record_scan,
@@ -34,6 +40,28 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from fixtures_temporal import binary  # noqa: E402
 from journey_models.enums import Stage  # noqa: E402
 from runtime.temporal_client import ensure_search_attributes  # noqa: E402
+
+
+async def infusion_hold_history(env: WorkflowEnvironment, name: str) -> None:
+    """Infusion 2 held by a grade 2 nausea that resolves after five days, then given."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-002")
+        await give_first_infusion(j)
+        await toxicity_checks(j)
+        onset = (await j.now()).isoformat()
+        await j.update("record_adverse_event", {"actor_id": STAFF, "term": "nausea", "category": "non_haematological", "grade": 2, "attribution": "possible", "onset_at": onset})
+        infusion2 = next(i for i in (await j.state()).infusions if i.number == 2)
+        await advance_to(j, infusion2.window_start + HOUR)
+        await j.advance(timedelta(days=5))
+        await j.update("record_adverse_event", {"actor_id": STAFF, "ae_id": "AE-1", "term": "nausea", "category": "non_haematological", "grade": 2, "attribution": "possible", "onset_at": onset, "resolved_at": (await j.now()).isoformat()})
+        await give_infusion(j, 2)
+        await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
 
 
 async def main() -> None:
@@ -70,5 +98,17 @@ async def main() -> None:
             print(f"wrote {len(first.events)} and {len(second.events)} events")
 
 
+async def hold_main(name: str) -> None:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    async with env:
+        await ensure_search_attributes(env.client, env.client.namespace)
+        await infusion_hold_history(env, name)
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["infusion-hold"]:
+        asyncio.run(hold_main(sys.argv[2]))
+    else:
+        asyncio.run(main())

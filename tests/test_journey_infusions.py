@@ -61,7 +61,10 @@ async def test_hold_that_resolves_then_infusion_given(workflow_env, task_queue):
 
     events = services.event_types()
     assert events.index("InfusionHeld") < events.index("InfusionHoldReleased") < len(events) - 1 - events[::-1].index("InfusionAdministered")
-    assert ("send_notification", "supervisor:infusion_held") in services.side_effects()
+    effects = services.side_effects()
+    assert ("send_notification", "supervisor:infusion_held") in effects
+    # The chair is booked again for the new window once the hold is released.
+    assert effects.count(("book_appointment", "infusion")) == 3
 
 
 async def test_hold_beyond_limit_discontinues_infusions(workflow_env, task_queue):

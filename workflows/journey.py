@@ -66,6 +66,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.journey_actions import JourneyStaffActions
     from workflows.journey_recording import JourneyRecording
 
+# Patch IDs of in-flight behaviour changes (see README, "Changing a running journey").
+REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
+
+
 class JourneyInterrupted(Exception):
     """Withdrawal, death, progression or an off-study decision: stop wherever the journey is."""
 
@@ -257,7 +261,11 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             infusion.held_since, infusion.hold_reason = None, None
             infusion.target_at, infusion.window_start = now, now
             infusion.window_end = now + timedelta(days=cfg.window_days)
-            self._emit(EventType.INFUSION_HOLD_RELEASED, {"infusion_number": infusion.number, "held_days": held_days, "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} hold released")
+            released = self._emit(EventType.INFUSION_HOLD_RELEASED, {"infusion_number": infusion.number, "held_days": held_days, "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} hold released")
+            # Amendment: the chair booked for the original window is stale after a hold, so book
+            # one in the new window. Journeys whose history predates this replay without it.
+            if workflow.patched(REBOOK_INFUSION_AFTER_HOLD):
+                await self._book(AppointmentKind.INFUSION, infusion.window_start.date(), infusion.window_end.date(), preferred=infusion.target_at.date(), cause=released)
         if infusion.held_since is not None and now >= infusion.held_since + timedelta(days=cfg.max_hold_days):
             self._discontinue_infusions(f"infusion {infusion.number} held longer than {cfg.max_hold_days} days")
             return
