@@ -109,18 +109,14 @@ async def events(context: ApiContext, principal: Principal, participant_id: str)
     return stored
 
 
+def mask_event(event: JourneyEvent) -> AuditEvent:
+    """The audit view of one stored event; `itc audit` shows the same."""
+    payload = {key: REDACTED if key in AUDIT_MASKED_KEYS else value for key, value in event.payload.items()}
+    return AuditEvent.model_validate({**event.model_dump(), "payload": payload})
+
+
 async def audit(context: ApiContext, principal: Principal, participant_id: str) -> list[AuditEvent]:
-    return [
-        AuditEvent.model_validate(
-            {
-                **event.model_dump(),
-                "payload": {
-                    key: REDACTED if key in AUDIT_MASKED_KEYS else value for key, value in event.payload.items()
-                },
-            }
-        )
-        for event in await events(context, principal, participant_id)
-    ]
+    return [mask_event(event) for event in await events(context, principal, participant_id)]
 
 
 async def participants(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, demo, dev, queries, record, serve, start, trial
+from cli import admin, audit, demo, dev, queries, record, serve, start, trial
 from cli import simulate as simulation
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(trial.app, name="trial")
 app.command("status")(queries.status)
 app.command("list")(queries.list_participants)
 app.command("timeline")(queries.timeline)
+app.command("audit")(audit.audit)
 app.command("dev")(dev.dev)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)

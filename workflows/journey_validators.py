@@ -41,6 +41,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 def is_retry(state: JourneyState, action: StaffAction) -> bool:
+    # Every validator starts here, so this is also where an empty request is refused by name.
+    if not isinstance(action, StaffAction):
+        raise reject(INVALID_VALUE, "The request has no fields: send the action as one JSON object.")
     return action.request_id is not None and action.request_id in state.applied_requests
 
 

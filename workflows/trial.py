@@ -98,6 +98,8 @@ class TrialWorkflow:
 
     @enrol_participant.validator
     def _validate_enrolment(self, inp: EnrolParticipantInput) -> None:
+        if not isinstance(inp, EnrolParticipantInput):
+            raise reject(NOT_ALLOWED_NOW, "The enrolment has no consent record: send it as one JSON object.")
         self._check_enrolment_open(inp.consent.participant_id)
 
     def _check_enrolment_open(self, participant_id: str) -> None:
@@ -142,6 +144,8 @@ class TrialWorkflow:
 
     @resume_trial.validator
     def _validate_resume(self, inp: ResumeTrialInput) -> None:
+        if not isinstance(inp, ResumeTrialInput):
+            raise reject(NOT_ALLOWED_NOW, "A resume needs the supervisor's actor_id and reason.")
         if not self.s.paused:
             raise reject(NOT_ALLOWED_NOW, "The trial is not paused.")
 

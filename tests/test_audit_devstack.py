@@ -1,0 +1,66 @@
+"""`itc audit` on the real dev stack: the trail comes from PostgreSQL, in order, without the DOB."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fixtures_devstack import Stack, fresh_participant, iso
+from fixtures_devstack import consent as consent_record_json
+
+
+async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: Stack, tmp_path: Path) -> None:
+    participant = fresh_participant("AUD")
+    consent = consent_record_json(participant, site="SITE-AUD", actor_id="ops.audit")
+    consent_file = tmp_path / "consent.json"
+    consent_file.write_text(json.dumps(consent), encoding="utf-8")
+    who = ("--participant", participant, "--actor", "nurse.audit")
+    labs = ("--result", "spo2=98", "--result", "alt=30:uln=40", "--result", "ast=28:uln=40")
+    collected = ("--collected-at", iso(datetime.now(UTC) - timedelta(days=1)))
+
+    await stack.ok("start", "--consent-file", str(consent_file))
+    accepted = await stack.ok("record", "lab-results", *who, "--result", "creatinine=0.9", *labs, *collected)
+    labs_sequence = int(re.search(r"Accepted #(\d+)", accepted).group(1))  # type: ignore[union-attr]
+    await stack.ok(
+        "record", "lab-results", *who, "--result", "creatinine=0.8", *labs, *collected,
+        "--corrects", str(labs_sequence), "--reason", "creatinine transcribed wrongly",
+    )  # fmt: skip
+    await stack.ok(
+        "record", "eligibility", "--participant", participant, "--actor", "dr.audit",
+        "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
+        "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
+        "--assessed-at", iso(datetime.now(UTC)),
+    )  # fmt: skip
+
+    async def trail() -> list[dict]:
+        result = await stack.cli("audit", participant, "--json")
+        return json.loads(result.stdout) if result.exit_code == 0 else []
+
+    async def assessment_stored() -> bool:
+        return "EligibilityAssessmentRecorded" in [event["type"] for event in await trail()]
+
+    await stack.until(assessment_stored, "the eligibility assessment in the event store")
+
+    events = await trail()
+    assert [event["sequence"] for event in events] == list(range(1, len(events) + 1))
+    assert events[0]["type"] == "ConsentRecorded" and events[0]["actor"] == "ops.audit"
+    assert events[0]["payload"]["date_of_birth"] == "[redacted]"
+
+    text = await stack.ok("audit", participant)
+    rows = text.splitlines()[1:]
+    assert "ConsentRecorded" in rows[0] and "ops.audit" in rows[0]
+    assert [int(row.split()[0].lstrip("#")) for row in rows] == list(range(1, len(rows) + 1))
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", rows[0])
+    assert any(f"corrects #{labs_sequence}: creatinine transcribed wrongly" in row for row in rows), text
+    assert "EligibilityAssessmentRecorded" in text and "dr.audit" in text
+    for shown in (text, json.dumps(events)):
+        assert consent["date_of_birth"] not in shown and "1974" not in shown
+
+
+async def test_audit_of_unknown_participant_is_one_line(stack: Stack) -> None:
+    result = await stack.cli("audit", "ITC-99998")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "No events in the event store for participant ITC-99998 (yet)"
+    assert "Traceback" not in result.output
