@@ -28,3 +28,25 @@ async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue,
     dob = services.events[0].payload["date_of_birth"]
     leaking = [line for line in output.splitlines() if dob in line]
     assert leaking == []
+
+
+async def test_search_attributes_hold_no_phi(workflow_env, task_queue):
+    """Search attributes are stored unencrypted: only stage, site, next-due time and the DLT flag."""
+    from temporalio.api.common.v1 import WorkflowExecution
+    from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-778")
+        await pass_screening(j)
+        raw = await workflow_env.client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(namespace=workflow_env.client.namespace, execution=WorkflowExecution(workflow_id=j.handle.id))
+        )
+        await j.handle.terminate("test done")
+    fields = raw.workflow_execution_info.search_attributes.indexed_fields
+    custom = {name: json.loads(payload.data) for name, payload in fields.items() if name in ("JourneyStage", "JourneySite", "NextDueAt", "DltFlag")}
+    assert set(custom) == {"JourneyStage", "JourneySite", "NextDueAt", "DltFlag"}
+    consent = services.events[0].payload
+    stored = json.dumps({name: json.loads(payload.data) for name, payload in fields.items()})
+    for phi in (consent["date_of_birth"], str(consent["height_cm"]), str(consent["weight_kg"])):
+        assert phi not in stored
