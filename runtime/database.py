@@ -29,7 +29,7 @@ def unreachable_message(dsn: str) -> str:
 
 
 async def open_pool(dsn: str) -> Any:
-    """Create the event store pool (helper-2's `create_pool`), mapping connection failures."""
+    """Create the event store pool (eventstore.database.create_pool), mapping connection failures."""
     import asyncpg
 
     from eventstore.database import create_pool
