@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import shutil
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 from temporalio.client import Client
@@ -20,8 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.journey_activities import JourneyActivities, activities_for_worker
-from eventstore.database import create_pool
-from eventstore.migrate import apply_migrations
+from eventstore.scratch import scratch_database
 from eventstore.store import EventStore
 from runtime.database import describe_dsn, unreachable_message
 from runtime.errors import DatabaseUnreachable, DevStackError
@@ -62,45 +59,29 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-def with_database(dsn: str, database: str) -> str:
-    """The same server with another database (socket URIs keep their ?host=)."""
-    return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
-
-
 @asynccontextmanager
 async def fresh_database(server_dsn: str, *, keep: bool = False) -> AsyncIterator[str]:
     """A new, migrated database for one run, dropped afterwards unless `keep`."""
-    name = f"itc_sim_{uuid.uuid4().hex[:12]}"
+    await _check_can_create_databases(server_dsn)
+    # A run can always be repeated from its seed, so it need not wait for each commit's fsync.
+    async with scratch_database(server_dsn, "itc_sim", durable=False, keep=keep) as dsn:
+        yield dsn
+
+
+async def _check_can_create_databases(server_dsn: str) -> None:
+    """Fail with a readable message before the run, not with a driver error in the middle of it."""
     try:
         admin = await asyncpg.connect(server_dsn)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         raise DatabaseUnreachable(f"{unreachable_message(server_dsn)} ({error})") from error
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        # A run can always be repeated from its seed; waiting for each commit to reach the
-        # disk would only slow it down.
-        await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
-    except asyncpg.InsufficientPrivilegeError as error:
-        raise DatabaseUnreachable(
-            f"The simulation needs a fresh database per run, but {describe_dsn(server_dsn)} refused CREATE DATABASE: {error}"
-        ) from error
+        allowed = await admin.fetchval("SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user")
     finally:
         await admin.close()
-    dsn = with_database(server_dsn, name)
-    try:
-        pool = await create_pool(dsn, min_size=1, max_size=4)
-        try:
-            await apply_migrations(pool)
-        finally:
-            await pool.close()
-        yield dsn
-    finally:
-        if not keep:
-            admin = await asyncpg.connect(server_dsn)
-            try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+    if not allowed:
+        raise DatabaseUnreachable(
+            f"The simulation needs a fresh database per run, but the role of {describe_dsn(server_dsn)} may not CREATE DATABASE"
+        )
 
 
 def simulation_workflows() -> list[type]:

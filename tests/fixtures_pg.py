@@ -7,22 +7,15 @@ embedded one; each test still gets its own database, dropped afterwards.
 from __future__ import annotations
 
 import os
-import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
 from eventstore.database import create_pool
 from eventstore.migrate import apply_migrations
-
-
-def with_database(dsn: str, database: str) -> str:
-    """The same server address with a different database name (socket URIs keep their ?host=)."""
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{database}"))
+from eventstore.scratch import scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -52,22 +45,9 @@ def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 async def db_dsn(pg_server_dsn: str) -> AsyncIterator[str]:
-    """DSN of a fresh, migrated database that is dropped after the test."""
-    name = f"test_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(pg_server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    dsn = with_database(pg_server_dsn, name)
-    try:
+    """DSN of a fresh, empty database that is dropped after the test (migrations are the test's)."""
+    async with scratch_database(pg_server_dsn, "test", migrate=False) as dsn:
         yield dsn
-    finally:
-        admin = await asyncpg.connect(pg_server_dsn)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest.fixture

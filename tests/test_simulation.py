@@ -18,10 +18,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from eventstore.scratch import with_database
 from journey_models.enums import ResponseCategory, Stage
 from runtime.errors import InvalidInput
 from simulation.capacity import monday
-from simulation.environment import with_database
 from simulation.parameters import load_parameters
 from simulation.report import build_report, write_report
 from simulation.run import SimulationRun, run_simulation
