@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import asyncpg
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -39,6 +40,19 @@ from activities.names import (  # noqa: F401  (re-exported for callers of this m
     NON_RETRYABLE_ERROR_TYPES,
 )
 
+log = structlog.get_logger(__name__)
+
+# "Not there right now", as opposed to "this request is wrong": the attempt fails and Temporal
+# retries the activity with backoff until the database or service is back.
+UNREACHABLE_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, no socket, timed out
+    asyncpg.PostgresConnectionError,  # includes a connection closed mid-operation
+    asyncpg.CannotConnectNowError,  # starting up or shutting down
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+
 
 @contextmanager
 def _log_context(participant_id: str) -> Iterator[None]:
@@ -63,6 +77,37 @@ def _non_retryable_errors() -> Iterator[None]:
         raise ApplicationError(str(err), type=INVALID_EVENT, non_retryable=True) from err
 
 
+def _next_retry_seconds(info: activity.Info) -> float | None:
+    policy = info.retry_policy
+    if policy is None:
+        return None
+    delay = policy.initial_interval.total_seconds() * policy.backoff_coefficient ** (info.attempt - 1)
+    ceiling = policy.maximum_interval or policy.initial_interval * 100  # Temporal's default ceiling
+    return min(delay, ceiling.total_seconds())
+
+
+@contextmanager
+def _warn_when_unreachable(what: str) -> Iterator[None]:
+    """Say plainly, once per failed attempt, that `what` is down and the activity will retry.
+
+    The SDK's own line ("Completing activity as failed" and a traceback) does not tell an
+    operator that nothing is lost. IDs come from the bound log context; the error's message
+    is left out, since a driver may quote the statement or its parameters.
+    """
+    try:
+        yield
+    except UNREACHABLE_ERRORS as err:
+        info = activity.info()
+        log.warning(
+            f"{what} unreachable; the activity will be retried",
+            activity_type=info.activity_type,
+            attempt=info.attempt,
+            error_type=type(err).__name__,
+            retry_in_seconds=_next_retry_seconds(info),
+        )
+        raise
+
+
 class JourneyActivities:
     def __init__(
         self,
@@ -78,27 +123,27 @@ class JourneyActivities:
 
     @activity.defn(name=names.APPEND_EVENTS)
     async def append_events(self, request: AppendEventsInput) -> AppendEventsResult:
-        with _log_context(request.events[0].participant_id), _non_retryable_errors():
+        with _log_context(request.events[0].participant_id), _warn_when_unreachable("event store"), _non_retryable_errors():
             return await self._events.append(request.events)
 
     @activity.defn(name=names.SEND_NOTIFICATION)
     async def send_notification(self, request: SendNotificationInput) -> NotificationReceipt:
-        with _log_context(request.participant_id), _non_retryable_errors():
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._notifications.send(request)
 
     @activity.defn(name=names.ORDER_LABS)
     async def order_labs(self, request: OrderLabsInput) -> LabOrderReceipt:
-        with _log_context(request.participant_id), _non_retryable_errors():
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._labs.order(request)
 
     @activity.defn(name=names.BOOK_APPOINTMENT)
     async def book_appointment(self, request: BookAppointmentInput) -> AppointmentBooking:
-        with _log_context(request.participant_id), _non_retryable_errors():
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._scheduling.book(request)
 
     @activity.defn(name=names.CANCEL_APPOINTMENTS)
     async def cancel_appointments(self, request: CancelAppointmentsInput) -> CancelledAppointments:
-        with _log_context(request.participant_id), _non_retryable_errors():
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._scheduling.cancel_all(request)
 
 

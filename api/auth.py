@@ -9,12 +9,19 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+import re
+
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.context import ApiContext, get_context
 from api.errors import Forbidden, NotAuthenticated
-from api.permissions import Action, Role, allowed, refusal_message
+from journey_models.inputs import PARTICIPANT_ID_PATTERN, RecordRefusedActionInput
+from journey_models.roles import RECORD_UPDATES, Action, Role, allowed, refusal_message
+from runtime.journeys import audit_refusal
+from workflows.rejections import ROLE_NOT_PERMITTED
+
+PARTICIPANT_ID = re.compile(PARTICIPANT_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,24 @@ def authorize(principal: Principal, action: Action) -> None:
         raise Forbidden(refusal_message(principal.role, action))
 
 
+# A token names a role, not a person; the body's actor_id is not read before refusing.
+API_TOKEN_ACTOR = "api-token"
+
+
+async def authorize_record(context: ApiContext, principal: Principal, action: Action, participant_id: str | None) -> None:
+    """authorize(), and a refused write on a participant's journey also joins its audit trail."""
+    if principal.may(action):
+        return
+    message = refusal_message(principal.role, action)
+    if action in RECORD_UPDATES and participant_id and PARTICIPANT_ID.fullmatch(participant_id):
+        refusal = RecordRefusedActionInput(
+            update=RECORD_UPDATES[action], actor_id=API_TOKEN_ACTOR, role=principal.role,
+            refusal=ROLE_NOT_PERMITTED, message=message, refused_by="api",
+        )  # fmt: skip
+        await audit_refusal(context.client, participant_id, refusal)
+    raise Forbidden(message)
+
+
 _bearer = HTTPBearer(auto_error=False, description="A token listed in the server's ITC_API_TOKENS")
 
 
@@ -57,11 +82,12 @@ def require(action: Action):
     """Dependency: the caller's role, refused (401/403) before the body is validated."""
 
     async def dependency(
+        request: Request,
         context: Annotated[ApiContext, Depends(get_context)],
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
         principal = identify(context.tokens, credentials.credentials if credentials else None)
-        authorize(principal, action)
+        await authorize_record(context, principal, action, request.path_params.get("participant_id"))
         return principal
 
     return dependency

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from temporalio.client import Client
 
-from api.permissions import Role
+from journey_models.roles import Role
 from eventstore.store import EventStore
 from trial_rules.config import ProtocolConfig
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from api.permissions import Action
+from journey_models.roles import Action
 from trial_rules.lab_catalogue import LAB_SPECS, LabCode
 
 Values = Mapping[str, str]

@@ -9,9 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from api.auth import Principal, authorize
+from api.auth import Principal, authorize, authorize_record
 from api.context import ApiContext
-from api.permissions import RECORD_UPDATES, Action
+from api.errors import Forbidden
+from journey_models.roles import RECORD_UPDATES, Action
 from api.schemas import AuditEvent, ParticipantSummary, StartedJourney
 from journey_models.enums import Stage
 from journey_models.events import JourneyEvent
@@ -62,7 +63,7 @@ def _as_dict(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
 
 async def start(context: ApiContext, principal: Principal, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
     authorize(principal, Action.START)
-    consent = parse_consent(_as_dict(data))
+    consent = acting_as(principal, parse_consent(_as_dict(data)))
     workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
     return StartedJourney(
         participant_id=consent.participant_id,
@@ -83,10 +84,18 @@ async def record_action(
     participant_id: str,
     data: BaseModel | Mapping[str, Any],
 ) -> ActionAccepted:
-    authorize(principal, action)
+    await authorize_record(context, principal, action, participant_id)
     participant_id = check_participant_id(participant_id)
     payload = data if isinstance(data, BaseModel) else parse_record(action, data)
-    return await record(context.client, participant_id, RECORD_UPDATES[action], payload)
+    return await record(context.client, participant_id, RECORD_UPDATES[action], acting_as(principal, payload))
+
+
+def acting_as(principal: Principal, payload: BaseModel) -> BaseModel:
+    """The token decides the role: a body may repeat it, never claim another."""
+    claimed = getattr(payload, "role", None)
+    if claimed is not None and claimed != principal.role:
+        raise Forbidden(f"The request says role {claimed.value}, but your token is for the {principal.role.value} role.")
+    return payload.model_copy(update={"role": principal.role})
 
 
 async def status(context: ApiContext, principal: Principal, participant_id: str) -> JourneyStatus:

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.permissions import Role
+from journey_models.roles import Role
 from runtime.errors import InvalidInput
 from runtime.settings import DEV_HOST
 

@@ -16,13 +16,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from bench.quiescence import wait_quiescent
 from journeys_scripted.env_journey import Journey, start_journey, worker_for
 from journeys_scripted.mock_services import MockServices
 from journeys_scripted.staff_actions import assess_response, drive_to_infusion, follow_up_to_end, infuse_all
+from payload_crypto.codec import encrypted_converter
+from payload_crypto.keyring import Keyring
 from runtime.temporal_client import ensure_search_attributes
 from trial_rules.config import DEFAULT_PROTOCOL, FollowUp, ProtocolConfig
 
@@ -53,7 +54,9 @@ def test_server_binary() -> str:
 
 @asynccontextmanager
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter)
+    # Encrypted as in production, so the figures include the codec; the key dies with the server.
+    converter = encrypted_converter(Keyring.generate())
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_binary(), data_converter=converter)
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)
         yield env

@@ -17,7 +17,7 @@ from journey_models.enums import Stage
 from journey_models.inputs import ActionAccepted
 from journey_models.state import JourneyStatus, StartJourneyInput
 from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
-from journeys_scripted.staff_actions import MILESTONES, drive_to_manufacturing, give_infusion, record_milestone
+from journeys_scripted.staff_actions import MILESTONES, acting_in_role, drive_to_manufacturing, give_infusion, record_milestone
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
 
@@ -39,7 +39,7 @@ class LiveJourney:
         raise TimeSkippingUnavailable(f"cannot skip {duration} on the dev server's real clock")
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
-        return await self.handle.execute_update(name, payload, result_type=ActionAccepted)
+        return await self.handle.execute_update(name, acting_in_role(name, payload), result_type=ActionAccepted)
 
     async def state(self) -> JourneyStatus:
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)

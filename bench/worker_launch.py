@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -29,7 +30,9 @@ async def worker_process(stack: BenchStack, journey_queue: str, ceiling_queue: s
         "--ceiling-queue", ceiling_queue,
     ]  # fmt: skip
     with log_path.open("ab") as log:
-        process = await asyncio.create_subprocess_exec(*command, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log)
+        # The stack's data directory holds the payload keyring its dev server was started with.
+        env = {**os.environ, "ITC_DATA_DIR": str(stack.data_dir)}
+        process = await asyncio.create_subprocess_exec(*command, cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=log)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECONDS)

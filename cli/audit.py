@@ -15,6 +15,7 @@ from cli.context import load_settings
 from cli.errors import fail, run_async
 from cli.queries import AsJson, _check_participant
 from cli.render import to_json
+from journey_models.enums import EventType
 from runtime.database import database_pool
 from runtime.settings import Settings
 
@@ -43,13 +44,16 @@ def _utc(value: datetime) -> str:
 
 
 def audit_text(events: Sequence[AuditEvent]) -> str:
-    lines = [f"{'#':<5} {'recorded (UTC)':<23}  {'occurred (UTC)':<23}  {'actor':<16} {'type':<32} reason"]
+    lines = [f"{'#':<5} {'recorded (UTC)':<23}  {'occurred (UTC)':<23}  {'actor (role)':<28} {'type':<32} reason"]
     for event in events:
         why = event.reason or ""
         if event.corrects_sequence:
             why = f"corrects #{event.corrects_sequence}" + (f": {why}" if why else "")
+        if event.type is EventType.ACTION_REFUSED:
+            why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
+        who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
         lines.append(
             f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
-            f"{event.actor:<16} {event.type.value:<32} {why}".rstrip()
+            f"{who:<28} {event.type.value:<32} {why}".rstrip()
         )
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from journey_models.inputs import (
     RecordLabResultsInput,
     RecordScanResultInput,
 )
+from journey_models.roles import Role
 from journey_models.state import JourneyStatus
 from runtime.devstack import DevStack
 from runtime.errors import JourneyAlreadyExists
@@ -58,6 +59,7 @@ def demo_consent(participant_id: str, today: date) -> ConsentRecord:
         her2_status="negative",
         site="DEMO-SITE",
         actor_id="demo.ops",
+        role=Role.OPERATIONS,
     )
 
 
@@ -67,6 +69,7 @@ def screening_labs(creatinine: float, at: datetime) -> RecordLabResultsInput:
 
     return RecordLabResultsInput(
         actor_id=ACTOR,
+        role=Role.OPERATIONS,
         results=[lab("creatinine", creatinine), lab("spo2", 98), lab("alt", 30, 40), lab("ast", 28, 40)],
     )
 
@@ -74,6 +77,7 @@ def screening_labs(creatinine: float, at: datetime) -> RecordLabResultsInput:
 def eligibility_assessment(at: datetime) -> RecordEligibilityAssessmentInput:
     return RecordEligibilityAssessmentInput(
         actor_id="demo.investigator",
+        role=Role.OPERATIONS,
         advanced_breast_cancer=True,
         progressed_on_chemo_or_radiotherapy=True,
         metastasis_count=1,
@@ -88,6 +92,7 @@ def eligibility_assessment(at: datetime) -> RecordEligibilityAssessmentInput:
 def baseline_scan(at: datetime) -> RecordScanResultInput:
     return RecordScanResultInput(
         actor_id="demo.radiologist",
+        role=Role.OPERATIONS,
         kind="baseline",
         scanned_at=at,
         target_lesions=[{"lesion_id": "L1", "organ": "lung", "diameter_mm": 20}],
@@ -97,6 +102,7 @@ def baseline_scan(at: datetime) -> RecordScanResultInput:
 def baseline_assessments(at: datetime) -> RecordLabResultsInput:
     return RecordLabResultsInput(
         actor_id=ACTOR,
+        role=Role.OPERATIONS,
         results=[
             {"code": "ca15_3", "value": 48, "collected_at": at},
             {"code": "cea", "value": 6.2, "collected_at": at},
@@ -153,7 +159,7 @@ async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) 
         await record(client, ELIGIBLE, "record_lab_results", baseline_assessments(now()))
         await _say(f"{ELIGIBLE}: baseline scan (one 20 mm lung lesion) and assessments recorded")
         await wait_for_stage(client, ELIGIBLE, {Stage.BIOPSY})
-        biopsy = RecordBiopsyCollectedInput(actor_id=ACTOR, sample_id="BX-DEMO-001-1", collected_at=now())
+        biopsy = RecordBiopsyCollectedInput(actor_id=ACTOR, role=Role.OPERATIONS, sample_id="BX-DEMO-001-1", collected_at=now())
         await record(client, ELIGIBLE, "record_biopsy_collected", biopsy)
         await _say(f"{ELIGIBLE}: biopsy collected (sample BX-DEMO-001-1)")
         await wait_for_stage(client, ELIGIBLE, {Stage.MANUFACTURING})

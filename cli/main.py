@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import admin, audit, demo, dev, queries, record, serve, start, trial
+from cli import admin, audit, codec_server, demo, dev, keys, queries, record, serve, start, trial
 from cli import simulate as simulation
 
 app = typer.Typer(
@@ -29,6 +29,8 @@ app.command("serve")(serve.serve)
 app.command("migrate")(admin.migrate)
 app.command("rebuild-projections")(admin.rebuild_projections)
 app.command("simulate")(simulation.simulate)
+app.add_typer(keys.app, name="keys")
+app.command("codec-server")(codec_server.codec_server)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """`itc record ...`: one command per staff Update.
 
-Each takes --participant and --actor, then either --json FILE ('-' for stdin) with the whole
+Each takes --participant, --actor and --role (or ITC_ROLE), then either --json FILE ('-' for stdin) with the whole
 input model, or flags for the common fields (flags override the file). The input is
 validated locally first, so a typo never needs a server to be reported.
 """
@@ -23,6 +23,7 @@ from journey_models.enums import (
     ScanKind,
 )
 from journey_models.inputs import ParticipantId
+from journey_models.roles import ACTION_OF_UPDATE, Role, roles_for
 from runtime.errors import InvalidInput
 from runtime.journeys import UPDATE_INPUTS, load_json_object, record, validate_model
 from runtime.settings import Settings
@@ -33,6 +34,10 @@ Opt = typer.Option
 
 Participant = Annotated[str, Opt("--participant", "-p", help="Study ID, e.g. ITC-007.")]
 Actor = Annotated[str | None, Opt("--actor", "-a", help="Your staff ID.")]
+RoleOpt = Annotated[
+    Role | None,
+    Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in; the journey refuses actions outside it."),
+]
 JsonFile = Annotated[Path | None, Opt("--json", help="The full input as JSON ('-' for stdin).")]
 Reason = Annotated[str | None, Opt("--reason", help="Why; required when correcting.")]
 RequestId = Annotated[str | None, Opt("--request-id", help="Reuse to make a retry apply once.")]
@@ -46,6 +51,7 @@ def _send(
     update_name: str,
     participant: str,
     actor: str | None,
+    role: Role | None,
     json_file: Path | None,
     fields: dict[str, Any],
     reason: str | None = None,
@@ -59,11 +65,14 @@ def _send(
         fail(f"participant: {participant!r} is not a study ID like ITC-007", code=EXIT_INVALID)
     try:
         data: dict[str, Any] = load_json_object(json_file, "input file") if json_file else {}
-        common = {"actor_id": actor, "reason": reason, "request_id": request_id, "corrects_sequence": corrects}
+        common = {"actor_id": actor, "role": role, "reason": reason, "request_id": request_id, "corrects_sequence": corrects}
         data.update({key: value for key, value in {**fields, **common}.items() if value is not None})
         payload = validate_model(UPDATE_INPUTS[update_name], data, "input")
     except InvalidInput as error:
         fail_with(error)
+    if payload.role is None:
+        permitted = " or ".join(r.value for r in roles_for(ACTION_OF_UPDATE[update_name]))
+        fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
     accepted = run_async(_execute(settings, participant, update_name, payload))
     typer.echo(f"Accepted #{accepted.sequence} ({accepted.stage.value}): {accepted.message}")
 
@@ -128,6 +137,7 @@ def parse_lesion(text: str) -> dict[str, Any]:
 def lab_results(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     result: Annotated[
         list[str] | None, Opt("--result", "-r", help="CODE=VALUE[:uln=N][:lln=N], repeatable: creatinine=1.1, ecg=normal")
@@ -139,13 +149,14 @@ def lab_results(
 ) -> None:
     """Lab results and assessments (screening, baseline, pre-infusion, toxicity checks)."""
     results = [parse_lab_result(item, collected_at) for item in result] if result else None
-    _send("record_lab_results", participant, actor, json_file, {"results": results}, reason, request_id, corrects)
+    _send("record_lab_results", participant, actor, role, json_file, {"results": results}, reason, request_id, corrects)
 
 
 @app.command("eligibility")
 def eligibility(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     advanced_breast_cancer: Annotated[bool | None, Opt("--advanced-breast-cancer/--no-advanced-breast-cancer")] = None,
     progressed: Annotated[bool | None, Opt("--progressed/--not-progressed", help="Progressed on chemo and/or radiotherapy.")] = None,
@@ -170,13 +181,14 @@ def eligibility(
         "other_unrelated_cancer": other_cancer,
         "assessed_at": assessed_at,
     }
-    _send("record_eligibility_assessment", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_eligibility_assessment", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("scan")
 def scan(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     kind: Annotated[ScanKind | None, Opt("--kind")] = None,
     scanned_at: When = None,
@@ -195,13 +207,14 @@ def scan(
         "new_lesions": new_lesions,
         "unequivocal_non_target_progression": non_target_progression,
     }
-    _send("record_scan_result", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_scan_result", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("biopsy")
 def biopsy(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     sample_id: Annotated[str | None, Opt("--sample-id")] = None,
     collected_at: When = None,
@@ -211,13 +224,14 @@ def biopsy(
 ) -> None:
     """The skin biopsy was collected; its sample ID starts the chain of identity."""
     fields = {"sample_id": sample_id, "collected_at": collected_at}
-    _send("record_biopsy_collected", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_biopsy_collected", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("milestone")
 def milestone(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     milestone: Annotated[Milestone | None, Opt("--milestone")] = None,
     sample_id: Annotated[str | None, Opt("--sample-id")] = None,
@@ -240,13 +254,14 @@ def milestone(
         "failure_code": failure_code,
         "release_qc": _pairs(qc, "--qc", "viability_percent=85"),
     }
-    _send("record_manufacturing_milestone", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_manufacturing_milestone", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("infusion")
 def infusion(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     number: Annotated[int | None, Opt("--number", help="1, 2 or 3")] = None,
     administered_at: When = None,
@@ -263,13 +278,14 @@ def infusion(
         "cells_administered": cells,
         "product_sample_id": product_sample_id,
     }
-    _send("record_infusion_administered", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_infusion_administered", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("adverse-event")
 def adverse_event(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     ae_id: Annotated[str | None, Opt("--ae-id", help="Omit for a new AE; give it to update one.")] = None,
     term: Annotated[str | None, Opt("--term", help="CTCAE v5 term, e.g. nausea")] = None,
@@ -300,26 +316,28 @@ def adverse_event(
         "crs": _pairs(crs, "--crs", "temperature_c=38.5"),
         "icans": _pairs(icans, "--icans", "ice_score=6"),
     }
-    _send("record_adverse_event", participant, actor, json_file, fields, reason, request_id, corrects)
+    _send("record_adverse_event", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
 @app.command("withdrawal")
 def withdrawal(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     withdrawn_at: When = None,
     reason: Reason = None,
     request_id: RequestId = None,
 ) -> None:
     """The participant withdrew consent: all future contact stops."""
-    _send("record_withdrawal", participant, actor, json_file, {"withdrawn_at": withdrawn_at}, reason, request_id)
+    _send("record_withdrawal", participant, actor, role, json_file, {"withdrawn_at": withdrawn_at}, reason, request_id)
 
 
 @app.command("death")
 def death(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     died_at: When = None,
     attribution: Annotated[Attribution | None, Opt("--attribution")] = None,
@@ -328,13 +346,14 @@ def death(
 ) -> None:
     """The participant died."""
     fields = {"died_at": died_at, "attribution": attribution}
-    _send("record_death", participant, actor, json_file, fields, reason, request_id)
+    _send("record_death", participant, actor, role, json_file, fields, reason, request_id)
 
 
 @app.command("decision")
 def decision(
     participant: Participant,
     actor: Actor = None,
+    role: RoleOpt = None,
     json_file: JsonFile = None,
     decision: Annotated[DecisionKind | None, Opt("--decision")] = None,
     ae_id: Annotated[str | None, Opt("--ae-id", help="The AE an SAE/SUSAR report acknowledges.")] = None,
@@ -343,5 +362,5 @@ def decision(
 ) -> None:
     """A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported)."""
     fields = {"decision": decision, "ae_id": ae_id}
-    _send("record_supervisor_decision", participant, actor, json_file, fields, reason, request_id)
+    _send("record_supervisor_decision", participant, actor, role, json_file, fields, reason, request_id)
 

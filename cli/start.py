@@ -11,6 +11,7 @@ from cli.context import load_protocol, load_settings
 from cli.errors import fail_with, run_async
 from journey_models.enums import ReceptorStatus, Sex
 from journey_models.inputs import ConsentRecord
+from journey_models.roles import Role
 from runtime.errors import InvalidInput
 from runtime.journeys import load_json_object, parse_consent, start_journey
 from runtime.settings import Settings
@@ -36,6 +37,7 @@ def start(
     her2_status: Annotated[ReceptorStatus | None, Opt("--her2")] = None,
     site: Annotated[str | None, Opt("--site")] = None,
     actor_id: Annotated[str | None, Opt("--actor-id", "--actor", help="Staff ID of the person recording consent.")] = None,
+    role: Annotated[Role | None, Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in (operations starts journeys).")] = None,
 ) -> None:
     """Start the journey of a participant who has signed informed consent."""
     settings = load_settings()
@@ -53,6 +55,7 @@ def start(
         "her2_status": her2_status,
         "site": site,
         "actor_id": actor_id,
+        "role": role,
     }
     try:
         data: dict[str, Any] = load_json_object(consent_file, "consent file") if consent_file else {}

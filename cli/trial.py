@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from cli.context import load_protocol, load_settings
 from cli.errors import EXIT_INVALID, fail, run_async
 from cli.render import to_json
+from journey_models.roles import Role
 from journey_models.trial import ResumeTrialInput, TrialStatus
 from runtime.errors import validation_lines
 from runtime.temporal_client import connect
@@ -54,12 +55,13 @@ def status(as_json: AsJson = False) -> None:
 def resume(
     actor: Annotated[str, typer.Option("--actor", help="Supervisor's staff ID.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it is safe to resume (recorded).")],
+    role: Annotated[Role, typer.Option("--role", "-r", envvar="ITC_ROLE", help="The role you act in: only supervisors may resume.")],
 ) -> None:
     """Resume enrolment and infusions after a safety pause (supervisors)."""
     settings = load_settings()
     protocol = load_protocol(settings)
     try:
-        request = ResumeTrialInput(actor_id=actor, reason=reason)
+        request = ResumeTrialInput(actor_id=actor, role=role, reason=reason)
     except ValidationError as error:
         fail("Invalid resume", validation_lines(error), EXIT_INVALID)
 

@@ -6,7 +6,7 @@ from eventstore.projection import STATUS_COLUMNS
 
 EVENT_COLUMNS = (
     "participant_id, sequence, type, payload, occurred_at, recorded_at, actor, reason, "
-    "corrects_sequence, request_id, protocol_version, workflow_id, run_id"
+    "corrects_sequence, request_id, protocol_version, workflow_id, run_id, actor_role"
 )
 
 # Serialises appends per participant: the read-model row is read, projected and
@@ -15,7 +15,7 @@ LOCK_PARTICIPANT = "SELECT pg_advisory_xact_lock(hashtextextended('journey:' || 
 
 INSERT_EVENT = f"""
 INSERT INTO journey_events ({EVENT_COLUMNS})
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (participant_id, sequence) DO NOTHING
 RETURNING sequence
 """

@@ -87,6 +87,7 @@ def event_to_args(event: JourneyEvent) -> tuple[Any, ...]:
         event.protocol_version,
         event.workflow_id,
         event.run_id,
+        event.actor_role,
     )
 
 

@@ -160,5 +160,6 @@ class EventType(StrEnum):
     WITHDRAWAL_RECORDED = "WithdrawalRecorded"
     DEATH_RECORDED = "DeathRecorded"
     TRIAL_PAUSE_CHANGED = "TrialPauseChanged"
+    ACTION_REFUSED = "ActionRefused"
     STAGE_CHANGED = "StageChanged"
     JOURNEY_ENDED = "JourneyEnded"

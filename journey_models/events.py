@@ -20,6 +20,7 @@ class JourneyEvent(BaseModel):
     occurred_at: datetime
     recorded_at: datetime
     actor: str
+    actor_role: str | None = None  # None for system events and for events before roles
     reason: str | None = None
     corrects_sequence: int | None = None
     request_id: str | None = None

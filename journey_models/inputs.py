@@ -24,6 +24,7 @@ from journey_models.enums import (
     Sex,
     Stage,
 )
+from journey_models.roles import Role
 from trial_rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 
 PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
@@ -50,9 +51,14 @@ class _Input(BaseModel):
 
 
 class StaffAction(_Input):
-    """What every staff action carries: who, an optional request ID and, for corrections, why."""
+    """What every staff action carries: who and in which role, an optional request ID and,
+    for corrections, why."""
 
     actor_id: ActorId
+    role: Role | None = Field(
+        default=None,
+        description="The role the actor acts in; the journey refuses actions outside it.",
+    )
     request_id: Code | None = Field(
         default=None, description="Client-chosen ID so a network retry is applied once."
     )
@@ -81,6 +87,8 @@ class ConsentRecord(_Input):
     her2_status: ReceptorStatus
     site: Code
     actor_id: ActorId
+    # Optional only so that journeys started before roles existed still replay; enrolment requires it.
+    role: Role | None = None
 
     @model_validator(mode="after")
     def _dob_before_consent(self) -> "ConsentRecord":
@@ -255,6 +263,19 @@ class RecordSupervisorDecisionInput(StaffAction):
         if self.decision in (DecisionKind.SAE_REPORTED_TO_SPONSOR, DecisionKind.SUSAR_REPORTED) and not self.ae_id:
             raise ValueError(f"{self.decision.value} must name the ae_id it acknowledges")
         return self
+
+
+class RecordRefusedActionInput(_Input):
+    """A staff action refused for the actor's role, sent to the journey so the refusal joins
+    the audit trail: a validator's refusal never reaches history on its own."""
+
+    update: str = Field(max_length=64, description="The Update (workflow method) that was refused.")
+    actor_id: ActorId
+    role: Role | None = None
+    request_id: Code | None = None
+    refusal: str = Field(max_length=64, description="The rejection's name, e.g. RoleNotPermitted.")
+    message: str = Field(max_length=MAX_REASON_CHARS)
+    refused_by: str = Field(max_length=32, description="Which layer refused it: journey or api.")
 
 
 class ActionAccepted(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from journey_models.inputs import ActorId, Code, ConsentRecord, ParticipantId, Reason
+from journey_models.roles import Role
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from trial_rules.stopping import StoppingDecision
 
@@ -51,6 +52,7 @@ class RecordSaeClockInput(_Input):
 
 class ResumeTrialInput(_Input):
     actor_id: ActorId
+    role: Role | None = None  # optional only so that earlier histories decode; validators require it
     reason: Reason
 
 

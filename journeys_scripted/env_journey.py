@@ -17,6 +17,7 @@ from journey_models.enums import Stage
 from journey_models.inputs import ActionAccepted, ConsentRecord
 from journey_models.state import JourneyStatus, StartJourneyInput, TimelineEntry
 from journeys_scripted.mock_services import MockServices
+from journeys_scripted.staff_actions import acting_in_role
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
 
@@ -39,6 +40,7 @@ def consent_record(participant_id: str, consent_day: date, **overrides: Any) -> 
         her2_status="negative",
         site="TEH-01",
         actor_id="nurse.rahimi",
+        role="operations",
     )
     values.update(overrides)
     return ConsentRecord(**values)
@@ -75,7 +77,7 @@ class Journey:
             await asyncio.sleep(0.02)
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
-        result = await self.handle.execute_update(name, payload, result_type=ActionAccepted)
+        result = await self.handle.execute_update(name, acting_in_role(name, payload), result_type=ActionAccepted)
         await self.settle()
         return result
 

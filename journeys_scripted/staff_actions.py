@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from journey_models.enums import Stage
-from journey_models.inputs import ActionAccepted
+from journey_models.inputs import ActionAccepted, StaffAction
+from journey_models.roles import ACTION_OF_UPDATE, roles_for
 from journey_models.state import JourneyStatus
 
 
@@ -30,6 +31,18 @@ DAY = timedelta(days=1)
 
 GOOD_SCREENING_LABS = {"creatinine": 1.0, "spo2": 98.0, "alt": 30.0, "ast": 28.0}
 PRE_INFUSION = {"creatinine": 0.9, "alt": 30.0, "ast": 28.0, "neutrophils": 3000.0, "platelets": 200000.0}
+
+
+def acting_in_role(update_name: str, payload: Any) -> Any:
+    """Scripts act in the role whose job the action is, unless the payload says otherwise."""
+    if update_name not in ACTION_OF_UPDATE:
+        return payload
+    role = roles_for(ACTION_OF_UPDATE[update_name])[0]
+    if isinstance(payload, dict) and "role" not in payload:
+        return {**payload, "role": role.value}
+    if isinstance(payload, StaffAction) and payload.role is None:
+        return payload.model_copy(update={"role": role})
+    return payload
 
 
 def lab_results(values: dict[str, float], at: datetime, qualitative: tuple[str, ...] = ()) -> list[dict[str, Any]]:
@@ -126,6 +139,11 @@ async def manufacture(j: DrivenJourney, sample_id: str = SAMPLE) -> None:
 async def give_infusion(j: DrivenJourney, number: int, sample_id: str = SAMPLE) -> ActionAccepted:
     """Pre-infusion labs now, then the infusion at the planned dose."""
     await record_labs(j, PRE_INFUSION, ("vital_signs",))
+    return await administer_infusion(j, number, sample_id)
+
+
+async def administer_infusion(j: DrivenJourney, number: int, sample_id: str = SAMPLE) -> ActionAccepted:
+    """The infusion itself at the planned dose, its pre-infusion labs already recorded."""
     state = await j.state()
     return await j.update(
         "record_infusion_administered",

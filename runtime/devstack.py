@@ -24,6 +24,7 @@ from typing import Any
 
 from temporalio.client import Client
 
+from payload_crypto.keyring import resolve_keyring
 from runtime.database import close_pool, open_pool
 from runtime.errors import DevStackError
 from runtime.logging import get_logger
@@ -103,7 +104,7 @@ def temporal_command(binary: str, settings: Settings, data_dir: Path) -> list[st
     return command
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     # The server runs in its own session (so Ctrl-C reaches us first and we stop the worker
     # before the server), which also means nothing kills it if we are SIGKILLed; ask Linux to.
     try:
@@ -138,7 +139,7 @@ def start_temporal_process(settings: Settings, data_dir: Path) -> subprocess.Pop
         stderr=subprocess.STDOUT,
         start_new_session=True,
         # Safe here: the child only calls prctl before exec, and only from the main thread.
-        preexec_fn=_die_with_parent if (on_main_thread and sys.platform == "linux") else None,  # noqa: PLW1509
+        preexec_fn=die_with_parent if (on_main_thread and sys.platform == "linux") else None,  # noqa: PLW1509
     )
     log_file.close()
     return process
@@ -292,6 +293,10 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
         temporal_address = settings.temporal_address
         ui_url = None
         if not temporal_address:
+            # Histories on the dev server are encrypted as in production, so the first `itc dev`
+            # makes a key under the data directory unless one is configured; a bad keyring
+            # stops us here, before anything starts.
+            resolve_keyring(settings, create=True)
             temporal_address = await stack.enter_async_context(temporal_dev_server(settings, data_dir))
             ui_url = settings.ui_url
         database_url = settings.database_url

@@ -41,7 +41,9 @@ from journey_models.inputs import (
     RecordManufacturingMilestoneInput,
     RecordScanResultInput,
     RecordSupervisorDecisionInput,
+    RecordRefusedActionInput,
     RecordWithdrawalInput,
+    StaffAction,
 )
 from journey_models.state import JourneyStatus, TimelineEntry
 from journey_models.trial import EnrolmentAccepted, EnrolParticipantInput, StartTrialInput, trial_workflow_id
@@ -57,6 +59,7 @@ from runtime.errors import (
 )
 from runtime.logging import JOURNEY_ID_PREFIX, get_logger
 from trial_rules.config import ProtocolConfig
+from workflows.rejections import ROLE_NOT_PERMITTED
 
 log = get_logger(__name__)
 
@@ -257,7 +260,13 @@ async def record(
             update, payload, rpc_timeout=WORKER_WAIT
         )
     except WorkflowUpdateFailedError as error:
-        raise UpdateRejected(f"Rejected: {_failure_message(error)}") from None
+        message = _failure_message(error)
+        if getattr(error.cause, "type", None) == ROLE_NOT_PERMITTED and isinstance(payload, StaffAction):
+            await audit_refusal(client, participant_id, RecordRefusedActionInput(
+                update=update_name, actor_id=payload.actor_id, role=payload.role, request_id=payload.request_id,
+                refusal=ROLE_NOT_PERMITTED, message=message, refused_by="journey",
+            ))  # fmt: skip
+        raise UpdateRejected(f"Rejected: {message}") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise NoWorker(
             f"No worker answered for {journey_id(participant_id)} within "
@@ -276,6 +285,31 @@ async def record(
         stage=str(result.stage),
     )
     return result
+
+
+async def audit_refusal(client: Client, participant_id: str, refusal: RecordRefusedActionInput) -> bool:
+    """Put a refused action on the journey's audit trail; False when there is no open journey.
+
+    A refusal must not be lost quietly, so a failure to record it is logged as an error,
+    but it never hides the refusal itself from the person who was refused.
+    """
+    try:
+        await _handle(client, participant_id).signal(_workflow_class().record_refused_action, refusal)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            # No open journey (unknown participant or ended): there is no trail to add to.
+            log.warning("refused action has no open journey to audit", participant_id=participant_id, update=refusal.update)
+            return False
+        log.error(
+            "refused action not audited",
+            participant_id=participant_id,
+            update=refusal.update,
+            refusal=refusal.refusal,
+            error=error.status.name if error.status else str(error),
+        )
+        return False
+    log.info("action refused", participant_id=participant_id, update=refusal.update, refusal=refusal.refusal, role=refusal.role.value if refusal.role else None)
+    return True
 
 
 async def get_status(client: Client, participant_id: str) -> JourneyStatus:

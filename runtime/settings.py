@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
@@ -27,8 +27,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     dev_temporal_port: int = 7233
     dev_ui_port: int = 8233
+    # The payload encryption keyring (payload_crypto/keyring.py): its JSON, or the path of a
+    # file holding it; without either, <ITC_DATA_DIR>/codec-keys.json. Secret, so never echoed.
+    itc_codec_keys: SecretStr | None = None
+    itc_codec_keys_file: Path | None = None
 
-    @field_validator("temporal_address", "database_url", "itc_protocol_file", mode="before")
+    @field_validator(
+        "temporal_address", "database_url", "itc_protocol_file", "itc_codec_keys", "itc_codec_keys_file", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # `export DATABASE_URL=` in a shell script should mean "not set", not "connect to ''".

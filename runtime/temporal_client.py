@@ -1,4 +1,5 @@
-"""Connecting to Temporal with the pydantic converter, and registering our search attributes."""
+"""Connecting to Temporal with the pydantic converter and payload encryption, and registering
+our search attributes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.client import Client
 from temporalio.common import SearchAttributeIndexedValueType
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
+from payload_crypto.codec import encrypted_converter
+from payload_crypto.keyring import resolve_keyring
 from runtime.errors import TemporalUnreachable
 from runtime.logging import get_logger
 from runtime.settings import Settings
@@ -28,14 +31,24 @@ def unreachable_message(address: str) -> str:
     return f"Cannot reach Temporal at {address} — is `itc dev` running?"
 
 
+def data_converter(settings: Settings) -> DataConverter:
+    """The pydantic converter with every payload encrypted under the configured keyring.
+
+    Only the embedded dev server (no TEMPORAL_ADDRESS) gets a key made for it: anywhere else a
+    missing keyring is a configuration error, never a reason to write PHI in clear.
+    """
+    return encrypted_converter(resolve_keyring(settings, create=settings.temporal_address is None))
+
+
 async def connect(settings: Settings, *, address: str | None = None) -> Client:
     address = address or settings.effective_temporal_address
+    converter = data_converter(settings)
     try:
         return await asyncio.wait_for(
             Client.connect(
                 address,
                 namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
+                data_converter=converter,
             ),
             timeout=CONNECT_TIMEOUT_SECONDS,
         )

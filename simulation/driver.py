@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from journey_models.inputs import ActionAccepted
 from journey_models.state import JourneyStatus
+from journeys_scripted.staff_actions import acting_in_role
 from runtime.errors import UpdateRejected, UserFacingError
 from runtime.journeys import record, start_journey
 from simulation.actions import SiteActions
@@ -92,7 +93,7 @@ class Driver:
 
     async def _send(self, p: SimParticipant, update: str, payload: BaseModel, at: datetime) -> ActionAccepted | None:
         try:
-            return await record(self.client, p.participant_id, update, payload)
+            return await record(self.client, p.participant_id, update, acting_in_role(update, payload))
         except UpdateRejected as refusal:
             p.refusals.append(Refusal(at, update, refusal.message))
             if "paused" in refusal.message.lower() and p.paused_since is None:

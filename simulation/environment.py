@@ -12,7 +12,6 @@ from typing import Any
 
 import asyncpg
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
@@ -20,6 +19,8 @@ from temporalio.worker import Worker
 from activities.journey_activities import JourneyActivities, activities_for_worker
 from eventstore.scratch import scratch_database
 from eventstore.store import EventStore
+from payload_crypto.codec import encrypted_converter
+from payload_crypto.keyring import Keyring
 from runtime.database import describe_dsn, unreachable_message
 from runtime.errors import DatabaseUnreachable, DevStackError
 from runtime.temporal_client import ensure_search_attributes
@@ -50,7 +51,9 @@ def quiet_runtime() -> Runtime:
 async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_test_server(),
-        data_converter=pydantic_data_converter,
+        # Payloads take the production path, encrypted; the server and its histories end with
+        # the run, so a key made for the run and never stored is all it needs.
+        data_converter=encrypted_converter(Keyring.generate()),
         runtime=quiet_runtime(),
     )
     async with env:

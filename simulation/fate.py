@@ -64,6 +64,7 @@ class Fate:
             her2_status=_receptor(d.chance("her2", c.receptor_positive_probability.get("her2", 0.5))),
             site=params.site,
             actor_id=ACTOR_OPERATIONS,
+            role="operations",
         )
         s = params.screening
         self.screen_failure: str | None = d.pick("screen_reason", s.failure_reasons) if d.chance("screen_fails", s.failure_probability) else None

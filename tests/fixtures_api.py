@@ -18,7 +18,7 @@ from fixtures_devstack import WAIT_SECONDS, Stack, iso
 from fixtures_devstack import consent as stack_consent
 
 from api.app import create_app
-from api.permissions import Role
+from journey_models.roles import Role
 from api.settings import ApiSettings
 from runtime.database import close_pool, open_pool
 from runtime.temporal_client import connect

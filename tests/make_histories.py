@@ -2,6 +2,7 @@
 
     python tests/make_histories.py                 # the happy-path histories
     python tests/make_histories.py infusion-hold NAME  # a hold that resolves, as NAME.json
+    python tests/make_histories.py refused-role NAME   # staff roles and an audited refusal, as NAME.json
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -30,6 +31,7 @@ from journey_harness import (  # noqa: E402
     toxicity_checks,
     drive_to_infusion,
     infuse_all,
+    pass_screening,
     record_scan,
     start_journey,
     worker_for,
@@ -58,6 +60,29 @@ async def infusion_hold_history(env: WorkflowEnvironment, name: str) -> None:
         await j.update("record_adverse_event", {"actor_id": STAFF, "ae_id": "AE-1", "term": "nausea", "category": "non_haematological", "grade": 2, "attribution": "possible", "onset_at": onset, "resolved_at": (await j.now()).isoformat()})
         await give_infusion(j, 2)
         await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
+async def refused_role_history(env: WorkflowEnvironment, name: str) -> None:
+    """Screening to baseline with roles on every action, and one refusal signalled into the trail."""
+    from journey_models.inputs import RecordRefusedActionInput
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-003")
+        refusal = RecordRefusedActionInput(
+            update="record_supervisor_decision", actor_id=STAFF, role="operations", refusal="RoleNotPermitted",
+            message="The operations role may not record a supervisor decision; that is for: supervisor.", refused_by="journey",
+        )  # fmt: skip
+        await j.handle.signal(ParticipantJourneyWorkflow.record_refused_action, refusal)
+        await pass_screening(j)
+        await j.wait_for_stage(Stage.BASELINE)
+        await j.advance(timedelta(hours=1))
         history = await j.handle.fetch_history()
         (HERE / "histories" / f"{name}.json").write_text(history.to_json())
         await j.handle.terminate("history captured")
@@ -98,17 +123,19 @@ async def main() -> None:
             print(f"wrote {len(first.events)} and {len(second.events)} events")
 
 
-async def hold_main(name: str) -> None:
+async def one_history(make, name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
     )
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)
-        await infusion_hold_history(env, name)
+        await make(env, name)
 
+
+SINGLE_HISTORIES = {"infusion-hold": infusion_hold_history, "refused-role": refused_role_history}
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["infusion-hold"]:
-        asyncio.run(hold_main(sys.argv[2]))
+    if sys.argv[1:2] and sys.argv[1] in SINGLE_HISTORIES:
+        asyncio.run(one_history(SINGLE_HISTORIES[sys.argv[1]], sys.argv[2]))
     else:
         asyncio.run(main())

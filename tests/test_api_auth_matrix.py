@@ -1,6 +1,6 @@
 """Every role against every action of the HTTP API, on the real dev stack.
 
-The expected matrix is written out here, not read from api.permissions, so a wrong
+The expected matrix is written out here, not read from journey_models.roles, so a wrong
 permission table fails this test instead of agreeing with it.
 """
 
@@ -16,7 +16,7 @@ from fixtures_api import Api, consent, eligibility, screening_labs
 from fixtures_devstack import fresh_participant, iso
 
 from api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
-from api.permissions import Role
+from journey_models.roles import Role
 
 
 def _now() -> str:

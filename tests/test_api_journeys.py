@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from fixtures_api import SITE, Api, consent, eligibility, screening_labs
 from fixtures_devstack import WAIT_SECONDS, fresh_participant
 
-from api.permissions import Role
+from journey_models.roles import Role
 
 OPS = Api.auth(Role.OPERATIONS)
 SUPERVISOR = Api.auth(Role.SUPERVISOR)
@@ -148,3 +148,38 @@ async def test_the_openapi_spec_and_its_browsable_docs_are_published(api: Api) -
     # Served from the package, not a CDN: the machine has no internet.
     assert (await api.http.get("/static-docs/swagger-ui-bundle.js")).status_code == 200
     assert "cdn" not in docs.text.lower()
+
+
+async def test_the_token_sets_the_role_and_a_refused_write_joins_the_audit_trail(api: Api) -> None:
+    participant = fresh_participant("API")
+    await api.start(participant)
+
+    claimed = await api.http.post(
+        f"/api/journeys/{participant}/lab-results", json={**screening_labs(), "role": "supervisor"}, headers=OPS
+    )
+    assert claimed.status_code == 403
+    assert claimed.json()["detail"] == "The request says role supervisor, but your token is for the operations role."
+
+    decision = {"actor_id": "nurse.api", "decision": "off_study", "reason": "participant asked to stop"}
+    refused = await api.http.post(f"/api/journeys/{participant}/decision", json=decision, headers=OPS)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "The operations role may not record a supervisor decision; that is for: supervisor."
+
+    accepted = await api.http.post(f"/api/journeys/{participant}/lab-results", json=screening_labs(), headers=OPS)
+    assert accepted.status_code == 200, accepted.text
+
+    async def audit() -> list[dict]:
+        return (await api.http.get(f"/api/journeys/{participant}/audit", headers=SUPERVISOR)).json()
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "LabResultsRecorded" not in [event["type"] for event in await audit()]:
+        assert time.monotonic() < deadline, "the lab results never reached the event store"
+        await asyncio.sleep(0.2)
+    events = await audit()
+    refusals = [event for event in events if event["type"] == "ActionRefused"]
+    assert len(refusals) == 1, events
+    assert (refusals[0]["actor"], refusals[0]["actor_role"]) == ("api-token", "operations")
+    assert refusals[0]["payload"]["refused_by"] == "api"
+    assert refusals[0]["payload"]["update"] == "record_supervisor_decision"
+    labs = next(event for event in events if event["type"] == "LabResultsRecorded")
+    assert (labs["actor"], labs["actor_role"]) == ("nurse.api", "operations")

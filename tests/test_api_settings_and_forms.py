@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import forms
 from api.errors import describe
-from api.permissions import Action, Role
+from journey_models.roles import Action, Role
 from api.settings import ApiSettings, parse_token_roles
 from runtime.errors import EnrolmentClosed, InvalidInput, NoWorker
 

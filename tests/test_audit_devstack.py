@@ -11,12 +11,27 @@ from fixtures_devstack import Stack, fresh_participant, iso
 from fixtures_devstack import consent as consent_record_json
 
 
+async def trail(stack: Stack, participant: str) -> list[dict]:
+    result = await stack.cli("audit", participant, "--json")
+    return json.loads(result.stdout) if result.exit_code == 0 else []
+
+
+async def trail_once_stored(stack: Stack, participant: str, event_type: str) -> list[dict]:
+    """The trail as `itc audit --json` gives it, once an event of `event_type` has reached it."""
+
+    async def stored() -> bool:
+        return event_type in [event["type"] for event in await trail(stack, participant)]
+
+    await stack.until(stored, f"{event_type} in the event store")
+    return await trail(stack, participant)
+
+
 async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: Stack, tmp_path: Path) -> None:
     participant = fresh_participant("AUD")
     consent = consent_record_json(participant, site="SITE-AUD", actor_id="ops.audit")
     consent_file = tmp_path / "consent.json"
     consent_file.write_text(json.dumps(consent), encoding="utf-8")
-    who = ("--participant", participant, "--actor", "nurse.audit")
+    who = ("--participant", participant, "--actor", "nurse.audit", "--role", "operations")
     labs = ("--result", "spo2=98", "--result", "alt=30:uln=40", "--result", "ast=28:uln=40")
     collected = ("--collected-at", iso(datetime.now(UTC) - timedelta(days=1)))
 
@@ -28,22 +43,13 @@ async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: 
         "--corrects", str(labs_sequence), "--reason", "creatinine transcribed wrongly",
     )  # fmt: skip
     await stack.ok(
-        "record", "eligibility", "--participant", participant, "--actor", "dr.audit",
+        "record", "eligibility", "--participant", participant, "--actor", "dr.audit", "--role", "operations",
         "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
         "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
         "--assessed-at", iso(datetime.now(UTC)),
     )  # fmt: skip
 
-    async def trail() -> list[dict]:
-        result = await stack.cli("audit", participant, "--json")
-        return json.loads(result.stdout) if result.exit_code == 0 else []
-
-    async def assessment_stored() -> bool:
-        return "EligibilityAssessmentRecorded" in [event["type"] for event in await trail()]
-
-    await stack.until(assessment_stored, "the eligibility assessment in the event store")
-
-    events = await trail()
+    events = await trail_once_stored(stack, participant, "EligibilityAssessmentRecorded")
     assert [event["sequence"] for event in events] == list(range(1, len(events) + 1))
     assert events[0]["type"] == "ConsentRecorded" and events[0]["actor"] == "ops.audit"
     assert events[0]["payload"]["date_of_birth"] == "[redacted]"
@@ -64,3 +70,39 @@ async def test_audit_of_unknown_participant_is_one_line(stack: Stack) -> None:
     assert result.exit_code == 1
     assert result.stderr.strip() == "No events in the event store for participant ITC-99998 (yet)"
     assert "Traceback" not in result.output
+
+
+async def test_an_action_outside_the_role_is_refused_and_audited(stack: Stack, tmp_path: Path) -> None:
+    participant = fresh_participant("ROL")
+    consent_file = tmp_path / "consent.json"
+    consent_file.write_text(json.dumps(consent_record_json(participant, site="SITE-ROL", actor_id="ops.rol")), encoding="utf-8")
+    await stack.ok("start", "--consent-file", str(consent_file))
+
+    refused = await stack.cli(
+        "record", "decision", "--participant", participant, "--actor", "nurse.rol", "--role", "operations",
+        "--decision", "off_study", "--reason", "participant asked to stop",
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "Rejected: The operations role may not record a supervisor decision; that is for: supervisor."
+    )
+    await stack.ok(
+        "record", "lab-results", "--participant", participant, "--actor", "nurse.rol", "--role", "operations",
+        "--result", "creatinine=0.9", "--collected-at", iso(datetime.now(UTC) - timedelta(hours=2)),
+    )  # fmt: skip
+
+    events = await trail_once_stored(stack, participant, "LabResultsRecorded")
+    refusals = [event for event in events if event["type"] == "ActionRefused"]
+    assert len(refusals) == 1, events
+    refusal = refusals[0]
+    assert (refusal["actor"], refusal["actor_role"]) == ("nurse.rol", "operations")
+    assert refusal["payload"]["update"] == "record_supervisor_decision"
+    assert refusal["payload"]["refusal"] == "RoleNotPermitted"
+    # The refusal changed nothing else: no decision was recorded, and the journey went on.
+    assert "SupervisorDecisionRecorded" not in [event["type"] for event in events]
+    labs = next(event for event in events if event["type"] == "LabResultsRecorded")
+    assert labs["actor_role"] == "operations"
+
+    text = await stack.ok("audit", participant)
+    assert "nurse.rol (operations)" in text
+    assert "refused record_supervisor_decision: The operations role may not record a supervisor decision" in text

@@ -20,6 +20,7 @@ import pytest
 from journey_harness import (
     GOOD_SCREENING_LABS,
     MockServices,
+    acting_in_role,
     drive_to_manufacturing,
     pass_screening,
     record_eligibility,
@@ -72,7 +73,7 @@ async def refusal_problem(j, services: MockServices, case: dict[str, Any]) -> st
     """None when the case is refused as expected; otherwise what went wrong."""
     await j.settle()
     before_state, before_events = await j.state(), len(services.events)
-    payload = resolve(case["payload"], await j.now())
+    payload = acting_in_role(case["update"], resolve(case["payload"], await j.now()))
     try:
         await j.handle.execute_update(case["update"], payload)
     except WorkflowUpdateFailedError as error:

@@ -30,6 +30,7 @@ VALID_CONSENT: dict[str, Any] = {
     "her2_status": "negative",
     "site": "SITE-01",
     "actor_id": "ops.a",
+    "role": "operations",
 }
 
 
@@ -146,7 +147,7 @@ def test_cannot_reach_temporal_for_status_and_record(unreachable_env: dict[str, 
         ["status", "ITC-007"],
         ["timeline", "ITC-007"],
         [
-            "record", "lab-results", "--participant", "ITC-007", "--actor", "nurse.a",
+            "record", "lab-results", "--participant", "ITC-007", "--actor", "nurse.a", "--role", "operations",
             "--result", "creatinine=1.1", "--result", "alt=35:uln=40", "--result", "ecg=normal",
             "--collected-at", "2026-01-06T09:00:00Z",
         ],

@@ -19,7 +19,7 @@ from fixtures_api import TOKENS, Api, eligibility, screening_labs
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
-from api.permissions import Role
+from journey_models.roles import Role
 from api.server import serving
 
 CHROMIUM = Path("/usr/bin/chromium")

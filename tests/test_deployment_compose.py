@@ -456,6 +456,31 @@ def test_worker_wiring(compose) -> None:
     assert re.search(r"itc migrate && exec python worker\.py$", command), command
 
 
+def test_keyring_reaches_the_worker_and_codec_server_as_a_secret_file(compose) -> None:
+    services = _services(interpolate(compose))
+    declared = compose.get("secrets") or {}
+    for name in (WORKER, "codec-server"):
+        svc = services[name]
+        path = environment(svc)["ITC_CODEC_KEYS_FILE"]
+        assert path.startswith("/run/secrets/"), (name, path)
+        secret = path.removeprefix("/run/secrets/")
+        assert secret in (svc.get("secrets") or []) and secret in declared, (name, secret)
+        assert "ITC_CODEC_KEYS" not in environment(svc), f"{name} must not carry key material inline"
+    codec = services["codec-server"]
+    assert codec["profiles"] == ["codec"]
+    assert environment(codec)["ITC_CODEC_SERVER_TOKEN_FILE"].removeprefix("/run/secrets/") in codec["secrets"]
+    assert codec["command"] == ["itc", "codec-server"]
+    # The host files are placeholders under a git-ignored directory: no key is ever committed.
+    ignored = (REPO / ".gitignore").read_text().split()
+    for secret in declared.values():
+        source = interpolate({"file": secret["file"]})["file"]
+        assert source.startswith("./deploy/secrets/"), source
+        assert not (REPO / source).exists() or "deploy/secrets/" in ignored
+    assert "deploy/secrets/" in ignored
+    # Nor does a key reach the image: the build context leaves the secrets (and the dev keyring) out.
+    assert {"deploy/secrets", ".itc-data"} <= set((REPO / ".dockerignore").read_text().split())
+
+
 def test_postgres_creates_the_app_database(compose) -> None:
     services = _services(interpolate(compose))
     sql = (REPO / "deploy/postgres/init/01-create-app-db.sql").read_text()

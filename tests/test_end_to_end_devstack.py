@@ -19,7 +19,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
     consent_file = tmp_path / "consent.json"
     consent_file.write_text(json.dumps(consent), encoding="utf-8")
     record = ("record",)
-    who = ("--participant", participant, "--actor", "nurse.e2e")
+    who = ("--participant", participant, "--actor", "nurse.e2e", "--role", "operations")
 
     out = await stack.ok("start", "--consent-file", str(consent_file))
     assert f"journey-{participant}" in out
@@ -40,7 +40,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
         "--collected-at", iso(now - timedelta(days=1)),
     )  # fmt: skip
     await stack.ok(
-        *record, "eligibility", "--participant", participant, "--actor", "dr.e2e",
+        *record, "eligibility", "--participant", participant, "--actor", "dr.e2e", "--role", "operations",
         "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
         "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
         "--assessed-at", iso(datetime.now(UTC)),
@@ -63,7 +63,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
 
     # Baseline: one 20 mm lung target lesion, tumour markers, immune panels, ECG and exam.
     await stack.ok(
-        *record, "scan", "--participant", participant, "--actor", "rad.e2e", "--kind", "baseline",
+        *record, "scan", "--participant", participant, "--actor", "rad.e2e", "--role", "operations", "--kind", "baseline",
         "--scanned-at", iso(datetime.now(UTC)), "--lesion", "L1:lung:20",
     )  # fmt: skip
     await stack.ok(

@@ -9,7 +9,7 @@ from eventstore.migrate import (
     migration_files,
 )
 
-EXPECTED_MIGRATIONS = ["001_journey_events", "002_participant_status", "003_default_services"]
+EXPECTED_MIGRATIONS = ["001_journey_events", "002_participant_status", "003_default_services", "004_actor_role"]
 EXPECTED_TABLES = {
     "appointment_cancellations",
     "appointments",

@@ -10,6 +10,7 @@ from journey_harness import (
     SAMPLE,
     STAFF,
     MockServices,
+    acting_in_role,
     lab_results,
     pass_screening,
     start_journey,
@@ -46,7 +47,7 @@ def full_message(error: BaseException) -> str:
 async def assert_refused(j, update: str, body: dict, message: str) -> None:
     before_history, before_state = await history_length(j), await j.state()
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await j.handle.execute_update(update, body)
+        await j.handle.execute_update(update, acting_in_role(update, body))
     text = full_message(refused.value)
     assert message in text, text
     assert await history_length(j) == before_history
@@ -117,7 +118,7 @@ async def test_update_delivered_with_the_start_comes_after_consent(workflow_env,
         )
         accepted = await workflow_env.client.execute_update_with_start_workflow(
             ParticipantJourneyWorkflow.record_lab_results,
-            RecordLabResultsInput.model_validate({"actor_id": STAFF, "results": lab_results(GOOD_SCREENING_LABS, now)}),
+            RecordLabResultsInput.model_validate({"actor_id": STAFF, "role": "operations", "results": lab_results(GOOD_SCREENING_LABS, now)}),
             start_workflow_operation=start,
         )
         handle = await start.workflow_handle()

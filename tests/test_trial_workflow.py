@@ -136,7 +136,11 @@ async def test_pause_blocks_and_resume_unblocks_a_pending_infusion(workflow_env,
         with pytest.raises(EnrolmentClosed):
             await enrol(workflow_env, task_queue, protocol, "ITC-302")
 
-        await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id=SUPERVISOR, reason="DSMB reviewed the three DLTs; dose level confirmed"))
+        with pytest.raises(WorkflowUpdateFailedError) as wrong_role:
+            await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id="nurse.rahimi", role="operations", reason="Looks fine to me now"))
+        assert wrong_role.value.cause.type == "RoleNotPermitted"
+        assert wrong_role.value.cause.message == "The operations role may not resume the trial; that is for: supervisor."
+        await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id=SUPERVISOR, role="supervisor", reason="DSMB reviewed the three DLTs; dose level confirmed"))
         for _ in range(50):
             if not (await j.state()).trial_paused:
                 break

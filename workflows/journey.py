@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         StartJourneyInput,
         TimelineEntry,
     )
+    from journey_models.inputs import RecordRefusedActionInput
     from journey_models.trial import (
         SetTrialPauseInput,
     )
@@ -472,6 +473,12 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             return
         self.s.trial_paused, self.s.trial_pause_reason = inp.paused, inp.reason if inp.paused else None
         self._emit(EventType.TRIAL_PAUSE_CHANGED, {"paused": inp.paused, "reason": inp.reason}, actor="trial", summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason)
+
+    @workflow.signal
+    def record_refused_action(self, inp: RecordRefusedActionInput) -> None:
+        """From the client that was refused: the refusal goes into the audit trail like any event."""
+        payload = inp.model_dump(mode="json", exclude={"actor_id", "role"})
+        self._emit(EventType.ACTION_REFUSED, payload, actor=inp.actor_id, actor_role=inp.role.value if inp.role else None, summary=f"Refused {inp.update}: {inp.message}")
 
     # ------------------------------------------------------------------ queries
 

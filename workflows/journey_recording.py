@@ -85,7 +85,7 @@ class JourneyRecording:
 
     # ------------------------------------------------------------------ recording helpers
 
-    def _emit(self, type: EventType, payload: dict[str, Any] | None = None, *, action: StaffAction | None = None, actor: str | None = None, occurred_at: datetime | None = None, summary: str = "") -> int:
+    def _emit(self, type: EventType, payload: dict[str, Any] | None = None, *, action: StaffAction | None = None, actor: str | None = None, actor_role: str | None = None, occurred_at: datetime | None = None, summary: str = "") -> int:
         self.s.last_sequence += 1
         now = workflow.now()
         info = workflow.info()
@@ -97,6 +97,7 @@ class JourneyRecording:
             occurred_at=occurred_at or now,
             recorded_at=now,
             actor=action.actor_id if action else (actor or SYSTEM_ACTOR),
+            actor_role=action.role.value if action and action.role else actor_role,
             reason=action.reason if action else None,
             corrects_sequence=action.corrects_sequence if action else None,
             request_id=action.request_id if action else None,

@@ -13,6 +13,7 @@ INVALID_VALUE = "InvalidValue"
 NOT_ALLOWED_NOW = "NotAllowedNow"
 UNKNOWN_REFERENCE = "UnknownReference"
 JOURNEY_ENDED = "JourneyEnded"
+ROLE_NOT_PERMITTED = "RoleNotPermitted"
 
 
 def reject(error_type: str, message: str) -> ApplicationError:

@@ -15,7 +15,7 @@ from api import forms, operations, participant_view
 from api.context import ApiContext, get_context
 from api.formatting import input_time
 from api.pages.session import Session, SessionDep
-from api.permissions import Action
+from journey_models.roles import Action
 from api.templating import render
 from journey_models.enums import (
     AeCategory,

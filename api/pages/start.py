@@ -13,7 +13,7 @@ from api import forms, operations
 from api.auth import authorize
 from api.context import ApiContext, get_context
 from api.pages.session import Session, SessionDep
-from api.permissions import Action
+from journey_models.roles import Action
 from api.templating import render
 from journey_models.enums import ReceptorStatus, Sex
 from runtime.errors import (

@@ -10,7 +10,7 @@ from api import operations
 from api.auth import Principal, require
 from api.context import ApiContext, get_context
 from api.errors import ERROR_RESPONSES, Problem
-from api.permissions import Action
+from journey_models.roles import Action
 from api.schemas import StartedJourney
 from journey_models.inputs import ConsentRecord
 

@@ -11,7 +11,7 @@ from api import operations
 from api.auth import Principal, require
 from api.context import ApiContext, get_context
 from api.errors import ERROR_RESPONSES, Problem
-from api.permissions import Action
+from journey_models.roles import Action
 from api.schemas import AuditEvent, ParticipantSummary
 from journey_models.enums import Stage
 from journey_models.state import JourneyStatus, TimelineEntry

@@ -12,7 +12,7 @@ from api import operations
 from api.auth import Principal, require
 from api.context import ApiContext, get_context
 from api.errors import ERROR_RESPONSES, Problem
-from api.permissions import DESCRIPTIONS, RECORD_UPDATES, Action, roles_for
+from journey_models.roles import DESCRIPTIONS, RECORD_UPDATES, Action, roles_for
 from journey_models.inputs import ActionAccepted
 from runtime.journeys import UPDATE_INPUTS
 

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.auth import Principal, require
+from api.operations import acting_as
 from api.context import ApiContext, get_context
 from api.errors import ERROR_RESPONSES, Problem
-from api.permissions import Action
+from journey_models.roles import Action
 from journey_models.trial import ResumeTrialInput, TrialStatus
 from runtime.trials import get_trial_status, resume_trial
 
@@ -34,4 +35,4 @@ async def trial_status(principal: Reader, context: Context) -> TrialStatus:
     responses=NOT_STARTED,
 )
 async def trial_resume(body: ResumeTrialInput, principal: Resumer, context: Context) -> TrialStatus:
-    return await resume_trial(context.client, context.protocol, body)
+    return await resume_trial(context.client, context.protocol, acting_as(principal, body))

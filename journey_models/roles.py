@@ -1,4 +1,5 @@
-"""Who may do what: the one table every API route and dashboard form checks.
+"""Who may do what: the one table the API, the dashboard forms and the journey's Update
+validators all check, so a refusal reads the same wherever it happens.
 
 Reading (status, list, timeline, audit) is open to every role; each write belongs to the
 roles whose staff actually perform it, so a token leaked from the lab cannot, say, record
@@ -96,3 +97,6 @@ def roles_for(action: Action) -> list[Role]:
 def refusal_message(role: Role, action: Action) -> str:
     permitted = ", ".join(role.value for role in roles_for(action))
     return f"The {role.value} role may not {DESCRIPTIONS[action]}; that is for: {permitted}."
+
+
+ACTION_OF_UPDATE: dict[str, Action] = {update: action for action, update in RECORD_UPDATES.items()}

@@ -1,0 +1,341 @@
+"""The payload codec and its keyring, with real AES-GCM: round trips, refusals, rotation,
+and where keys come from (environment, file, the dev stack's data directory)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
+from typer.testing import CliRunner
+
+from cli.keys import app as keys_app
+from journey_models.inputs import ConsentRecord
+from journeys_scripted.env_journey import consent_record
+from payload_crypto.codec import (
+    ENCODING,
+    KEY_ID_METADATA,
+    EncryptionCodec,
+    PayloadDecryptionError,
+    encrypted_converter,
+)
+from payload_crypto.keyring import (
+    DEV_KEYRING_FILE,
+    Keyring,
+    KeyringError,
+    create_dev_keyring,
+    parse_keyring,
+    read_keyring_file,
+    resolve_keyring,
+)
+from runtime.settings import Settings
+from runtime.temporal_client import data_converter
+
+SECRET_TEXT = b'{"reason":"moved to Tabriz to live with her sister"}'
+
+
+def plain_payload(data: bytes = SECRET_TEXT) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=data)
+
+
+def key_b64(byte: int) -> str:
+    return base64.b64encode(bytes([byte]) * 32).decode()
+
+
+def keyring_json(active: str = "k1", **keys: str) -> str:
+    return json.dumps({"active": active, "keys": keys or {"k1": key_b64(1)}})
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No keyring in the environment: each test says where its keys come from."""
+    for name in ("ITC_CODEC_KEYS", "ITC_CODEC_KEYS_FILE", "TEMPORAL_ADDRESS", "ITC_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+# ---------------------------------------------------------------- the codec
+
+
+async def test_round_trip_restores_the_payload_and_stores_no_plaintext() -> None:
+    codec = EncryptionCodec(Keyring.generate("k2026-11"))
+    original = plain_payload()
+
+    [encrypted] = await codec.encode([original])
+    [decrypted] = await codec.decode([encrypted])
+
+    assert decrypted == original
+    assert encrypted.metadata["encoding"] == ENCODING
+    assert encrypted.metadata[KEY_ID_METADATA] == b"k2026-11"
+    # Neither the value nor its kind ("json/plain") is visible in what the server stores.
+    stored = encrypted.SerializeToString()
+    assert b"Tabriz" not in stored and b"json/plain" not in stored
+
+
+async def test_each_payload_gets_a_fresh_nonce() -> None:
+    codec = EncryptionCodec(Keyring.generate())
+    first, second = await codec.encode([plain_payload(), plain_payload()])
+    assert first.data[:12] != second.data[:12]
+    assert first.data != second.data
+
+
+async def test_payloads_written_before_encryption_pass_through() -> None:
+    codec = EncryptionCodec(Keyring.generate())
+    old = plain_payload()
+    assert await codec.decode([old]) == [old]
+
+
+async def test_unknown_key_id_is_refused_naming_the_id_not_a_key() -> None:
+    writer = Keyring.generate("k-old")
+    reader = Keyring.generate("k-new")
+    [encrypted] = await EncryptionCodec(writer).encode([plain_payload()])
+
+    with pytest.raises(PayloadDecryptionError) as raised:
+        await EncryptionCodec(reader).decode([encrypted])
+
+    message = raised.value.message
+    assert "'k-old'" in message and "k-new" in message
+    for key in (*writer.keys.values(), *reader.keys.values()):
+        assert base64.b64encode(key).decode() not in message and key.hex() not in message
+
+
+@pytest.mark.parametrize("where", ["nonce", "ciphertext", "tag"])
+async def test_tampered_ciphertext_fails_authentication(where: str) -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    [encrypted] = await codec.encode([plain_payload()])
+    data = bytearray(encrypted.data)
+    data[{"nonce": 0, "ciphertext": 20, "tag": -1}[where]] ^= 0x01
+    tampered = Payload(metadata=dict(encrypted.metadata), data=bytes(data))
+
+    with pytest.raises(PayloadDecryptionError, match="'k1': it fails authentication"):
+        await codec.decode([tampered])
+
+
+async def test_relabelled_key_id_fails_authentication() -> None:
+    # Both keys are in the keyring, but the key ID is bound to the ciphertext as associated data.
+    keyring = Keyring("k1", {"k1": bytes([1]) * 32, "k2": bytes([1]) * 32})
+    codec = EncryptionCodec(keyring)
+    [encrypted] = await codec.encode([plain_payload()])
+    relabelled = Payload(metadata={**encrypted.metadata, KEY_ID_METADATA: b"k2"}, data=encrypted.data)
+
+    with pytest.raises(PayloadDecryptionError, match="fails authentication"):
+        await codec.decode([relabelled])
+
+
+async def test_truncated_payload_is_refused() -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    [encrypted] = await codec.encode([plain_payload()])
+    short = Payload(metadata=dict(encrypted.metadata), data=encrypted.data[:5])
+    with pytest.raises(PayloadDecryptionError):
+        await codec.decode([short])
+
+
+async def test_rotation_keeps_old_payloads_readable_and_encrypts_with_the_new_key() -> None:
+    before = Keyring.generate("k2026-05")
+    [old] = await EncryptionCodec(before).encode([plain_payload(b'"old"')])
+
+    after = before.rotated("k2026-11")
+    codec = EncryptionCodec(after)
+    [new] = await codec.encode([plain_payload(b'"new"')])
+
+    assert after.active_id == "k2026-11" and after.key_ids == ["k2026-05", "k2026-11"]
+    assert after.keys["k2026-05"] == before.keys["k2026-05"]
+    assert new.metadata[KEY_ID_METADATA] == b"k2026-11"
+    assert [p.data for p in await codec.decode([old, new])] == [b'"old"', b'"new"']
+    # The old keyring cannot read what the new key wrote: every reader needs the rotated keyring.
+    with pytest.raises(PayloadDecryptionError, match="k2026-11"):
+        await EncryptionCodec(before).decode([new])
+
+
+async def test_rotation_without_activation_only_adds_the_key() -> None:
+    before = Keyring.generate("k1")
+    staged = before.rotated("k2", activate=False)
+    assert staged.active_id == "k1" and staged.key_ids == ["k1", "k2"]
+    assert staged.activated("k2").active_id == "k2"
+    with pytest.raises(KeyringError, match="no key 'k3'"):
+        staged.activated("k3")
+
+
+async def test_converter_encrypts_models_end_to_end() -> None:
+    consent = consent_record("ITC-0042", date(2026, 1, 5), date_of_birth=date(1961, 7, 23), weight_kg=58.7)
+    converter = encrypted_converter(Keyring.generate())
+
+    [payload] = await converter.encode([consent])
+
+    assert b"1961-07-23" not in payload.SerializeToString() and b"58.7" not in payload.SerializeToString()
+    assert await converter.decode([payload], [ConsentRecord]) == [consent]
+    # A reader without the codec cannot make sense of it.
+    with pytest.raises(KeyError, match="Unknown payload encoding binary/encrypted"):
+        await pydantic_data_converter.decode([payload], [ConsentRecord])
+
+
+def test_keyring_repr_shows_no_key() -> None:
+    keyring = Keyring.generate("k1")
+    assert "k1" in repr(keyring)
+    assert keyring.active_key.hex() not in repr(keyring) and str(keyring.active_key) not in repr(keyring)
+
+
+# ---------------------------------------------------------------- where keys come from
+
+
+def test_keyring_from_the_environment(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("ITC_CODEC_KEYS", keyring_json("k2", k1=key_b64(1), k2=key_b64(2)))
+    clean_env.setenv("ITC_CODEC_KEYS_FILE", str(tmp_path / "ignored.json"))  # the environment wins
+
+    keyring = resolve_keyring(Settings(itc_data_dir=tmp_path))
+
+    assert keyring.active_id == "k2" and keyring.keys["k1"] == bytes([1]) * 32
+    assert keyring.source == "ITC_CODEC_KEYS"
+    assert "SecretStr('**********')" in repr(Settings()) and key_b64(2) not in repr(Settings())
+
+
+def test_keyring_from_a_file(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "secrets" / "keys.json"
+    path.parent.mkdir()
+    path.write_text(keyring_json("k1", k1=key_b64(7)), encoding="utf-8")
+    path.chmod(0o600)
+    clean_env.setenv("ITC_CODEC_KEYS_FILE", str(path))
+
+    keyring = resolve_keyring(Settings(itc_data_dir=tmp_path))
+
+    assert keyring.active_key == bytes([7]) * 32
+    assert str(path) in keyring.source
+
+
+def test_keyring_file_named_but_missing_is_an_error(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("ITC_CODEC_KEYS_FILE", str(tmp_path / "nope.json"))
+    with pytest.raises(KeyringError, match="Cannot read the keyring file .*nope.json.*No such file"):
+        resolve_keyring(Settings(itc_data_dir=tmp_path), create=True)
+
+
+def test_world_readable_keyring_file_is_warned_about(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "keys.json"
+    path.write_text(keyring_json(), encoding="utf-8")
+    path.chmod(0o644)
+    with capture_logs() as logs:
+        read_keyring_file(path)
+    assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == [
+        "keyring file is readable by every user; restrict it (chmod 600)"
+    ]
+    path.chmod(0o600)
+    with capture_logs() as logs:
+        read_keyring_file(path)
+    assert not [entry for entry in logs if entry["log_level"] == "warning"]
+
+
+def test_dev_stack_keyring_is_created_once_with_mode_0600(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    settings = Settings(itc_data_dir=tmp_path / "data")
+    path = tmp_path / "data" / DEV_KEYRING_FILE
+
+    created = resolve_keyring(settings, create=True)
+    again = resolve_keyring(settings, create=True)
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert again.keys == created.keys and again.active_id == created.active_id
+    # A second process racing to create it takes the first one's key rather than its own.
+    assert create_dev_keyring(path).keys == created.keys
+
+
+def test_embedded_server_gets_a_key_and_a_real_server_requires_one(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    real = Settings(temporal_address="temporal.example:7233", itc_data_dir=tmp_path)
+    with pytest.raises(KeyringError) as raised:
+        data_converter(real)
+    assert "No payload encryption key is configured" in raised.value.message
+    assert "ITC_CODEC_KEYS_FILE" in raised.value.message and "itc keys rotate" in raised.value.message
+    assert not (tmp_path / DEV_KEYRING_FILE).exists()
+
+    embedded = data_converter(Settings(temporal_address=None, itc_data_dir=tmp_path))
+    assert isinstance(embedded.payload_codec, EncryptionCodec)
+    assert (tmp_path / DEV_KEYRING_FILE).exists()
+    # Once the data directory holds a keyring, a process pointed at the same server by address uses it.
+    assert data_converter(real).payload_codec.keyring.keys == embedded.payload_codec.keyring.keys
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{not json", "is not valid JSON (line 1, column 2"),
+        ('["k1"]', "must be a JSON object"),
+        (json.dumps({"active": "k1", "keys": {}}), '"keys" must be a non-empty object'),
+        (json.dumps({"active": "k1", "keys": {"k1": "not*base64"}}), "key 'k1' is not valid base64"),
+        (json.dumps({"active": "k1", "keys": {"k1": base64.b64encode(b"x" * 16).decode()}}), "key 'k1' is 16 bytes; keys must be 32 bytes (256 bits)"),
+        (json.dumps({"active": "k9", "keys": {"k1": key_b64(1)}}), "the active key 'k9' is not among the keys (k1)"),
+        (json.dumps({"keys": {"k1": key_b64(1)}}), '"active" must name the key that encrypts'),
+        (json.dumps({"active": "bad id", "keys": {"bad id": key_b64(1)}}), "key id 'bad id': use 1-64 letters"),
+        (json.dumps({"active": "k1", "keys": {"k1": key_b64(1)}, "activ": "k1"}), "unknown field 'activ'"),
+        (json.dumps({"active": "k1", "keys": {"k1": 12}}), "key 'k1' must be a base64 string"),
+    ],
+)
+def test_bad_keyrings_are_refused_by_name(text: str, expected: str) -> None:
+    with pytest.raises(KeyringError) as raised:
+        parse_keyring(text, "ITC_CODEC_KEYS")
+    shown = "\n".join([raised.value.message, *raised.value.lines])
+    assert "ITC_CODEC_KEYS" in shown
+    assert expected in shown
+    assert key_b64(1) not in shown
+
+
+def test_bad_keyring_stops_the_cli_with_its_problems(clean_env: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(keys_app, ["show"], env={"ITC_CODEC_KEYS": keyring_json("k1", k1="AAAA")})
+    assert result.exit_code == 2
+    assert result.output.splitlines() == [
+        "Invalid keyring in ITC_CODEC_KEYS: 1 problem(s)",
+        "  key 'k1' is 3 bytes; keys must be 32 bytes (256 bits)",
+    ]
+
+
+# ---------------------------------------------------------------- `itc keys`
+
+
+def test_keys_rotate_show_and_activate(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "codec-keys.json"
+    env = {"ITC_CODEC_KEYS_FILE": str(path), "ITC_DATA_DIR": str(tmp_path / "unused")}
+    runner = CliRunner()
+
+    first = runner.invoke(keys_app, ["rotate"], env=env)
+    assert first.exit_code == 0, first.output
+    one = read_keyring_file(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    [first_id] = one.key_ids
+
+    staged = runner.invoke(keys_app, ["rotate", "--no-activate"], env=env)
+    assert staged.exit_code == 0, staged.output
+    two = read_keyring_file(path)
+    [second_id] = set(two.key_ids) - {first_id}
+    assert two.active_id == first_id and f"itc keys activate {second_id}" in staged.output
+
+    assert runner.invoke(keys_app, ["activate", second_id], env=env).exit_code == 0
+    three = runner.invoke(keys_app, ["rotate"], env=env)
+    final = read_keyring_file(path)
+    [third_id] = set(final.key_ids) - {first_id, second_id}
+    assert final.active_id == third_id
+    assert {key_id: final.keys[key_id] for key_id in one.key_ids} == dict(one.keys)  # old keys kept, unchanged
+
+    shown = runner.invoke(keys_app, ["show"], env=env)
+    assert shown.exit_code == 0
+    assert f"Active   {third_id}" in shown.output and first_id in shown.output and second_id in shown.output
+    for key in final.keys.values():
+        assert base64.b64encode(key).decode() not in shown.output + three.output
+
+
+def test_keys_rotate_refuses_a_keyring_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
+    result = CliRunner().invoke(keys_app, ["rotate"], env={"ITC_CODEC_KEYS": keyring_json()})
+    assert result.exit_code == 2
+    assert "comes from ITC_CODEC_KEYS, which this command cannot change" in result.output
+
+
+def test_keys_rotate_keeps_the_files_permissions(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "codec-keys.json"
+    path.write_text(keyring_json(), encoding="utf-8")
+    os.chmod(path, 0o440)  # e.g. readable by the container user's group
+    result = CliRunner().invoke(keys_app, ["rotate"], env={"ITC_CODEC_KEYS_FILE": str(path)})
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(path.stat().st_mode) == 0o440
+    assert len(read_keyring_file(path).key_ids) == 2

@@ -1,0 +1,91 @@
+"""What the Temporal server stores: a journey's raw history, read by a client without the
+codec, holds no date of birth, weight or staff free text; read with the codec, it does (so
+the check can fail)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from google.protobuf.message import Message
+from journey_harness import STAFF, MockServices, start_journey, worker_for
+from temporalio.api.common.v1 import Payload
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from journey_models.enums import Stage
+from journey_models.inputs import ConsentRecord
+from payload_crypto.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec
+from payload_crypto.keyring import Keyring
+
+DATE_OF_BIRTH = date(1961, 7, 23)
+WEIGHT_KG = 58.7
+FREE_TEXT = "Moving to Tabriz to care for her mother; prefers no further calls"
+SECRETS = {
+    "date of birth": DATE_OF_BIRTH.isoformat().encode(),
+    "weight": b"58.7",
+    "free text": FREE_TEXT.encode(),
+}
+
+
+def payloads_in(message: Message, path: str = "") -> Iterator[tuple[str, Payload]]:
+    """Every Payload anywhere in a proto message, with where it sits."""
+    if isinstance(message, Payload):
+        yield path, message
+        return
+    for field, value in message.ListFields():
+        if field.message_type is None:
+            continue
+        where = f"{path}.{field.name}" if path else field.name
+        if field.message_type.GetOptions().map_entry:
+            for key, item in value.items():
+                if isinstance(item, Message):
+                    yield from payloads_in(item, f"{where}[{key}]")
+        elif field.is_repeated:
+            for index, item in enumerate(value):
+                yield from payloads_in(item, f"{where}[{index}]")
+        else:
+            yield from payloads_in(value, where)
+
+
+def found(haystack: bytes) -> list[str]:
+    return [name for name, needle in SECRETS.items() if needle in haystack]
+
+
+async def test_raw_history_holds_no_phi_in_plaintext(workflow_env, task_queue, session_keyring: Keyring) -> None:
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services, date_of_birth=DATE_OF_BIRTH, weight_kg=WEIGHT_KG)
+        withdrawal = {"actor_id": STAFF, "withdrawn_at": (await j.now()).isoformat(), "reason": FREE_TEXT}
+        await j.update("record_withdrawal", withdrawal)
+        result = await j.handle.result()
+    assert result.stage is Stage.WITHDRAWN
+
+    # What anyone with access to the server sees: a client with the plain pydantic converter.
+    raw_client = await Client.connect(
+        workflow_env.client.service_client.config.target_host,
+        namespace=workflow_env.client.namespace,
+        data_converter=pydantic_data_converter,
+    )
+    history = await raw_client.get_workflow_handle(j.handle.id).fetch_history()
+    raw = b"".join(event.SerializeToString() for event in history.events)
+    assert found(raw) == []
+    assert found(history.to_json().encode()) == []
+
+    payloads = [(path, payload) for event in history.events for path, payload in payloads_in(event)]
+    # Search attributes are indexed by the server in clear and never pass the codec: no PHI there.
+    encrypted = [(path, payload) for path, payload in payloads if "search_attributes" not in path]
+    assert len(encrypted) >= 10, [path for path, _ in encrypted]
+    not_encrypted = [path for path, payload in encrypted if payload.metadata.get("encoding") != ENCODING]
+    assert not_encrypted == []
+    assert {payload.metadata[KEY_ID_METADATA].decode() for _, payload in encrypted} == {session_keyring.active_id}
+
+    # The codec-less reader cannot even decode the consent the journey started with.
+    started = history.events[0].workflow_execution_started_event_attributes.input
+    with pytest.raises(KeyError, match="Unknown payload encoding binary/encrypted"):
+        await pydantic_data_converter.decode(started.payloads, [ConsentRecord])
+
+    # With the keyring the same bytes give the PHI back: the check above is not vacuous.
+    decoded = await EncryptionCodec(session_keyring).decode([payload for _, payload in encrypted])
+    assert found(b"".join(payload.data for payload in decoded)) == list(SECRETS)
