@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.context import load_protocol, load_settings
-from cli.errors import fail_with, run_async
+from cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from journey_models.enums import ReceptorStatus, Sex
 from journey_models.inputs import ConsentRecord
 from journey_models.roles import Role
@@ -64,6 +64,8 @@ def start(
         consent = parse_consent(data)
     except InvalidInput as error:
         fail_with(error)
+    if consent.role is None:
+        fail("role: give --role (or set ITC_ROLE, or \"role\" in the consent file); operations starts journeys", code=EXIT_INVALID)
     workflow_id = run_async(_start(settings, consent, protocol))
     typer.echo(f"Started journey {workflow_id} for {consent.participant_id} (protocol {protocol.version})")
 

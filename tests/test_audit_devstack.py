@@ -51,7 +51,7 @@ async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: 
 
     events = await trail_once_stored(stack, participant, "EligibilityAssessmentRecorded")
     assert [event["sequence"] for event in events] == list(range(1, len(events) + 1))
-    assert events[0]["type"] == "ConsentRecorded" and events[0]["actor"] == "ops.audit"
+    assert events[0]["type"] == "ConsentRecorded" and (events[0]["actor"], events[0]["actor_role"]) == ("ops.audit", "operations")
     assert events[0]["payload"]["date_of_birth"] == "[redacted]"
 
     text = await stack.ok("audit", participant)

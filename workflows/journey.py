@@ -128,6 +128,7 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             EventType.CONSENT_RECORDED,
             payload,
             actor=consent.actor_id,
+            actor_role=consent.role.value if consent.role else None,
             occurred_at=datetime.combine(consent.consent_date, datetime.min.time(), self.s.started_at.tzinfo),
             summary=f"Consent form {consent.consent_form_version} signed at {consent.site}",
         )
