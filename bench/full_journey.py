@@ -18,10 +18,15 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from bench.quiescence import wait_quiescent
 from journeys_scripted.env_journey import Journey, start_journey, worker_for
 from journeys_scripted.mock_services import MockServices
-from journeys_scripted.staff_actions import assess_response, drive_to_infusion, follow_up_to_end, infuse_all
+from journeys_scripted.quiescence import wait_quiescent
+from journeys_scripted.staff_actions import (
+    assess_response,
+    drive_to_infusion,
+    follow_up_to_end,
+    infuse_all,
+)
 from payload_crypto.codec import encrypted_converter
 from payload_crypto.keyring import Keyring
 from runtime.temporal_client import ensure_search_attributes

@@ -12,12 +12,18 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from bench.quiescence import poll_until, wait_quiescent
 from journey_models.enums import Stage
 from journey_models.inputs import ActionAccepted
 from journey_models.state import JourneyStatus, StartJourneyInput
 from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
-from journeys_scripted.staff_actions import MILESTONES, acting_in_role, drive_to_manufacturing, give_infusion, record_milestone
+from journeys_scripted.quiescence import poll_for_stage, wait_quiescent
+from journeys_scripted.staff_actions import (
+    MILESTONES,
+    acting_in_role,
+    drive_to_manufacturing,
+    give_infusion,
+    record_milestone,
+)
 from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
 
@@ -45,14 +51,7 @@ class LiveJourney:
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)
 
     async def wait_for_stage(self, stage: Stage, timeout: float = 60.0) -> JourneyStatus:
-        seen: list[JourneyStatus] = []
-
-        async def reached() -> bool:
-            seen.append(await self.state())
-            return seen[-1].stage is stage
-
-        await poll_until(reached, f"{self.handle.id} reaching {stage.value}", timeout)
-        return seen[-1]
+        return await poll_for_stage(self.state, stage, self.handle.id, timeout)
 
     async def idle(self) -> None:
         await wait_quiescent(self.client, self.handle.id)

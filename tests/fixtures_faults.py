@@ -18,7 +18,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -29,19 +28,18 @@ from typing import Any
 
 import asyncpg
 import pytest
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client
 
 from journey_models.enums import Stage
 from journey_models.inputs import ActionAccepted
 from journey_models.state import JourneyStatus, TimelineEntry
 from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
+from journeys_scripted.quiescence import is_idle, poll_for_stage, poll_until
 from journeys_scripted.staff_actions import acting_in_role
 from runtime.devstack import (
     DATABASE_NAME,
-    die_with_parent,
     apply_migrations,
+    die_with_parent,
     embedded_postgres,
     free_port,
     start_temporal_process,
@@ -88,16 +86,13 @@ def compressed_protocol() -> ProtocolConfig:
     return ProtocolConfig.model_validate(data)
 
 
+# Real time here, not time-skipped: no need to poll faster than a human-scale step takes.
+POLL_DELAYS = {"first_delay": 0.02, "max_delay": 0.25}
+
+
 async def poll(check: Callable[[], Awaitable[bool]], what: str, timeout: float = WAIT_SECONDS) -> float:
     """Wait for `check`; returns the seconds it took. Fails with `what` at the deadline."""
-    started = time.monotonic()
-    delay = 0.02
-    while not await check():
-        elapsed = time.monotonic() - started
-        assert elapsed < timeout, f"timed out after {timeout:.0f} s waiting for {what}"
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, 0.25)
-    return time.monotonic() - started
+    return await poll_until(check, what, timeout, **POLL_DELAYS)
 
 
 # ---------------------------------------------------------------- the worker process
@@ -330,23 +325,10 @@ class LiveJourney:
         return await get_timeline(self.stack.client, self.participant_id)
 
     async def wait_for_stage(self, stage: Stage, timeout: float = WAIT_SECONDS) -> JourneyStatus:
-        seen: list[JourneyStatus] = []
-
-        async def reached() -> bool:
-            seen.append(await self.state())
-            return seen[-1].stage is stage
-
-        await poll(reached, f"{self.participant_id} reaching {stage.value}", timeout)
-        return seen[-1]
+        return await poll_for_stage(self.state, stage, self.participant_id, timeout, **POLL_DELAYS)
 
     async def is_idle(self) -> bool:
-        client = self.stack.client
-        request = DescribeWorkflowExecutionRequest(
-            namespace=client.namespace, execution=WorkflowExecution(workflow_id=self.workflow_id)
-        )
-        # Raw describe: decoding search attributes is not needed to see pending work.
-        raw = await client.workflow_service.describe_workflow_execution(request)
-        return not raw.HasField("pending_workflow_task") and not raw.pending_activities
+        return await is_idle(self.stack.client, self.workflow_id)
 
     async def idle(self, timeout: float = WAIT_SECONDS) -> None:
         await poll(self.is_idle, f"{self.workflow_id} to go idle", timeout)
