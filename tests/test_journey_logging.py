@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
-from journey_harness import MockServices, pass_screening, start_journey, worker_for
+import pytest
+from journey_harness import GOOD_SCREENING_LABS, STAFF, MockServices, lab_results, pass_screening, start_journey, worker_for
+from structlog.testing import capture_logs
 
+from journey_models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput, RecordWithdrawalInput
+from runtime.errors import UpdateRejected
+from runtime.journeys import record
 from runtime.logging import configure_logging
 
 
@@ -50,3 +55,31 @@ async def test_search_attributes_hold_no_phi(workflow_env, task_queue):
     stored = json.dumps({name: json.loads(payload.data) for name, payload in fields.items()})
     for phi in (consent["date_of_birth"], str(consent["height_cm"]), str(consent["weight_kg"])):
         assert phi not in stored
+
+
+async def test_client_side_log_events_hold_no_phi(workflow_env, task_queue):
+    """What the CLI and API log around staff actions (accepted, refused) names the action and the
+    participant's study ID, never the consent's measurements or the staff's free text."""
+    services = MockServices()
+    reason = "Moving abroad to live with her daughter"
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-779")
+        now = await j.now()
+        labs = RecordLabResultsInput(actor_id=STAFF, role="operations", results=lab_results(GOOD_SCREENING_LABS, now))
+        decision = RecordSupervisorDecisionInput(actor_id=STAFF, role="operations", decision="off_study", reason=reason)
+        withdrawal = RecordWithdrawalInput(actor_id=STAFF, role="operations", withdrawn_at=now, reason=reason)
+        with capture_logs() as logs:
+            await record(workflow_env.client, "ITC-779", "record_lab_results", labs)
+            with pytest.raises(UpdateRejected, match="may not record a supervisor decision"):
+                await record(workflow_env.client, "ITC-779", "record_supervisor_decision", decision)
+            await record(workflow_env.client, "ITC-779", "record_withdrawal", withdrawal)
+        await j.handle.result()
+
+    assert [entry["event"] for entry in logs] == ["update accepted", "action refused", "update accepted"]
+    assert all(entry["participant_id"] == "ITC-779" for entry in logs)
+    consent = services.events[0].payload
+    phi = (consent["date_of_birth"], str(consent["weight_kg"]), str(consent["height_cm"]), reason)
+    logged = json.dumps(logs, default=str)
+    assert [value for value in phi if value in logged] == []
+    # The refusal itself went to the audit trail, with its reason kept out of the log.
+    assert "ActionRefused" in services.event_types()
