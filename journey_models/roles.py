@@ -94,6 +94,15 @@ def roles_for(action: Action) -> list[Role]:
     return [role for role in Role if allowed(role, action)]
 
 
+def role_refusal(role: Role | None, action: Action) -> str | None:
+    """Why `role` may not take `action`, or None when it may. The role is optional in the input
+    models only so that histories from before roles still replay: a new action must name one."""
+    if role is None:
+        permitted = ", ".join(r.value for r in roles_for(action))
+        return f"Say which role you act in (role: {permitted}); every staff action must declare one."
+    return None if allowed(role, action) else refusal_message(role, action)
+
+
 def refusal_message(role: Role, action: Action) -> str:
     permitted = ", ".join(role.value for role in roles_for(action))
     return f"The {role.value} role may not {DESCRIPTIONS[action]}; that is for: {permitted}."

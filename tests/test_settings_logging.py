@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from journey_models.inputs import ConsentRecord
+from journeys_scripted.env_journey import consent_record
 from runtime.logging import bind_journey, configure_logging, get_logger, unbind_journey
 from runtime.settings import Settings
 
@@ -19,22 +20,7 @@ DOB = date(1971, 6, 30)
 
 @pytest.fixture
 def consent() -> ConsentRecord:
-    return ConsentRecord(
-        participant_id="ITC-007",
-        consent_date=date(2026, 1, 5),
-        consent_form_version="ICF-2.1",
-        date_of_birth=DOB,
-        sex="female",
-        height_cm=162,
-        weight_kg=60.5,
-        er_status="positive",
-        pr_status="negative",
-        her2_status="negative",
-        site="SITE-01",
-        actor_id="ops.a",
-    )
-
-
+    return consent_record("ITC-007", date(2026, 1, 5), date_of_birth=DOB, height_cm=162, weight_kg=60.5, site="SITE-01", actor_id="ops.a")
 
 
 def json_lines(text: str) -> list[dict]:

@@ -23,7 +23,7 @@ from journey_models.inputs import (
     RecordWithdrawalInput,
     StaffAction,
 )
-from journey_models.roles import Action, allowed, refusal_message, roles_for
+from journey_models.roles import Action
 from journey_models.state import JourneyState
 from trial_rules.lab_catalogue import PRE_INFUSION_LABS
 from trial_rules.recist import Lesion, baseline_problems
@@ -33,8 +33,8 @@ from workflows.rejections import (
     JOURNEY_ENDED,
     NOT_ALLOWED_NOW,
     OUT_OF_ORDER,
-    ROLE_NOT_PERMITTED,
     UNKNOWN_REFERENCE,
+    authorise,
     reject,
 )
 
@@ -42,23 +42,15 @@ from workflows.rejections import (
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def is_retry(state: JourneyState, action: StaffAction, kind: Action) -> bool:
-    # Every validator starts here, so this is also where an empty request and a role
-    # that may not take this action are refused by name, before anything else is judged.
+def admit(action: StaffAction, kind: Action) -> None:
+    """What every validator checks first: a request at all, from a role that may take `kind`."""
     if not isinstance(action, StaffAction):
         raise reject(INVALID_VALUE, "The request has no fields: send the action as one JSON object.")
-    _authorise(action, kind)
+    authorise(action.role, kind)
+
+
+def is_retry(state: JourneyState, action: StaffAction) -> bool:
     return action.request_id is not None and action.request_id in state.applied_requests
-
-
-def _authorise(action: StaffAction, kind: Action) -> None:
-    # The role is optional in the model only so that journeys recorded before roles existed
-    # still replay; validators do not run on replay, so every new action must declare one.
-    if action.role is None:
-        permitted = ", ".join(role.value for role in roles_for(kind))
-        raise reject(ROLE_NOT_PERMITTED, f"Say which role you act in (role: {permitted}); every staff action must declare one.")
-    if not allowed(action.role, kind):
-        raise reject(ROLE_NOT_PERMITTED, refusal_message(action.role, kind))
 
 
 def _common(state: JourneyState, action: StaffAction, correctable: tuple[EventType, ...] = ()) -> None:
@@ -96,7 +88,8 @@ def _require_stage(state: JourneyState, allowed: tuple[Stage, ...], what: str) -
 
 
 def validate_lab_results(state: JourneyState, inp: RecordLabResultsInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.LAB_RESULTS):
+    admit(inp, Action.LAB_RESULTS)
+    if is_retry(state, inp):
         return
     _common(state, inp, (EventType.LAB_RESULTS_RECORDED,))
     for result in inp.results:
@@ -108,7 +101,8 @@ def validate_lab_results(state: JourneyState, inp: RecordLabResultsInput, now: d
 
 
 def validate_eligibility_assessment(state: JourneyState, inp: RecordEligibilityAssessmentInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.ELIGIBILITY):
+    admit(inp, Action.ELIGIBILITY)
+    if is_retry(state, inp):
         return
     _common(state, inp, (EventType.ELIGIBILITY_ASSESSMENT_RECORDED,))
     _require_stage(state, (Stage.SCREENING,), "An eligibility assessment")
@@ -119,7 +113,8 @@ def validate_eligibility_assessment(state: JourneyState, inp: RecordEligibilityA
 
 
 def validate_scan_result(state: JourneyState, inp: RecordScanResultInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.SCAN):
+    admit(inp, Action.SCAN)
+    if is_retry(state, inp):
         return
     _common(state, inp, (EventType.SCAN_RECORDED,))
     _not_future(inp.scanned_at, now, "scanned_at")
@@ -151,7 +146,8 @@ def validate_scan_result(state: JourneyState, inp: RecordScanResultInput, now: d
 
 
 def validate_biopsy_collected(state: JourneyState, inp: RecordBiopsyCollectedInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.BIOPSY):
+    admit(inp, Action.BIOPSY)
+    if is_retry(state, inp):
         return
     _common(state, inp)
     _require_stage(state, (Stage.BIOPSY,), "A biopsy collection")
@@ -162,7 +158,8 @@ def validate_biopsy_collected(state: JourneyState, inp: RecordBiopsyCollectedInp
 
 
 def validate_manufacturing_milestone(state: JourneyState, inp: RecordManufacturingMilestoneInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.MILESTONE):
+    admit(inp, Action.MILESTONE)
+    if is_retry(state, inp):
         return
     _common(state, inp)
     _require_stage(state, (Stage.MANUFACTURING,), "A manufacturing milestone")
@@ -186,7 +183,8 @@ def validate_manufacturing_milestone(state: JourneyState, inp: RecordManufacturi
 
 
 def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdministeredInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.INFUSION):
+    admit(inp, Action.INFUSION)
+    if is_retry(state, inp):
         return
     _common(state, inp)
     _require_stage(state, (Stage.INFUSION,), "An infusion")
@@ -227,7 +225,8 @@ def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdmin
 
 
 def validate_adverse_event(state: JourneyState, inp: RecordAdverseEventInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.ADVERSE_EVENT):
+    admit(inp, Action.ADVERSE_EVENT)
+    if is_retry(state, inp):
         return
     _common(state, inp, (EventType.ADVERSE_EVENT_RECORDED,))
     _not_future(inp.onset_at, now, "onset_at")
@@ -243,14 +242,16 @@ def validate_adverse_event(state: JourneyState, inp: RecordAdverseEventInput, no
 
 
 def validate_withdrawal(state: JourneyState, inp: RecordWithdrawalInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.WITHDRAWAL):
+    admit(inp, Action.WITHDRAWAL)
+    if is_retry(state, inp):
         return
     _common(state, inp)
     _not_future(inp.withdrawn_at, now, "withdrawn_at")
 
 
 def validate_death(state: JourneyState, inp: RecordDeathInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.DEATH):
+    admit(inp, Action.DEATH)
+    if is_retry(state, inp):
         return
     _common(state, inp)
     _not_future(inp.died_at, now, "died_at")
@@ -258,7 +259,8 @@ def validate_death(state: JourneyState, inp: RecordDeathInput, now: datetime) ->
 
 
 def validate_supervisor_decision(state: JourneyState, inp: RecordSupervisorDecisionInput, now: datetime) -> None:
-    if is_retry(state, inp, Action.DECISION):
+    admit(inp, Action.DECISION)
+    if is_retry(state, inp):
         return
     decision = inp.decision
     if decision in (DecisionKind.SAE_REPORTED_TO_SPONSOR, DecisionKind.SUSAR_REPORTED):

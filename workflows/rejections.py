@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from temporalio.exceptions import ApplicationError
 
+from journey_models.roles import Action, Role, role_refusal
+
 OUT_OF_ORDER = "OutOfOrder"
 INVALID_VALUE = "InvalidValue"
 NOT_ALLOWED_NOW = "NotAllowedNow"
@@ -18,3 +20,10 @@ ROLE_NOT_PERMITTED = "RoleNotPermitted"
 
 def reject(error_type: str, message: str) -> ApplicationError:
     return ApplicationError(message, type=error_type, non_retryable=True)
+
+
+def authorise(role: Role | None, action: Action) -> None:
+    """Refuse an action outside the actor's role (validators do not run on replay, so a
+    history from before roles replays regardless)."""
+    if (refusal := role_refusal(role, action)) is not None:
+        raise reject(ROLE_NOT_PERMITTED, refusal)

@@ -37,8 +37,8 @@ with workflow.unsafe.imports_passed_through():
     from trial_rules.stopping import decide
     from workflows import search_attributes as sa
     from workflows.journey import ParticipantJourneyWorkflow
-    from journey_models.roles import Action, allowed, refusal_message
-    from workflows.rejections import NOT_ALLOWED_NOW, ROLE_NOT_PERMITTED, reject
+    from journey_models.roles import Action
+    from workflows.rejections import NOT_ALLOWED_NOW, authorise, reject
 
 ENROLMENT_CLOSED = "EnrolmentClosed"
 # Continue as new well before Temporal's limits; each enrolment or report adds a handful of events.
@@ -101,9 +101,7 @@ class TrialWorkflow:
     def _validate_enrolment(self, inp: EnrolParticipantInput) -> None:
         if not isinstance(inp, EnrolParticipantInput):
             raise reject(NOT_ALLOWED_NOW, "The enrolment has no consent record: send it as one JSON object.")
-        role = inp.consent.role
-        if role is None or not allowed(role, Action.START):
-            raise reject(ROLE_NOT_PERMITTED, refusal_message(role, Action.START) if role else "Say which role you act in (role: operations); every staff action must declare one.")
+        authorise(inp.consent.role, Action.START)
         self._check_enrolment_open(inp.consent.participant_id)
 
     def _check_enrolment_open(self, participant_id: str) -> None:
@@ -150,8 +148,7 @@ class TrialWorkflow:
     def _validate_resume(self, inp: ResumeTrialInput) -> None:
         if not isinstance(inp, ResumeTrialInput):
             raise reject(NOT_ALLOWED_NOW, "A resume needs the supervisor's actor_id and reason.")
-        if inp.role is None or not allowed(inp.role, Action.TRIAL_RESUME):
-            raise reject(ROLE_NOT_PERMITTED, refusal_message(inp.role, Action.TRIAL_RESUME) if inp.role else "Say which role you act in (role: supervisor); every staff action must declare one.")
+        authorise(inp.role, Action.TRIAL_RESUME)
         if not self.s.paused:
             raise reject(NOT_ALLOWED_NOW, "The trial is not paused.")
 
