@@ -34,4 +34,4 @@ ENV LOG_FORMAT=json \
 # The worker handles SIGTERM itself (graceful shutdown); exec form keeps it as the process
 # that receives the signal.
 STOPSIGNAL SIGTERM
-CMD ["python", "worker.py"]
+CMD ["itc-worker"]

@@ -3,14 +3,14 @@
     python starter.py --consent-file consent.json
     python starter.py --participant-id ITC-007 --consent-date 2026-01-05 ... --actor-id ops.a
 
-The same command as `itc start`; the logic lives in runtime/journeys.py.
+The same command as `itc start`; the logic lives in itc/runtime/journeys.py.
 """
 
 from __future__ import annotations
 
 import typer
 
-from cli.start import start
+from itc.cli.start import start
 
 
 def main() -> None:

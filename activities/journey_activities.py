@@ -16,8 +16,15 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
-from eventstore.store import EventSequenceConflict, EventStore, InvalidEvent
-from journey_models.activity_inputs import (
+from activities.names import (  # noqa: F401  (re-exported for callers of this module)
+    EVENT_SEQUENCE_CONFLICT,
+    EXTERNAL_SERVICE_REJECTED,
+    INVALID_EVENT,
+    NO_CAPACITY,
+    NON_RETRYABLE_ERROR_TYPES,
+)
+from itc.eventstore.store import EventSequenceConflict, EventStore, InvalidEvent
+from itc.models.activity_inputs import (
     AppendEventsInput,
     AppendEventsResult,
     AppointmentBooking,
@@ -29,16 +36,8 @@ from journey_models.activity_inputs import (
     OrderLabsInput,
     SendNotificationInput,
 )
-from services.errors import ExternalServiceRejected, NoCapacityError
-from services.interfaces import LabService, NotificationService, SchedulingService
-
-from activities.names import (  # noqa: F401  (re-exported for callers of this module)
-    EVENT_SEQUENCE_CONFLICT,
-    EXTERNAL_SERVICE_REJECTED,
-    INVALID_EVENT,
-    NO_CAPACITY,
-    NON_RETRYABLE_ERROR_TYPES,
-)
+from itc.services.errors import ExternalServiceRejected, NoCapacityError
+from itc.services.interfaces import LabService, NotificationService, SchedulingService
 
 log = structlog.get_logger(__name__)
 
@@ -123,7 +122,11 @@ class JourneyActivities:
 
     @activity.defn(name=names.APPEND_EVENTS)
     async def append_events(self, request: AppendEventsInput) -> AppendEventsResult:
-        with _log_context(request.events[0].participant_id), _warn_when_unreachable("event store"), _non_retryable_errors():
+        with (
+            _log_context(request.events[0].participant_id),
+            _warn_when_unreachable("event store"),
+            _non_retryable_errors(),
+        ):
             return await self._events.append(request.events)
 
     @activity.defn(name=names.SEND_NOTIFICATION)

@@ -8,7 +8,15 @@ CANCEL_APPOINTMENTS = "cancel_appointments"
 REPORT_DLT_OUTCOME = "report_dlt_outcome"
 REPORT_SAE_CLOCK = "report_sae_clock"
 
-ALL = (APPEND_EVENTS, SEND_NOTIFICATION, ORDER_LABS, BOOK_APPOINTMENT, CANCEL_APPOINTMENTS, REPORT_DLT_OUTCOME, REPORT_SAE_CLOCK)
+ALL = (
+    APPEND_EVENTS,
+    SEND_NOTIFICATION,
+    ORDER_LABS,
+    BOOK_APPOINTMENT,
+    CANCEL_APPOINTMENTS,
+    REPORT_DLT_OUTCOME,
+    REPORT_SAE_CLOCK,
+)
 
 # Application error types that retrying cannot fix. A request a service refuses is escalated
 # to staff; an event the store refuses fails the workflow task, so the journey stops visibly

@@ -10,7 +10,7 @@ from temporalio import activity
 from temporalio.client import Client
 
 from activities import names
-from journey_models.trial import ReportDltOutcomeInput, ReportSaeClockInput, StartTrialInput
+from itc.models.trial import ReportDltOutcomeInput, ReportSaeClockInput, StartTrialInput
 
 
 class TrialReportActivities:
@@ -26,7 +26,9 @@ class TrialReportActivities:
     async def report_sae_clock(self, inp: ReportSaeClockInput) -> None:
         await self._signal_with_start(inp.trial_workflow_id, inp, "record_sae_clock", inp.clock)
 
-    async def _signal_with_start(self, workflow_id: str, inp: ReportDltOutcomeInput | ReportSaeClockInput, signal: str, payload: object) -> None:
+    async def _signal_with_start(
+        self, workflow_id: str, inp: ReportDltOutcomeInput | ReportSaeClockInput, signal: str, payload: object
+    ) -> None:
         from workflows.trial import TrialWorkflow  # the workflow module is only needed here
 
         await self._client.start_workflow(

@@ -1,8 +1,8 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md.
 
-    python -m bench            # the real run (about 5 minutes on 2 cores)
-    python -m bench --quick    # CI smoke mode: small N, shows that every stage works
-    python -m bench.readme     # then copy the summary table into README.md
+python -m bench            # the real run (about 5 minutes on 2 cores)
+python -m bench --quick    # CI smoke mode: small N, shows that every stage works
+python -m bench.readme     # then copy the summary table into README.md
 """
 
 from __future__ import annotations
@@ -19,13 +19,21 @@ from typing import Any
 
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
-from bench import ceiling_vs_journey, event_store_rate, history_cost, list_latency, query_latency, simulation_speed, time_skipping
+from bench import (
+    ceiling_vs_journey,
+    event_store_rate,
+    history_cost,
+    list_latency,
+    query_latency,
+    simulation_speed,
+    time_skipping,
+)
 from bench.environment import environment
 from bench.fresh_database import fresh_database
 from bench.full_journey import time_skipping_env
 from bench.live_context import live_context
 from bench.results import write_results
-from runtime.logging import configure_logging
+from itc.runtime.logging import configure_logging
 
 
 @dataclass(frozen=True)
@@ -41,8 +49,28 @@ class Sizes:
     journey_repeats: int
 
 
-FULL = Sizes(journeys=50, rounds=3, query_targets=10, query_lanes=8, query_samples=1000, list_participants=10_000, list_repeats=30, events_per_case=5_000, journey_repeats=5)
-QUICK = Sizes(journeys=3, rounds=1, query_targets=2, query_lanes=2, query_samples=40, list_participants=200, list_repeats=5, events_per_case=200, journey_repeats=1)
+FULL = Sizes(
+    journeys=50,
+    rounds=3,
+    query_targets=10,
+    query_lanes=8,
+    query_samples=1000,
+    list_participants=10_000,
+    list_repeats=30,
+    events_per_case=5_000,
+    journey_repeats=5,
+)
+QUICK = Sizes(
+    journeys=3,
+    rounds=1,
+    query_targets=2,
+    query_lanes=2,
+    query_samples=40,
+    list_participants=200,
+    list_repeats=5,
+    events_per_case=200,
+    journey_repeats=1,
+)
 STAGES = 8
 
 
@@ -53,7 +81,11 @@ class Progress:
 
     def __call__(self, message: str) -> None:
         self.stage += 1
-        print(f"[bench {self.stage}/{STAGES} +{time.perf_counter() - self.started:5.1f}s] {message}", file=sys.stderr, flush=True)
+        print(
+            f"[bench {self.stage}/{STAGES} +{time.perf_counter() - self.started:5.1f}s] {message}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
@@ -74,10 +106,14 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
             ceiling = await ceiling_vs_journey.measure(ctx, sizes.journeys, sizes.rounds)
             progress(f"get_state latency: {sizes.query_samples} queries, {sizes.query_lanes} journeys driven meanwhile")
             queries = await query_latency.measure(ctx, sizes.query_targets, sizes.query_lanes, sizes.query_samples)
-            progress(f"event-store write rate: batches of {event_store_rate.BATCH_SIZES}, {sizes.events_per_case} events each")
+            progress(
+                f"event-store write rate: batches of {event_store_rate.BATCH_SIZES}, {sizes.events_per_case} events each"
+            )
             async with fresh_database(ctx.stack.database_url) as pool:
                 rate = await event_store_rate.measure(pool, template, sizes.events_per_case)
-            progress(f"cohort list: loading {sizes.list_participants} participants, then {sizes.list_repeats} list calls")
+            progress(
+                f"cohort list: loading {sizes.list_participants} participants, then {sizes.list_repeats} list calls"
+            )
             async with fresh_database(ctx.stack.database_url) as pool:
                 listing = await list_latency.measure(pool, template, sizes.list_participants, sizes.list_repeats)
             progress("32-participant simulation" + (" (not run in --quick)" if quick else ""))
@@ -99,13 +135,26 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small N, to show that every benchmark works (CI)")
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent, help="where results.json and RESULTS.md go (default: bench/)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path(__file__).resolve().parent,
+        help="where results.json and RESULTS.md go (default: bench/)",
+    )
     args = parser.parse_args()
     configure_logging("console", "WARNING", stream="stderr")
     # The SDK core warns, per worker, that the test server lacks a capability we do not use.
-    Runtime.set_default(Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR")))))
+    Runtime.set_default(
+        Runtime(
+            telemetry=TelemetryConfig(
+                logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))
+            )
+        )
+    )
     results = asyncio.run(run(QUICK if args.quick else FULL, args.quick))
     json_path, markdown_path = write_results(results, args.out)
     print(f"wrote {json_path} and {markdown_path}", file=sys.stderr)

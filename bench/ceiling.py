@@ -13,7 +13,9 @@ from temporalio.common import RetryPolicy
 
 # The journey's activity options, so both sides ask the server for the same thing.
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
-ACTIVITY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5))
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
 
 
 @activity.defn(name="bench_noop")
@@ -26,5 +28,7 @@ class CeilingWorkflow:
     @workflow.run
     async def run(self, activities: int) -> int:
         for step in range(activities):
-            await workflow.execute_activity(noop, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY)
+            await workflow.execute_activity(
+                noop, step, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+            )
         return activities

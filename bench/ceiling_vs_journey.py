@@ -120,7 +120,9 @@ async def measure(ctx: LiveContext, journeys: int, rounds: int) -> dict[str, Any
                 "ratio": round(journey["activities_per_second"] / ceiling["activities_per_second"], 3),
                 "activities_per_journey": sorted({c.activities for c in counts}),
                 "updates_per_journey": sorted({c.updates for c in counts}),
-                "workflow_tasks_per_activity": round(sum(c.workflow_tasks for c in counts) / sum(c.activities for c in counts), 2),
+                "workflow_tasks_per_activity": round(
+                    sum(c.workflow_tasks for c in counts) / sum(c.activities for c in counts), 2
+                ),
                 "history_events_per_journey": round(statistics.mean(c.events for c in counts), 1),
             }
         )

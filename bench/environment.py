@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from runtime.devstack import find_temporal_binary
+from itc.runtime.devstack import find_temporal_binary
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ from typing import Any
 import asyncpg
 
 from bench.sample_events import batches, rekey
-from eventstore.store import EventStore
-from journey_models.events import JourneyEvent
+from itc.eventstore.store import EventStore
+from itc.models.events import JourneyEvent
 
 TARGET_EVENTS_PER_SECOND = 2_000
 BATCH_SIZES = (1, 10, 100)
@@ -51,7 +51,14 @@ async def measure(pool: asyncpg.Pool, template: list[JourneyEvent], events_per_c
         for concurrency in CONCURRENCY:
             streams = lane_streams(template, f"R{number}C{concurrency}L", events_per_case, concurrency)
             rate = await append_rate(store, streams, batch_size)
-            cases.append({"batch": batch_size, "concurrent_appends": concurrency, "events": sum(len(s) for s in streams), "events_per_second": round(rate)})
+            cases.append(
+                {
+                    "batch": batch_size,
+                    "concurrent_appends": concurrency,
+                    "events": sum(len(s) for s in streams),
+                    "events_per_second": round(rate),
+                }
+            )
     best = max(cases, key=lambda case: case["events_per_second"])
     single = next(c for c in cases if c["batch"] == 1 and c["concurrent_appends"] == 1)
     return {

@@ -7,8 +7,8 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from eventstore.database import create_pool
-from eventstore.scratch import scratch_database
+from itc.eventstore.database import create_pool
+from itc.eventstore.scratch import scratch_database
 
 
 @asynccontextmanager

@@ -18,19 +18,19 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from journeys_scripted.env_journey import Journey, start_journey, worker_for
-from journeys_scripted.mock_services import MockServices
-from journeys_scripted.quiescence import wait_quiescent
-from journeys_scripted.staff_actions import (
+from itc.crypto.codec import encrypted_converter
+from itc.crypto.keyring import Keyring
+from itc.drivers.env_journey import Journey, start_journey, worker_for
+from itc.drivers.mock_services import MockServices
+from itc.drivers.quiescence import wait_quiescent
+from itc.drivers.staff_actions import (
     assess_response,
     drive_to_infusion,
     follow_up_to_end,
     infuse_all,
 )
-from payload_crypto.codec import encrypted_converter
-from payload_crypto.keyring import Keyring
-from runtime.temporal_client import ensure_search_attributes
-from trial_rules.config import DEFAULT_PROTOCOL, FollowUp, ProtocolConfig
+from itc.rules.config import DEFAULT_PROTOCOL, FollowUp, ProtocolConfig
+from itc.runtime.temporal_client import ensure_search_attributes
 
 TEN_YEARS = DEFAULT_PROTOCOL.model_copy(update={"follow_up": FollowUp(duration_months=120)})
 
@@ -61,7 +61,9 @@ def test_server_binary() -> str:
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     # Encrypted as in production, so the figures include the codec; the key dies with the server.
     converter = encrypted_converter(Keyring.generate())
-    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=test_server_binary(), data_converter=converter)
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_binary(), data_converter=converter
+    )
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)
         yield env

@@ -31,8 +31,12 @@ async def run_sizes(env: WorkflowEnvironment, run: FullJourneyRun) -> list[dict[
                 "bytes": sum(event.ByteSize() for event in history.events),
                 # Payload limits apply per event (warning at 256 KB): the carried state is the big one.
                 "largest_event_bytes": max(event.ByteSize() for event in history.events),
-                "updates": sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
-                "activities": sum(1 for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+                "updates": sum(
+                    1 for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+                ),
+                "activities": sum(
+                    1 for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                ),
             }
         )
         continued = last.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW

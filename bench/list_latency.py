@@ -15,15 +15,15 @@ import asyncpg
 
 from bench.percentiles import summary_ms
 from bench.sample_events import rekey, stage_cut_points
-from eventstore.store import EventStore
-from journey_models.events import JourneyEvent
+from itc.eventstore.store import EventStore
+from itc.models.events import JourneyEvent
 
 TARGET_MS = 200.0
 LOADERS = 8
 
 
 async def load_participants(store: EventStore, template: list[JourneyEvent], participants: int) -> dict[str, Any]:
-    cuts = stage_cut_points(template) + [len(template)]
+    cuts = [*stage_cut_points(template), len(template)]
     queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
     for index in range(participants):
         queue.put_nowait((f"LS-{index + 1:05d}", cuts[index % len(cuts)]))
@@ -40,7 +40,12 @@ async def load_participants(store: EventStore, template: list[JourneyEvent], par
     started = time.perf_counter()
     await asyncio.gather(*(loader() for _ in range(LOADERS)))
     seconds = time.perf_counter() - started
-    return {"participants": participants, "events": appended, "seconds": round(seconds, 2), "events_per_second": round(appended / seconds)}
+    return {
+        "participants": participants,
+        "events": appended,
+        "seconds": round(seconds, 2),
+        "events_per_second": round(appended / seconds),
+    }
 
 
 async def time_calls(call: Any, repeats: int) -> list[float]:

@@ -14,7 +14,7 @@ from temporalio.client import Client
 from bench.cpu import CpuMeter, descendants, pids_with_argument
 from bench.stack import BenchStack, bench_stack
 from bench.worker_launch import worker_process
-from runtime.temporal_client import connect
+from itc.runtime.temporal_client import connect
 
 
 @dataclass

@@ -12,19 +12,19 @@ from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 
-from journey_models.enums import Stage
-from journey_models.inputs import ActionAccepted
-from journey_models.state import JourneyStatus, StartJourneyInput
-from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
-from journeys_scripted.quiescence import poll_for_stage, wait_quiescent
-from journeys_scripted.staff_actions import (
+from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
+from itc.drivers.quiescence import poll_for_stage, wait_quiescent
+from itc.drivers.staff_actions import (
     MILESTONES,
     acting_in_role,
     drive_to_manufacturing,
     give_infusion,
     record_milestone,
 )
-from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.models.enums import Stage
+from itc.models.inputs import ActionAccepted
+from itc.models.state import JourneyStatus, StartJourneyInput
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
 
 BENCH_PROTOCOL: ProtocolConfig = DEFAULT_PROTOCOL.model_copy(

@@ -17,7 +17,7 @@ from bench.ceiling_vs_journey import drive_journeys, history_counts
 from bench.live_context import LiveContext
 from bench.live_journey import drive_to_first_infusion, start_live_journey
 from bench.percentiles import summary_ms
-from journey_models.state import JourneyStatus
+from itc.models.state import JourneyStatus
 from workflows.journey import ParticipantJourneyWorkflow
 
 TARGET_P99_MS = 50.0
@@ -66,7 +66,9 @@ async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> d
         stop.set()
         await asyncio.gather(*load)
     in_window = [wid for at, wid in finished if window_start <= at <= window_end]
-    activities = sum([c.activities for c in await asyncio.gather(*(history_counts(ctx.client, wid) for wid in in_window))])
+    activities = sum(
+        [c.activities for c in await asyncio.gather(*(history_counts(ctx.client, wid) for wid in in_window))]
+    )
     loaded_ms = summary_ms(loaded)
     window = window_end - window_start
     return {

@@ -33,68 +33,88 @@ def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     cvj = r["ceiling_vs_journey"]
     k = cvj["per_round"][0]["activities_per_journey"]
     k_text = f"{k[0]}" if len(k) == 1 else f"{k[0]}–{k[-1]}"
-    rows.append((
-        f"Journey vs bare-Temporal ceiling, dev server ({cvj['journeys']} journeys × {k_text} activities, median of {cvj['rounds']} rounds)",
-        f"{_n(cvj['journey_activities_per_second'])} vs {_n(cvj['ceiling_activities_per_second'])} activities/s: **{cvj['ratio']:.0%}**",
-        f"≥ {cvj['target_ratio']:.0%}",
-        _yes(cvj["met"]),
-    ))
+    rows.append(
+        (
+            f"Journey vs bare-Temporal ceiling, dev server ({cvj['journeys']} journeys × {k_text} activities, median of {cvj['rounds']} rounds)",
+            f"{_n(cvj['journey_activities_per_second'])} vs {_n(cvj['ceiling_activities_per_second'])} activities/s: **{cvj['ratio']:.0%}**",
+            f"≥ {cvj['target_ratio']:.0%}",
+            _yes(cvj["met"]),
+        )
+    )
     q = r["query_latency"]
     loaded, background = q["get_state_loaded_ms"], q["background"]
-    rows.append((
-        f"`get_state` under load ({_n(background['activities_per_second'])} activities/s of journeys in the background)",
-        f"p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms ({loaded['samples']} queries)",
-        f"p99 < {q['target_p99_ms']:.0f} ms",
-        _yes(q["met"]),
-    ))
+    rows.append(
+        (
+            f"`get_state` under load ({_n(background['activities_per_second'])} activities/s of journeys in the background)",
+            f"p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms ({loaded['samples']} queries)",
+            f"p99 < {q['target_p99_ms']:.0f} ms",
+            _yes(q["met"]),
+        )
+    )
     lst = r["list_latency"]
-    rows.append((
-        f"Cohort `list` from the read model, {lst['rows']:,} participants",
-        f"all: p50 {lst['list_all_ms']['p50']} ms, p95 {lst['list_all_ms']['p95']} ms; "
-        f"stage={lst['list_stage']['stage']} ({lst['list_stage']['rows']:,} rows): p95 {lst['list_stage']['p95']} ms",
-        f"p95 < {lst['target_ms']:.0f} ms",
-        _yes(lst["met"]),
-    ))
+    rows.append(
+        (
+            f"Cohort `list` from the read model, {lst['rows']:,} participants",
+            f"all: p50 {lst['list_all_ms']['p50']} ms, p95 {lst['list_all_ms']['p95']} ms; "
+            f"stage={lst['list_stage']['stage']} ({lst['list_stage']['rows']:,} rows): p95 {lst['list_stage']['p95']} ms",
+            f"p95 < {lst['target_ms']:.0f} ms",
+            _yes(lst["met"]),
+        )
+    )
     h = r["history_cost"]
     for key, label in (("two_year", "2-year"), ("ten_year", "10-year")):
         run = h[key]
         largest = run["largest_run"]
-        rows.append((
-            f"History, full journey with {label} follow-up ({run['runs']} runs)",
-            f"largest run {largest['events']:,} events (run {largest['index']}); "
-            f"mean {run['mean_events_per_run']:,.0f} events / {run['mean_bytes_per_run'] / 1024:,.0f} KiB per run; "
-            f"most bytes in a run {run['largest_run_bytes'] / 1024:,.0f} KiB",
-            f"< {h['target_max_events_per_run']:,} events per run (server warns at {h['server_warning_events']:,})",
-            _yes(largest["events"] < h["target_max_events_per_run"]),
-        ))
+        rows.append(
+            (
+                f"History, full journey with {label} follow-up ({run['runs']} runs)",
+                f"largest run {largest['events']:,} events (run {largest['index']}); "
+                f"mean {run['mean_events_per_run']:,.0f} events / {run['mean_bytes_per_run'] / 1024:,.0f} KiB per run; "
+                f"most bytes in a run {run['largest_run_bytes'] / 1024:,.0f} KiB",
+                f"< {h['target_max_events_per_run']:,} events per run (server warns at {h['server_warning_events']:,})",
+                _yes(largest["events"] < h["target_max_events_per_run"]),
+            )
+        )
     es = r["event_store_rate"]
     by_batch: dict[int, float] = {}
     for case in es["cases"]:
         by_batch[case["batch"]] = max(by_batch.get(case["batch"], 0), case["events_per_second"])
     meeting = [b for b, v in sorted(by_batch.items()) if v >= es["target_events_per_second"]]
-    verdict = "**no**" if not meeting else ("yes" if len(meeting) == len(by_batch) else "yes, batches of " + " and ".join(map(str, meeting)))
-    rows.append((
-        "Event-store write rate (`EventStore.append`: insert + projection), best of 1 or 8 appends in flight",
-        "; ".join(f"batch {b}: {_n(v)}" for b, v in sorted(by_batch.items())) + " events/s",
-        f"≥ {es['target_events_per_second']:,} events/s",
-        verdict,
-    ))
+    verdict = (
+        "**no**"
+        if not meeting
+        else ("yes" if len(meeting) == len(by_batch) else "yes, batches of " + " and ".join(map(str, meeting)))
+    )
+    rows.append(
+        (
+            "Event-store write rate (`EventStore.append`: insert + projection), best of 1 or 8 appends in flight",
+            "; ".join(f"batch {b}: {_n(v)}" for b, v in sorted(by_batch.items())) + " events/s",
+            f"≥ {es['target_events_per_second']:,} events/s",
+            verdict,
+        )
+    )
     ts = r["time_skipping"]
     fj = ts["full_journey"]
-    rows.append((
-        f"Full 2-year journey on the time-skipping server (median of {fj['repeats']})",
-        f"{fj['seconds_median']} s (min {fj['seconds_min']} s)",
-        f"< {fj['target_seconds']:.0f} s",
-        _yes(fj["met"]),
-    ))
+    rows.append(
+        (
+            f"Full 2-year journey on the time-skipping server (median of {fj['repeats']})",
+            f"{fj['seconds_median']} s (min {fj['seconds_min']} s)",
+            f"< {fj['target_seconds']:.0f} s",
+            _yes(fj["met"]),
+        )
+    )
     sim = ts["simulation_32"]
     measured = sim["available"] and sim.get("measured")
-    rows.append((
-        "32-participant simulation (`itc simulate` defaults), time-skipping",
-        f"{sim['seconds']} s" + (f" ({sim['events']:,} events)" if sim.get("events") else "") if measured else ("not available" if not sim["available"] else sim["note"]),
-        f"< {sim['target_seconds']:.0f} s",
-        _yes(sim["met"] if measured else None),
-    ))
+    rows.append(
+        (
+            "32-participant simulation (`itc simulate` defaults), time-skipping",
+            f"{sim['seconds']} s" + (f" ({sim['events']:,} events)" if sim.get("events") else "")
+            if measured
+            else ("not available" if not sim["available"] else sim["note"]),
+            f"< {sim['target_seconds']:.0f} s",
+            _yes(sim["met"] if measured else None),
+        )
+    )
     return rows
 
 
@@ -114,8 +134,10 @@ def _cpu_table(cvj: dict[str, Any]) -> str:
         j, c = rnd["journey"], rnd["ceiling"]
         lines.append(
             f"| {number} | {_n(j['activities_per_second'])} | {_n(c['activities_per_second'])} | {rnd['ratio']:.0%} | "
-            + " / ".join(f"{j['cpu_ms_per_activity'][k]}" for k in order) + " | "
-            + " / ".join(f"{c['cpu_ms_per_activity'][k]}" for k in order) + " | "
+            + " / ".join(f"{j['cpu_ms_per_activity'][k]}" for k in order)
+            + " | "
+            + " / ".join(f"{c['cpu_ms_per_activity'][k]}" for k in order)
+            + " | "
             + f"{rnd['workflow_tasks_per_activity']} / {c['workflow_tasks_per_activity']} | "
             + f"{j['cpu_seconds'].get('other', 0)} / {c['cpu_seconds'].get('other', 0)} |"
         )
@@ -124,7 +146,10 @@ def _cpu_table(cvj: dict[str, Any]) -> str:
 
 def _event_store_table(es: dict[str, Any]) -> str:
     lines = ["| Batch | Appends in flight | Events | Events/s |", "|---|---|---|---|"]
-    lines += [f"| {c['batch']} | {c['concurrent_appends']} | {c['events']:,} | {_n(c['events_per_second'])} |" for c in es["cases"]]
+    lines += [
+        f"| {c['batch']} | {c['concurrent_appends']} | {c['events']:,} | {_n(c['events_per_second'])} |"
+        for c in es["cases"]
+    ]
     return "\n".join(lines)
 
 

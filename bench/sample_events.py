@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from journey_models.enums import EventType
-from journey_models.events import JourneyEvent
+from itc.models.enums import EventType
+from itc.models.events import JourneyEvent
 
 
 def rekey(template: list[JourneyEvent], participant_id: str, upto: int | None = None) -> list[JourneyEvent]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
-from runtime.devstack import dev_stack, free_port
-from runtime.settings import Settings
+from itc.runtime.devstack import dev_stack, free_port
+from itc.runtime.settings import Settings
 
 
 @dataclass

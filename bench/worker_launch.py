@@ -32,7 +32,9 @@ async def worker_process(stack: BenchStack, journey_queue: str, ceiling_queue: s
     with log_path.open("ab") as log:
         # The stack's data directory holds the payload keyring its dev server was started with.
         env = {**os.environ, "ITC_DATA_DIR": str(stack.data_dir)}
-        process = await asyncio.create_subprocess_exec(*command, cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=log)
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=REPO, env=env, stdout=asyncio.subprocess.PIPE, stderr=log
+        )
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECONDS)

@@ -19,11 +19,11 @@ import sys
 from temporalio.worker import Worker
 
 from bench.ceiling import CeilingWorkflow, noop
-from runtime.database import close_pool, open_pool
-from runtime.logging import configure_logging
-from runtime.settings import Settings
-from runtime.temporal_client import connect
-from worker import build_worker
+from itc.runtime.database import close_pool, open_pool
+from itc.runtime.logging import configure_logging
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect
+from itc.runtime.worker import build_worker
 
 READY = "ready"
 

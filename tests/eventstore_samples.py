@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from journey_models.enums import EventType as T
-from journey_models.events import SYSTEM_ACTOR, JourneyEvent
+from itc.models.enums import EventType as T
+from itc.models.events import SYSTEM_ACTOR, JourneyEvent
 
 PROTOCOL = "1.0.0"
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -131,10 +131,7 @@ def completed_journey(pid: str = "ITC-007", site: str = "tehran-1") -> list[Jour
         (T.STAGE_CHANGED, {"from": "follow_up", "to": "completed"}, {}),
         (T.JOURNEY_ENDED, {"reason": "progression"}, {}),
     ]
-    return [
-        event(pid, index, type_, payload, **extra)
-        for index, (type_, payload, extra) in enumerate(steps, start=1)
-    ]
+    return [event(pid, index, type_, payload, **extra) for index, (type_, payload, extra) in enumerate(steps, start=1)]
 
 
 def dlt_journey(pid: str = "ITC-008", site: str = "shiraz-2") -> list[JourneyEvent]:

@@ -66,15 +66,13 @@ class _Handler(BaseHTTPRequestHandler):
         if body:
             try:
                 resource = state.model(parts[0]).model_validate_json(body)
-            except Exception as err:  # noqa: BLE001 - any parse failure is the client's fault
+            except Exception as err:
                 self._send(400, _outcome("structure", str(err)[:200]))
                 return
         with state.lock:
             state.received.append(Received(method, url.path, dict(self.headers.items()), resource))
             if state.fail_with is not None:
-                self._send(
-                    state.fail_with, _outcome("transient" if state.fail_with >= 500 else "invalid", "forced")
-                )
+                self._send(state.fail_with, _outcome("transient" if state.fail_with >= 500 else "invalid", "forced"))
                 return
             if method == "POST":
                 self._create(parts[0], resource)
@@ -99,9 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         if resource_type == "Appointment" and state.reschedule_start:
             data["start"] = state.reschedule_start
         store[data["id"]] = data
-        self._send(
-            201, data, location=f"http://{self.headers['Host']}/fhir/{resource_type}/{data['id']}/_history/1"
-        )
+        self._send(201, data, location=f"http://{self.headers['Host']}/fhir/{resource_type}/{data['id']}/_history/1")
 
     def _search(self, resource_type: str, params: dict[str, list[str]]) -> None:
         state = self.server.state

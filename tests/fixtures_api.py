@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from fixtures_devstack import WAIT_SECONDS, Stack, iso
 from fixtures_devstack import consent as stack_consent
 
-from api.app import create_app
-from journey_models.roles import Role
-from api.settings import ApiSettings
-from runtime.database import close_pool, open_pool
-from runtime.temporal_client import connect
+from itc.api.app import create_app
+from itc.api.settings import ApiSettings
+from itc.models.roles import Role
+from itc.runtime.database import close_pool, open_pool
+from itc.runtime.temporal_client import connect
 
 TOKENS: dict[Role, str] = {
     Role.OPERATIONS: "test-operations-token",

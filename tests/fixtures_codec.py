@@ -13,8 +13,8 @@ import os
 import pytest
 from temporalio.converter import DataConverter
 
-from payload_crypto.codec import encrypted_converter
-from payload_crypto.keyring import Keyring, parse_keyring
+from itc.crypto.codec import encrypted_converter
+from itc.crypto.keyring import Keyring, parse_keyring
 
 # ITC_CODEC_KEYS wins over a developer's own ITC_CODEC_KEYS_FILE; dropping that too keeps a
 # real key out of the session altogether.

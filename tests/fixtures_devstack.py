@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from runtime.devstack import dev_stack, free_port
-from runtime.settings import Settings
-from worker import running_worker
+from itc.cli.main import app
+from itc.runtime.devstack import dev_stack, free_port
+from itc.runtime.settings import Settings
+from itc.runtime.worker import running_worker
 
 WAIT_SECONDS = 45.0
 

@@ -30,13 +30,14 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
-from journey_models.enums import Stage
-from journey_models.inputs import ActionAccepted
-from journey_models.state import JourneyStatus, TimelineEntry
-from journeys_scripted.env_journey import TimeSkippingUnavailable, consent_record
-from journeys_scripted.quiescence import is_idle, poll_for_stage, poll_until
-from journeys_scripted.staff_actions import acting_in_role
-from runtime.devstack import (
+from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
+from itc.drivers.quiescence import is_idle, poll_for_stage, poll_until
+from itc.drivers.staff_actions import acting_in_role
+from itc.models.enums import Stage
+from itc.models.inputs import ActionAccepted
+from itc.models.state import JourneyStatus, TimelineEntry
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.runtime.devstack import (
     DATABASE_NAME,
     apply_migrations,
     die_with_parent,
@@ -46,7 +47,7 @@ from runtime.devstack import (
     stop_process,
     wait_for_temporal,
 )
-from runtime.journeys import (
+from itc.runtime.journeys import (
     UPDATE_INPUTS,
     get_status,
     get_timeline,
@@ -54,9 +55,8 @@ from runtime.journeys import (
     record,
     start_journey,
 )
-from runtime.settings import Settings
-from runtime.temporal_client import connect, ensure_search_attributes
-from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect, ensure_search_attributes
 
 REPO = Path(__file__).resolve().parent.parent
 WAIT_SECONDS = 60.0  # covers a lost activity attempt: its 30 s start-to-close timeout, then the retry
@@ -146,7 +146,7 @@ class WorkerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 # A test run that is itself killed must not leave a worker polling behind it.
-                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,
             )
 
     async def start(self) -> None:

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 import asyncpg
 import pytest
 
-from eventstore.database import create_pool
-from eventstore.migrate import apply_migrations
-from eventstore.scratch import scratch_database
+from itc.eventstore.database import create_pool
+from itc.eventstore.migrate import apply_migrations
+from itc.eventstore.scratch import scratch_database
 
 
 @pytest.fixture(scope="session")

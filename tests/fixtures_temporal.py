@@ -19,7 +19,7 @@ from fixtures_codec import session_converter
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
-from runtime.temporal_client import ensure_search_attributes
+from itc.runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
 

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from journeys_scripted.env_journey import Journey as _EnvironmentJourney
-from journeys_scripted.env_journey import consent_record, worker_for  # noqa: F401
-from journeys_scripted.env_journey import start_journey as _start_journey
-from journeys_scripted.mock_services import MockServices
-from journeys_scripted.staff_actions import (  # noqa: F401
-    acting_in_role,
+from itc.drivers.env_journey import Journey as _EnvironmentJourney
+from itc.drivers.env_journey import consent_record, worker_for  # noqa: F401
+from itc.drivers.env_journey import start_journey as _start_journey
+from itc.drivers.mock_services import MockServices
+from itc.drivers.staff_actions import (  # noqa: F401
     DAY,
     GOOD_RELEASE_QC,
     GOOD_SCREENING_LABS,
@@ -28,6 +27,7 @@ from journeys_scripted.staff_actions import (  # noqa: F401
     SAMPLE,
     STAFF,
     SUPERVISOR,
+    acting_in_role,
     advance_to,
     collect_biopsy,
     complete_baseline,
@@ -46,7 +46,7 @@ from journeys_scripted.staff_actions import (  # noqa: F401
     record_scan,
     toxicity_checks,
 )
-from trial_rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 
 
 class Journey(_EnvironmentJourney):

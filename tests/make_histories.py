@@ -21,27 +21,27 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from fixtures_temporal import binary  # noqa: E402
 from journey_harness import (  # noqa: E402
     HOUR,
     STAFF,
     MockServices,
     advance_to,
+    drive_to_infusion,
     give_first_infusion,
     give_infusion,
-    toxicity_checks,
-    drive_to_infusion,
     infuse_all,
     pass_screening,
     record_scan,
     start_journey,
+    toxicity_checks,
     worker_for,
 )
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
-from fixtures_temporal import binary  # noqa: E402
-from journey_models.enums import Stage  # noqa: E402
-from runtime.temporal_client import ensure_search_attributes  # noqa: E402
+from itc.models.enums import Stage  # noqa: E402
+from itc.runtime.temporal_client import ensure_search_attributes  # noqa: E402
 
 
 async def infusion_hold_history(env: WorkflowEnvironment, name: str) -> None:
@@ -53,11 +53,33 @@ async def infusion_hold_history(env: WorkflowEnvironment, name: str) -> None:
         await give_first_infusion(j)
         await toxicity_checks(j)
         onset = (await j.now()).isoformat()
-        await j.update("record_adverse_event", {"actor_id": STAFF, "term": "nausea", "category": "non_haematological", "grade": 2, "attribution": "possible", "onset_at": onset})
+        await j.update(
+            "record_adverse_event",
+            {
+                "actor_id": STAFF,
+                "term": "nausea",
+                "category": "non_haematological",
+                "grade": 2,
+                "attribution": "possible",
+                "onset_at": onset,
+            },
+        )
         infusion2 = next(i for i in (await j.state()).infusions if i.number == 2)
         await advance_to(j, infusion2.window_start + HOUR)
         await j.advance(timedelta(days=5))
-        await j.update("record_adverse_event", {"actor_id": STAFF, "ae_id": "AE-1", "term": "nausea", "category": "non_haematological", "grade": 2, "attribution": "possible", "onset_at": onset, "resolved_at": (await j.now()).isoformat()})
+        await j.update(
+            "record_adverse_event",
+            {
+                "actor_id": STAFF,
+                "ae_id": "AE-1",
+                "term": "nausea",
+                "category": "non_haematological",
+                "grade": 2,
+                "attribution": "possible",
+                "onset_at": onset,
+                "resolved_at": (await j.now()).isoformat(),
+            },
+        )
         await give_infusion(j, 2)
         await j.advance(timedelta(days=1))
         history = await j.handle.fetch_history()
@@ -68,7 +90,7 @@ async def infusion_hold_history(env: WorkflowEnvironment, name: str) -> None:
 
 async def refused_role_history(env: WorkflowEnvironment, name: str) -> None:
     """Screening to baseline with roles on every action, and one refusal signalled into the trail."""
-    from journey_models.inputs import RecordRefusedActionInput
+    from itc.models.inputs import RecordRefusedActionInput
     from workflows.journey import ParticipantJourneyWorkflow
 
     services = MockServices()

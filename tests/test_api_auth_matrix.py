@@ -15,8 +15,8 @@ import pytest
 from fixtures_api import Api, consent, eligibility, screening_labs
 from fixtures_devstack import fresh_participant, iso
 
-from api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
-from journey_models.roles import Role
+from itc.api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
+from itc.models.roles import Role
 
 
 def _now() -> str:
@@ -108,7 +108,9 @@ ENDPOINTS = [
     Endpoint("audit", "GET", "/api/journeys/{p}/audit"),
     # The trial workflow exists once someone is enrolled, hence needs_journey.
     Endpoint("trial", "GET", "/api/trial"),
-    Endpoint("trial-resume", "POST", "/api/trial/resume", lambda p: {"actor_id": "sup.api", "reason": "Safety review done"}),
+    Endpoint(
+        "trial-resume", "POST", "/api/trial/resume", lambda p: {"actor_id": "sup.api", "reason": "Safety review done"}
+    ),
 ]
 
 READS = {"status", "list", "timeline", "audit", "trial"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from api.cohort_view import board_rows, due_buckets
-from api.schemas import ParticipantSummary
-from api.templating import templates
-from journey_models.enums import Stage
-from journey_models.state import DueAction, JourneyStatus
+from itc.api.cohort_view import board_rows, due_buckets
+from itc.api.schemas import ParticipantSummary
+from itc.api.templating import templates
+from itc.models.enums import Stage
+from itc.models.state import DueAction, JourneyStatus
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -84,7 +84,9 @@ def test_an_overdue_row_is_marked_in_words_not_only_in_colour() -> None:
 
 
 def test_a_row_whose_journey_did_not_answer_falls_back_to_the_read_model() -> None:
-    fallback = summary("ITC-001", Stage.SCREENING, next_due_at=NOW - timedelta(days=1), next_due_action="screening_labs")
+    fallback = summary(
+        "ITC-001", Stage.SCREENING, next_due_at=NOW - timedelta(days=1), next_due_action="screening_labs"
+    )
     [row] = board_rows([fallback], {"ITC-001": None}, NOW)
     assert not row.live
     assert row.next_due is not None and row.next_due.overdue and row.next_due.label == "Screening labs"

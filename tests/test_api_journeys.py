@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from fixtures_api import SITE, Api, consent, eligibility, screening_labs
 from fixtures_devstack import WAIT_SECONDS, fresh_participant
 
-from journey_models.roles import Role
+from itc.models.roles import Role
 
 OPS = Api.auth(Role.OPERATIONS)
 SUPERVISOR = Api.auth(Role.SUPERVISOR)
@@ -163,7 +163,9 @@ async def test_the_token_sets_the_role_and_a_refused_write_joins_the_audit_trail
     decision = {"actor_id": "nurse.api", "decision": "off_study", "reason": "participant asked to stop"}
     refused = await api.http.post(f"/api/journeys/{participant}/decision", json=decision, headers=OPS)
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "The operations role may not record a supervisor decision; that is for: supervisor."
+    assert (
+        refused.json()["detail"] == "The operations role may not record a supervisor decision; that is for: supervisor."
+    )
 
     accepted = await api.http.post(f"/api/journeys/{participant}/lab-results", json=screening_labs(), headers=OPS)
     assert accepted.status_code == 200, accepted.text

@@ -10,11 +10,11 @@ import pytest
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import forms
-from api.errors import describe
-from journey_models.roles import Action, Role
-from api.settings import ApiSettings, parse_token_roles
-from runtime.errors import EnrolmentClosed, InvalidInput, NoWorker
+from itc.api import forms
+from itc.api.errors import describe
+from itc.api.settings import ApiSettings, parse_token_roles
+from itc.models.roles import Action, Role
+from itc.runtime.errors import EnrolmentClosed, InvalidInput, NoWorker
 
 SECRET = "super-secret-token-1"
 

@@ -51,7 +51,10 @@ async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: 
 
     events = await trail_once_stored(stack, participant, "EligibilityAssessmentRecorded")
     assert [event["sequence"] for event in events] == list(range(1, len(events) + 1))
-    assert events[0]["type"] == "ConsentRecorded" and (events[0]["actor"], events[0]["actor_role"]) == ("ops.audit", "operations")
+    assert events[0]["type"] == "ConsentRecorded" and (events[0]["actor"], events[0]["actor_role"]) == (
+        "ops.audit",
+        "operations",
+    )
     assert events[0]["payload"]["date_of_birth"] == "[redacted]"
 
     text = await stack.ok("audit", participant)
@@ -75,7 +78,9 @@ async def test_audit_of_unknown_participant_is_one_line(stack: Stack) -> None:
 async def test_an_action_outside_the_role_is_refused_and_audited(stack: Stack, tmp_path: Path) -> None:
     participant = fresh_participant("ROL")
     consent_file = tmp_path / "consent.json"
-    consent_file.write_text(json.dumps(consent_record_json(participant, site="SITE-ROL", actor_id="ops.rol")), encoding="utf-8")
+    consent_file.write_text(
+        json.dumps(consent_record_json(participant, site="SITE-ROL", actor_id="ops.rol")), encoding="utf-8"
+    )
     await stack.ok("start", "--consent-file", str(consent_file))
 
     refused = await stack.cli(

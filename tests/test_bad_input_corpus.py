@@ -31,10 +31,10 @@ from journey_harness import (
 from temporalio.client import WorkflowUpdateFailedError
 from test_cli_errors import VALID_CONSENT, assert_no_traceback, invoke, unreachable_env  # noqa: F401
 
-from journey_models.enums import Stage
-from journey_models.inputs import RecordLabResultsInput
-from runtime.errors import JourneyNotFound
-from runtime.journeys import record
+from itc.models.enums import Stage
+from itc.models.inputs import RecordLabResultsInput
+from itc.runtime.errors import JourneyNotFound
+from itc.runtime.journeys import record
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 REPO = Path(__file__).resolve().parents[1]
@@ -123,7 +123,9 @@ async def test_update_for_unknown_participant(workflow_env, task_queue):
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         for case in cases("updates_unknown_participant.json"):
-            payload = RecordLabResultsInput.model_validate(resolve(case["payload"], await workflow_env.get_current_time()))
+            payload = RecordLabResultsInput.model_validate(
+                resolve(case["payload"], await workflow_env.get_current_time())
+            )
             with pytest.raises(JourneyNotFound) as refused:
                 await record(workflow_env.client, case["participant"], case["update"], payload)
             assert case["error"] in refused.value.message
@@ -136,7 +138,9 @@ async def test_age_outside_range_is_a_named_screen_failure(workflow_env, task_qu
         for case in cases("screen_failures.json"):
             today = (await workflow_env.get_current_time()).date()
             # Born on 1 January: exactly age_years old on any consent day of the year.
-            j = await start_journey(workflow_env, task_queue, services, date_of_birth=date(today.year - case["age_years"], 1, 1))
+            j = await start_journey(
+                workflow_env, task_queue, services, date_of_birth=date(today.year - case["age_years"], 1, 1)
+            )
             await record_labs(j, GOOD_SCREENING_LABS)
             await record_eligibility(j)
             result = await j.handle.result()

@@ -59,7 +59,9 @@ def test_journey_and_ceiling_ran_the_same_activities(quick_results):
         assert journey["activities"] == ceiling["activities"] > 0
         assert min(rnd["activities_per_journey"]) * cvj["journeys"] <= journey["activities"]
         assert journey["seconds"] > 0 and ceiling["seconds"] > 0
-        assert rnd["ratio"] == pytest.approx(journey["activities_per_second"] / ceiling["activities_per_second"], abs=0.002)
+        assert rnd["ratio"] == pytest.approx(
+            journey["activities_per_second"] / ceiling["activities_per_second"], abs=0.002
+        )
         assert rnd["updates_per_journey"] == [13]  # the scripted path, staff action by staff action
         assert journey["cpu_seconds"]["worker"] > 0 and journey["cpu_seconds"]["temporal_server"] > 0
     assert cvj["ratio"] > 0 and cvj["met"] == (cvj["ratio"] >= cvj["target_ratio"])

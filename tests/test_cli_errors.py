@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cli.main import app
-from runtime.devstack import free_port
+from itc.cli.main import app
+from itc.runtime.devstack import free_port
 
 VALID_CONSENT: dict[str, Any] = {
     "participant_id": "ITC-007",
@@ -32,8 +32,6 @@ VALID_CONSENT: dict[str, Any] = {
     "actor_id": "ops.a",
     "role": "operations",
 }
-
-
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from typer.testing import CliRunner
 
-from cli import main as itc
-from cli.codec_server import codec_server
-from payload_crypto.codec import ENCODING, EncryptionCodec
-from payload_crypto.keyring import resolve_keyring
-from payload_crypto.server import (
+from itc.cli import main as itc
+from itc.cli.codec_server import codec_server
+from itc.crypto.codec import ENCODING, EncryptionCodec
+from itc.crypto.keyring import resolve_keyring
+from itc.crypto.server import (
     SESSION_COOKIE,
     CodecServerError,
     CodecServerSettings,
@@ -34,10 +34,10 @@ from payload_crypto.server import (
     serving,
     valid_session,
 )
-from runtime.devstack import find_temporal_binary
-from runtime.journeys import parse_consent, start_journey
-from runtime.settings import Settings
-from runtime.temporal_client import connect
+from itc.runtime.devstack import find_temporal_binary
+from itc.runtime.journeys import parse_consent, start_journey
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect
 
 TOKEN = secrets.token_urlsafe(24)  # per run, like the session keyring
 UI_ORIGIN = "http://127.0.0.1:8233"
@@ -119,13 +119,17 @@ def readable(output: str) -> bytes:
 # ---------------------------------------------------------------- the real `temporal` CLI
 
 
-async def test_temporal_workflow_show_decrypts_through_the_codec_server(stack: Stack, codec_url: str, workflow_id: str) -> None:
+async def test_temporal_workflow_show_decrypts_through_the_codec_server(
+    stack: Stack, codec_url: str, workflow_id: str
+) -> None:
     code, plain = await temporal_show(stack, workflow_id)
     assert code == 0, plain
     assert workflow_id in plain
     assert DATE_OF_BIRTH.encode() not in readable(plain) and f'"weight_kg":{WEIGHT}'.encode() not in readable(plain)
 
-    code, decoded = await temporal_show(stack, workflow_id, "--codec-endpoint", codec_url, "--codec-auth", f"Bearer {TOKEN}")
+    code, decoded = await temporal_show(
+        stack, workflow_id, "--codec-endpoint", codec_url, "--codec-auth", f"Bearer {TOKEN}"
+    )
     assert code == 0, decoded
     shown = readable(decoded)
     assert f'"date_of_birth":"{DATE_OF_BIRTH}"'.encode() in shown and f'"weight_kg":{WEIGHT}'.encode() in shown
@@ -133,10 +137,14 @@ async def test_temporal_workflow_show_decrypts_through_the_codec_server(stack: S
 
 
 @pytest.mark.parametrize("auth", [(), ("--codec-auth", "Bearer not-the-token-at-all")], ids=["no-token", "wrong-token"])
-async def test_temporal_workflow_show_without_the_token_shows_no_phi(stack: Stack, codec_url: str, workflow_id: str, auth: tuple[str, ...]) -> None:
+async def test_temporal_workflow_show_without_the_token_shows_no_phi(
+    stack: Stack, codec_url: str, workflow_id: str, auth: tuple[str, ...]
+) -> None:
     with capture_logs() as logs:
         # The CLI retries a refused decode until its deadline; a short one keeps the test quick.
-        code, output = await temporal_show(stack, workflow_id, "--codec-endpoint", codec_url, "--command-timeout", "3s", *auth)
+        code, output = await temporal_show(
+            stack, workflow_id, "--codec-endpoint", codec_url, "--command-timeout", "3s", *auth
+        )
     assert code != 0
     assert DATE_OF_BIRTH.encode() not in readable(output) and f'"weight_kg":{WEIGHT}'.encode() not in readable(output)
     refusals = [entry for entry in logs if entry["event"] == "codec request refused: no valid token"]
@@ -155,17 +163,28 @@ async def test_decode_needs_the_token(stack: Stack, codec_url: str, workflow_id:
             assert refused.headers["www-authenticate"].startswith("Bearer")
             assert DATE_OF_BIRTH not in refused.text
 
-        ok = await http.post("/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}", "X-Namespace": "default"})
+        ok = await http.post(
+            "/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}", "X-Namespace": "default"}
+        )
         assert ok.status_code == 200, ok.text
         assert DATE_OF_BIRTH in decoded_text(ok.json()) and WEIGHT in decoded_text(ok.json())
 
         # The namespace-templated endpoint (`--codec-endpoint http://host/{namespace}`) works the same.
-        templated = await http.post(f"/{stack.settings.temporal_namespace}/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+        templated = await http.post(
+            f"/{stack.settings.temporal_namespace}/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
         assert templated.status_code == 200 and DATE_OF_BIRTH in decoded_text(templated.json())
 
 
 async def test_encode_then_decode_round_trips(codec_url: str) -> None:
-    plain = {"payloads": [{"metadata": {"encoding": base64.b64encode(b"json/plain").decode()}, "data": base64.b64encode(b'"hello"').decode()}]}
+    plain = {
+        "payloads": [
+            {
+                "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+                "data": base64.b64encode(b'"hello"').decode(),
+            }
+        ]
+    }
     auth = {"Authorization": f"Bearer {TOKEN}"}
     async with httpx.AsyncClient(base_url=codec_url) as http:
         encoded = (await http.post("/encode", json=plain, headers=auth)).json()
@@ -189,7 +208,10 @@ async def test_bad_bodies_and_unknown_keys_are_named(codec_url: str) -> None:
 
 
 async def test_cors_admits_only_the_ui_origin(codec_url: str) -> None:
-    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type,x-namespace"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type,x-namespace",
+    }
     async with httpx.AsyncClient(base_url=codec_url) as http:
         ui = await http.options("/decode", headers={"Origin": UI_ORIGIN, **preflight})
         other = await http.options("/decode", headers={"Origin": "https://evil.example", **preflight})
@@ -238,7 +260,9 @@ def _codec_server_cli() -> typer.Typer:
 
 
 def test_itc_registers_the_commands() -> None:
-    names = {command.name for command in itc.app.registered_commands} | {group.name for group in itc.app.registered_groups}
+    names = {command.name for command in itc.app.registered_commands} | {
+        group.name for group in itc.app.registered_groups
+    }
     assert {"codec-server", "keys"} <= names
 
 
@@ -252,8 +276,15 @@ def test_itc_registers_the_commands() -> None:
     ],
     ids=["no-token", "short-token", "wildcard-origin", "no-keyring"],
 )
-def test_codec_server_refuses_to_start_misconfigured(env: dict[str, str], expected: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ITC_CODEC_SERVER_TOKEN", "ITC_CODEC_SERVER_TOKEN_FILE", "ITC_CODEC_SERVER_ORIGINS", "TEMPORAL_UI_URL"):
+def test_codec_server_refuses_to_start_misconfigured(
+    env: dict[str, str], expected: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "ITC_CODEC_SERVER_TOKEN",
+        "ITC_CODEC_SERVER_TOKEN_FILE",
+        "ITC_CODEC_SERVER_ORIGINS",
+        "TEMPORAL_UI_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     result = CliRunner().invoke(_codec_server_cli(), [], env={"ITC_DATA_DIR": str(tmp_path), **env})
     assert result.exit_code == 2, result.output
@@ -277,4 +308,3 @@ def test_token_from_a_file_and_default_origins(tmp_path, monkeypatch: pytest.Mon
     monkeypatch.setenv("ITC_CODEC_SERVER_TOKEN_FILE", str(tmp_path / "missing"))
     with pytest.raises(CodecServerError, match="Cannot read ITC_CODEC_SERVER_TOKEN_FILE"):
         CodecServerSettings().token()
-

@@ -19,8 +19,8 @@ from fixtures_api import TOKENS, Api, eligibility, screening_labs
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
-from journey_models.roles import Role
-from api.server import serving
+from itc.api.server import serving
+from itc.models.roles import Role
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

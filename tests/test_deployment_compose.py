@@ -311,7 +311,7 @@ def unpinned_images(doc: dict[str, Any]) -> list[str]:
         image = svc.get("image")
         if image is None or "build" in svc:
             continue
-        repo, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
+        _repo, _, tag = image.rpartition(":") if ":" in image.split("/")[-1] else (image, "", "")
         if "@sha256:" in image:
             continue
         if not tag or tag == "latest":
@@ -453,7 +453,7 @@ def test_worker_wiring(compose) -> None:
     assert worker["stop_grace_period"] == "30s"
     command = " ".join(worker["command"])
     # Migrations first, then `exec` so the worker (not the shell) receives SIGTERM.
-    assert re.search(r"itc migrate && exec python worker\.py$", command), command
+    assert re.search(r"itc migrate && exec itc-worker$", command), command
 
 
 def test_keyring_reaches_the_worker_and_codec_server_as_a_secret_file(compose) -> None:
@@ -497,7 +497,7 @@ def test_dockerfile_basics() -> None:
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1] not in {"root", "0"}, "the image must run as a non-root user"
     assert "pip install --no-cache-dir ." in text
-    assert re.search(r'^CMD \["python", "worker\.py"\]\s*$', text, re.M)
+    assert re.search(r'^CMD \["itc-worker"\]\s*$', text, re.M)
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".venv", ".git", ".itc-data"} <= set(ignored)
 
@@ -566,9 +566,7 @@ def test_detects_dynamic_config_outside_mounts(compose) -> None:
 
 def test_relative_dynamic_config_path_resolves_from_etc_temporal(compose) -> None:
     doc = _broken(compose)
-    doc["services"][SERVER]["environment"]["DYNAMIC_CONFIG_FILE_PATH"] = (
-        "config/dynamicconfig/development-sql.yaml"
-    )
+    doc["services"][SERVER]["environment"]["DYNAMIC_CONFIG_FILE_PATH"] = "config/dynamicconfig/development-sql.yaml"
     assert dynamic_config_problems(doc, REPO) == []
 
 

@@ -12,9 +12,9 @@ from eventstore_samples import (
     without_updated_at,
 )
 
-from eventstore.store import EventSequenceConflict, EventStore
-from journey_models.activity_inputs import AppendEventsResult
-from journey_models.enums import EventType as T
+from itc.eventstore.store import EventSequenceConflict, EventStore
+from itc.models.activity_inputs import AppendEventsResult
+from itc.models.enums import EventType as T
 
 
 async def test_append_is_idempotent(db_pool: asyncpg.Pool) -> None:

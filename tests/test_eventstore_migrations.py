@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from eventstore.database import create_pool
-from eventstore.migrate import (
+from itc.eventstore.database import create_pool
+from itc.eventstore.migrate import (
     MigrationChecksumMismatch,
     apply_migrations,
     migration_files,
@@ -31,9 +31,7 @@ async def test_migrations_apply_in_order_then_are_idempotent(db_dsn: str) -> Non
         async with pool.acquire() as conn:
             assert await apply_migrations(conn) == []
             ledger = await conn.fetch("SELECT name FROM schema_migrations ORDER BY applied_at, name")
-            tables = await conn.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-            )
+            tables = await conn.fetch("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
             capacity = await conn.fetch("SELECT kind, per_day FROM resource_capacity ORDER BY kind")
     finally:
         await pool.close()
@@ -52,9 +50,7 @@ async def test_an_edited_applied_migration_is_refused(db_dsn: str) -> None:
     conn = await asyncpg.connect(db_dsn)
     try:
         await apply_migrations(conn)
-        await conn.execute(
-            "UPDATE schema_migrations SET checksum = 'edited' WHERE name = '002_participant_status'"
-        )
+        await conn.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE name = '002_participant_status'")
         try:
             await apply_migrations(conn)
         except MigrationChecksumMismatch as err:

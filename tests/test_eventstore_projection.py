@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from eventstore_samples import EXPECTED_COMPLETED, PHI_PAYLOAD, completed_journey, event
 
-from eventstore.projection import apply_event, empty_status, replay
-from journey_models.enums import EventType as T
+from itc.eventstore.projection import apply_event, empty_status, replay
+from itc.models.enums import EventType as T
 
 
 def test_replay_of_a_completed_journey() -> None:
@@ -27,9 +27,7 @@ def test_consent_copies_site_and_date_but_no_phi() -> None:
 def test_unknown_event_types_only_move_last_sequence() -> None:
     before = replay(completed_journey()[:8])
     assert before is not None
-    after = apply_event(
-        before, event("ITC-007", 9, T.ESCALATION_RAISED, {"to": "nobody", "grade": 5, "days": 1})
-    )
+    after = apply_event(before, event("ITC-007", 9, T.ESCALATION_RAISED, {"to": "nobody", "grade": 5, "days": 1}))
     assert after == {**before, "last_sequence": 9}
 
 
@@ -55,9 +53,7 @@ def test_next_due_is_set_and_cleared() -> None:
         datetime(2026, 5, 1, 10, tzinfo=UTC),
         "infusion_1",
     )
-    row = apply_event(
-        row, event("ITC-001", 2, T.INFUSION_ADMINISTERED, {"infusion_number": 1, "next_due_at": None})
-    )
+    row = apply_event(row, event("ITC-001", 2, T.INFUSION_ADMINISTERED, {"infusion_number": 1, "next_due_at": None}))
     assert (row["next_due_at"], row["next_due_action"], row["infusions_given"]) == (None, None, 1)
 
 
@@ -65,9 +61,7 @@ def test_a_correction_can_lower_the_worst_grade_but_a_new_ae_cannot() -> None:
     row = apply_event(None, event("ITC-001", 1, T.ADVERSE_EVENT_RECORDED, {"grade": 3}))
     row = apply_event(row, event("ITC-001", 2, T.ADVERSE_EVENT_RECORDED, {"grade": 1}))
     assert row["worst_ae_grade"] == 3
-    row = apply_event(
-        row, event("ITC-001", 3, T.ADVERSE_EVENT_RECORDED, {"grade": 2}, corrects=1, reason="typo")
-    )
+    row = apply_event(row, event("ITC-001", 3, T.ADVERSE_EVENT_RECORDED, {"grade": 2}, corrects=1, reason="typo"))
     assert (row["worst_ae_grade"], row["ae_grades"]) == (2, {"2": 1, "3": 2})
 
 
@@ -99,9 +93,7 @@ def test_malformed_payload_values_leave_the_row_unchanged() -> None:
         event("ITC-007", 20, T.ADVERSE_EVENT_RECORDED, {"grade": "severe"}),
         event("ITC-007", 21, T.INFUSION_ADMINISTERED, {}),
         event("ITC-007", 22, T.PFS_DETERMINED, {"days": None}),
-        event(
-            "ITC-007", 23, T.INFUSION_DUE, {"next_due_at": "next tuesday", "next_due_action": "infusion_3"}
-        ),
+        event("ITC-007", 23, T.INFUSION_DUE, {"next_due_at": "next tuesday", "next_due_action": "infusion_3"}),
         event(
             "ITC-007",
             24,

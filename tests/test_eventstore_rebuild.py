@@ -14,11 +14,11 @@ from eventstore_samples import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eventstore.projection import replay
-from eventstore.rebuild import rebuild_projections
-from eventstore.store import EventStore
-from journey_models.enums import EventType as T
-from journey_models.events import JourneyEvent
+from itc.eventstore.projection import replay
+from itc.eventstore.rebuild import rebuild_projections
+from itc.eventstore.store import EventStore
+from itc.models.enums import EventType as T
+from itc.models.events import JourneyEvent
 
 
 async def _status_rows(pool: asyncpg.Pool) -> list[dict]:

@@ -42,15 +42,7 @@ import pytest
 from fixtures_devstack import fresh_participant
 from fixtures_faults import WAIT_SECONDS, FaultStack, LiveJourney, poll
 
-from eventstore import queries
-from eventstore.database import create_pool
-from eventstore.projection import replay
-from eventstore.store import EventStore
-from journey_models.activity_inputs import AppendEventsResult
-from journey_models.enums import EventType, Stage
-from journey_models.inputs import ActionAccepted
-from journey_models.state import JourneyStatus
-from journeys_scripted.staff_actions import (
+from itc.drivers.staff_actions import (
     GOOD_SCREENING_LABS,
     MILESTONES,
     PRE_INFUSION,
@@ -67,6 +59,14 @@ from journeys_scripted.staff_actions import (
     record_milestone,
     record_scan,
 )
+from itc.eventstore import queries
+from itc.eventstore.database import create_pool
+from itc.eventstore.projection import replay
+from itc.eventstore.store import EventStore
+from itc.models.activity_inputs import AppendEventsResult
+from itc.models.enums import EventType, Stage
+from itc.models.inputs import ActionAccepted
+from itc.models.state import JourneyStatus
 
 
 class Faults:
@@ -153,7 +153,9 @@ async def stored_events(stack: FaultStack, j: LiveJourney) -> list[str]:
     with no gap or repeat and match the workflow's own timeline entry for entry."""
     rows = await stack.event_rows(j.participant_id)
     sequences = [row["sequence"] for row in rows]
-    assert sequences == list(range(1, len(rows) + 1)), f"{j.participant_id}: sequences have gaps or repeats: {sequences}"
+    assert sequences == list(range(1, len(rows) + 1)), (
+        f"{j.participant_id}: sequences have gaps or repeats: {sequences}"
+    )
     stored = [(row["sequence"], row["type"]) for row in rows]
     timeline = [(entry.sequence, entry.type) for entry in await j.timeline()]
     assert stored == timeline, f"{j.participant_id}: journey_events and the workflow's timeline differ"
@@ -163,10 +165,12 @@ async def stored_events(stack: FaultStack, j: LiveJourney) -> list[str]:
 def assert_same_events(actual: list[str], control: list[str], who: str) -> None:
     if actual == control:
         return
-    first = next((i for i, (a, c) in enumerate(zip(actual, control, strict=False)) if a != c), min(len(actual), len(control)))
+    first = next(
+        (i for i, (a, c) in enumerate(zip(actual, control, strict=False)) if a != c), min(len(actual), len(control))
+    )
     raise AssertionError(
         f"{who}: {len(actual)} events where the clean run has {len(control)}; first difference at sequence "
-        f"{first + 1}: {actual[first:first + 3]} instead of {control[first:first + 3]}"
+        f"{first + 1}: {actual[first : first + 3]} instead of {control[first : first + 3]}"
     )
 
 
@@ -334,9 +338,13 @@ async def test_worker_sigkill_in_each_stage_loses_and_repeats_no_event(
         assert len(retried) == 1, f"{who}: appends retried {retried}, expected exactly the one cut off"
         [(_attempt, result)] = retried
         if stage in KillInEveryStage.WRITTEN_UNACKNOWLEDGED:
-            assert result.inserted == 0 and result.already_present > 0, f"{who}: the retry of a committed append wrote {result}"
+            assert result.inserted == 0 and result.already_present > 0, (
+                f"{who}: the retry of a committed append wrote {result}"
+            )
         else:
-            assert result.inserted > 0 and result.already_present == 0, f"{who}: the retry of a rolled-back append wrote {result}"
+            assert result.inserted > 0 and result.already_present == 0, (
+                f"{who}: the retry of a rolled-back append wrote {result}"
+            )
 
 
 # ---------------------------------------------------------------- 2. dev server restart
@@ -355,7 +363,9 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
     async def collect_biopsy_due_in(j: LiveJourney, seconds: float) -> datetime:
         due = datetime.now(UTC) + timedelta(seconds=seconds)
         collected = due - timedelta(days=first.expected_days)
-        await j.update("record_biopsy_collected", {"actor_id": STAFF, "sample_id": SAMPLE, "collected_at": collected.isoformat()})
+        await j.update(
+            "record_biopsy_collected", {"actor_id": STAFF, "sample_id": SAMPLE, "collected_at": collected.isoformat()}
+        )
         await j.wait_for_stage(Stage.MANUFACTURING)
         await j.idle()
         return due
@@ -367,7 +377,9 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
 
     await fault_stack.stop_temporal()
     stopped_at = datetime.now(UTC)
-    assert stopped_at < early_due, f"the server stopped {stopped_at - early_due} after the early timer was due; it did not expire during the outage"
+    assert stopped_at < early_due, (
+        f"the server stopped {stopped_at - early_due} after the early timer was due; it did not expire during the outage"
+    )
     await asyncio.sleep(max(0.0, (early_due + timedelta(seconds=1) - datetime.now(UTC)).total_seconds()))
     restarting_at = datetime.now(UTC)
     await fault_stack.start_temporal()
@@ -380,7 +392,11 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
         found: list[datetime] = []
 
         async def recorded() -> bool:
-            rows = [r for r in await fault_stack.event_rows(j.participant_id) if r["type"] == EventType.MANUFACTURING_MILESTONE_OVERDUE.value]
+            rows = [
+                r
+                for r in await fault_stack.event_rows(j.participant_id)
+                if r["type"] == EventType.MANUFACTURING_MILESTONE_OVERDUE.value
+            ]
             assert len(rows) <= 1, f"{j.participant_id}: the overdue milestone was recorded {len(rows)} times"
             found.extend(r["recorded_at"] for r in rows)
             return bool(rows)
@@ -390,7 +406,9 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
 
     async def timer_fired_at(j: LiveJourney) -> datetime:
         history = await fault_stack.client.get_workflow_handle(j.workflow_id).fetch_history()
-        fired = [e.event_time.ToDatetime(tzinfo=UTC) for e in history.events if e.HasField("timer_fired_event_attributes")]
+        fired = [
+            e.event_time.ToDatetime(tzinfo=UTC) for e in history.events if e.HasField("timer_fired_event_attributes")
+        ]
         assert fired, f"{j.workflow_id} has no fired timer"
         return fired[-1]  # the milestone's: every earlier wait ended by a staff action, cancelling its timer
 
@@ -408,11 +426,15 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
     assert early_fired <= early_recorded <= back_at + timedelta(seconds=5), (
         f"the journey saw the timer that expired during the outage {early_recorded - back_at} after the server was back"
     )
-    assert late_due <= late_fired <= late_due + timedelta(seconds=2), f"the later timer fired {late_fired - late_due} after its time"
+    assert late_due <= late_fired <= late_due + timedelta(seconds=2), (
+        f"the later timer fired {late_fired - late_due} after its time"
+    )
     assert late_fired <= late_recorded <= late_due + timedelta(seconds=3), (
         f"the journey saw the later timer {late_recorded - late_due} after its time"
     )
-    assert fault_stack.worker.running and fault_stack.worker.starts == worker_starts, "the worker did not ride out the restart"
+    assert fault_stack.worker.running and fault_stack.worker.starts == worker_starts, (
+        "the worker did not ride out the restart"
+    )
     for j in (early, late):
         await j.idle()
         assert (await j.state()).stage is Stage.MANUFACTURING
@@ -420,7 +442,9 @@ async def test_timers_fire_on_time_across_a_dev_server_restart(fault_stack: Faul
         assert len(overdue) == 1, f"{j.participant_id}: {len(overdue)} overdue entries in the timeline"
         rows = await fault_stack.event_rows(j.participant_id)
         assert [r["sequence"] for r in rows] == list(range(1, len(rows) + 1))
-        payload = json.loads(next(r["payload"] for r in rows if r["type"] == EventType.MANUFACTURING_MILESTONE_OVERDUE.value))
+        payload = json.loads(
+            next(r["payload"] for r in rows if r["type"] == EventType.MANUFACTURING_MILESTONE_OVERDUE.value)
+        )
         assert payload["milestone"] == first.name
 
 
@@ -474,8 +498,15 @@ async def test_events_survive_a_postgres_outage(fault_stack: FaultStack, control
 
     store_rows = await fault_stack.event_rows(j.participant_id)
     for milestone, result in zip(during_outage, accepted, strict=True):
-        matching = [r for r in store_rows if r["type"] == EventType.MANUFACTURING_MILESTONE_RECORDED.value and json.loads(r["payload"])["milestone"] == milestone]
-        assert [r["sequence"] for r in matching] == [result.sequence], f"{milestone}: stored as {matching}, accepted as #{result.sequence}"
+        matching = [
+            r
+            for r in store_rows
+            if r["type"] == EventType.MANUFACTURING_MILESTONE_RECORDED.value
+            and json.loads(r["payload"])["milestone"] == milestone
+        ]
+        assert [r["sequence"] for r in matching] == [result.sequence], (
+            f"{milestone}: stored as {matching}, accepted as #{result.sequence}"
+        )
     row, replayed = await read_model(fault_stack, j.participant_id)
     assert row == replayed, "after the outage the read model differs from a replay of the stored events"
     assert (row["stage"], row["last_sequence"]) == (Stage.MANUFACTURING.value, accepted[-1].sequence), row
@@ -485,7 +516,9 @@ async def test_events_survive_a_postgres_outage(fault_stack: FaultStack, control
     await infusions(j)
     status = await response_and_follow_up(j)
     assert_completed_by_progression(status, j.participant_id)
-    assert_same_events(await stored_events(fault_stack, j), control_events, f"{j.participant_id} (outage of {outage:.0f} s)")
+    assert_same_events(
+        await stored_events(fault_stack, j), control_events, f"{j.participant_id} (outage of {outage:.0f} s)"
+    )
 
     row, replayed = await read_model(fault_stack, j.participant_id)
     assert row == replayed, "the read model differs from a replay of the stored events"
@@ -505,7 +538,11 @@ async def test_a_retried_staff_action_is_applied_once(fault_stack: FaultStack) -
     await j.idle()
 
     def labs(request_id: str) -> dict[str, Any]:
-        return {"actor_id": STAFF, "request_id": request_id, "results": lab_results(GOOD_SCREENING_LABS, datetime.now(UTC))}
+        return {
+            "actor_id": STAFF,
+            "request_id": request_id,
+            "results": lab_results(GOOD_SCREENING_LABS, datetime.now(UTC)),
+        }
 
     first = await j.update("record_lab_results", labs("req-labs-1"))
     again = await j.update("record_lab_results", labs("req-labs-1"))

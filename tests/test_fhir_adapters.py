@@ -13,22 +13,22 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.journey_activities import JourneyActivities
-from journey_models.activity_inputs import (
+from itc.models.activity_inputs import (
     BookAppointmentInput,
     CancelAppointmentsInput,
     OrderLabsInput,
     SendNotificationInput,
 )
-from journey_models.enums import AppointmentKind, Recipient
-from services.errors import ExternalServiceRejected, ExternalServiceUnavailable
-from services.fhir import (
+from itc.models.enums import AppointmentKind, Recipient
+from itc.rules.lab_catalogue import LabCode
+from itc.services.errors import ExternalServiceRejected, ExternalServiceUnavailable
+from itc.services.fhir import (
     FhirClient,
     FhirLabService,
     FhirNotificationService,
     FhirSchedulingService,
     fhir_client,
 )
-from trial_rules.lab_catalogue import LabCode
 
 KEY_SYSTEM = "https://itc-journey.example/fhir/NamingSystem/idempotency-key"
 LAB_SYSTEM = "https://itc-journey.example/fhir/CodeSystem/lab-code"
@@ -52,9 +52,7 @@ LAB_ORDER = OrderLabsInput(
 )
 
 
-def appointment(
-    key: str, pid: str = "ITC-007", kind: AppointmentKind = AppointmentKind.BIOPSY
-) -> BookAppointmentInput:
+def appointment(key: str, pid: str = "ITC-007", kind: AppointmentKind = AppointmentKind.BIOPSY) -> BookAppointmentInput:
     return BookAppointmentInput(
         idempotency_key=key,
         participant_id=pid,
@@ -87,9 +85,7 @@ def acts(client: FhirClient) -> JourneyActivities:
     return JourneyActivities(None, FhirNotificationService(client), FhirLabService(client), scheduling)  # type: ignore[arg-type]
 
 
-async def test_notification_is_a_communication_created_once(
-    server: FakeFhirServer, acts: JourneyActivities
-) -> None:
+async def test_notification_is_a_communication_created_once(server: FakeFhirServer, acts: JourneyActivities) -> None:
     env = ActivityEnvironment()
     first = await env.run(acts.send_notification, NOTIFICATION)
     second = await env.run(acts.send_notification, NOTIFICATION)
@@ -119,9 +115,7 @@ async def test_notification_is_a_communication_created_once(
         assert resource.payload[0].contentString == NOTIFICATION.body
 
 
-async def test_lab_order_is_a_service_request_with_our_codes(
-    server: FakeFhirServer, acts: JourneyActivities
-) -> None:
+async def test_lab_order_is_a_service_request_with_our_codes(server: FakeFhirServer, acts: JourneyActivities) -> None:
     env = ActivityEnvironment()
     first = await env.run(acts.order_labs, LAB_ORDER)
     second = await env.run(acts.order_labs, LAB_ORDER)
@@ -165,9 +159,7 @@ async def test_booking_is_an_appointment_for_the_pseudonymous_patient(
     assert resource.status == "booked"
     assert [(p.actor.reference, p.status) for p in resource.participant] == [("Patient/ITC-007", "accepted")]
     assert resource.start.isoformat() == "2026-03-12T00:00:00+03:30"
-    service_type = (
-        resource.serviceType[0].concept if server.state.version == "R5" else resource.serviceType[0]
-    )
+    service_type = resource.serviceType[0].concept if server.state.version == "R5" else resource.serviceType[0]
     assert [(c.system, c.code) for c in service_type.coding] == [(KIND_SYSTEM, "biopsy")]
 
 
@@ -219,9 +211,7 @@ async def test_a_4xx_is_a_non_retryable_rejection(server: FakeFhirServer, acts: 
 
 
 @pytest.mark.parametrize("status", [503, 429])
-async def test_a_5xx_or_throttle_stays_retryable(
-    server: FakeFhirServer, acts: JourneyActivities, status: int
-) -> None:
+async def test_a_5xx_or_throttle_stays_retryable(server: FakeFhirServer, acts: JourneyActivities, status: int) -> None:
     server.state.fail_with = status
     with pytest.raises(ExternalServiceUnavailable) as raised:
         await ActivityEnvironment().run(acts.send_notification, NOTIFICATION)

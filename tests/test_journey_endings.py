@@ -5,33 +5,35 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from journey_harness import (
-    drive_to_manufacturing,
-    give_first_infusion,
-    assert_consecutive_sequences,
     DAY,
     STAFF,
     SUPERVISOR,
     Journey,
     MockServices,
     advance_to,
+    assert_consecutive_sequences,
     complete_baseline,
     drive_to_infusion,
+    drive_to_manufacturing,
+    give_first_infusion,
     infuse_all,
     pass_screening,
     record_scan,
     start_journey,
     worker_for,
 )
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
-from journey_models.enums import ResponseCategory, Stage
+from itc.models.enums import ResponseCategory, Stage
 
 
 async def current_run_id(env, workflow_id: str) -> str:
     raw = await env.client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id))
+        DescribeWorkflowExecutionRequest(
+            namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
     )
     return raw.workflow_execution_info.execution.run_id
 
@@ -85,7 +87,16 @@ async def test_withdrawal_in_each_stage(workflow_env, task_queue, stage):
     assert result.end_reason == "consent withdrawn"
     assert services.side_effects()[-1] == ("cancel_appointments", "withdrawn")
     assert len(services.notifications) == notifications_before
-    assert services.event_types()[-4:] == ["WithdrawalRecorded", "AppointmentsCancelled", *(["PfsDetermined"] if result.pfs else []), "StageChanged", "JourneyEnded"][-4:]
+    assert (
+        services.event_types()[-4:]
+        == [
+            "WithdrawalRecorded",
+            "AppointmentsCancelled",
+            *(["PfsDetermined"] if result.pfs else []),
+            "StageChanged",
+            "JourneyEnded",
+        ][-4:]
+    )
     assert (result.pfs is not None) == (stage in (Stage.INFUSION, Stage.RESPONSE_ASSESSMENT, Stage.FOLLOW_UP))
     if result.pfs:
         assert result.pfs.event is False
@@ -115,7 +126,13 @@ async def test_progression_in_follow_up_ends_with_pfs_event(workflow_env, task_q
     assert result.pfs.event is True and result.pfs.event_type == "progression"
     assert result.pfs.end_date == progression_day
     assert result.pfs.days == (progression_day - first_infusion.date()).days
-    assert services.event_types()[-5:] == ["ProgressionDocumented", "AppointmentsCancelled", "PfsDetermined", "StageChanged", "JourneyEnded"]
+    assert services.event_types()[-5:] == [
+        "ProgressionDocumented",
+        "AppointmentsCancelled",
+        "PfsDetermined",
+        "StageChanged",
+        "JourneyEnded",
+    ]
 
 
 async def test_death_during_follow_up(workflow_env, task_queue):
@@ -145,7 +162,9 @@ async def test_death_after_two_missed_assessments_is_censored(workflow_env, task
         await j.advance(timedelta(weeks=25))  # two follow-up windows pass with no scan
         state = await j.state()
         assert state.deviations[-2:] == ["Follow-up assessment 1 missed", "Follow-up assessment 2 missed"]
-        await j.update("record_death", {"actor_id": STAFF, "died_at": (await j.now()).isoformat(), "attribution": "unrelated"})
+        await j.update(
+            "record_death", {"actor_id": STAFF, "died_at": (await j.now()).isoformat(), "attribution": "unrelated"}
+        )
         result = await j.handle.result()
 
     assert result.pfs.event is False and result.pfs.end_date == response_scan_day
@@ -158,7 +177,19 @@ async def test_unacknowledged_sae_clock_escalates(workflow_env, task_queue):
         j = await start_journey(workflow_env, task_queue, services)
         await give_first_infusion(j)
         await j.advance(timedelta(hours=6))
-        await j.update("record_adverse_event", {"actor_id": STAFF, "term": "pneumonitis", "category": "non_haematological", "grade": 2, "attribution": "possible", "serious": True, "unexpected": True, "onset_at": (await j.now()).isoformat()})
+        await j.update(
+            "record_adverse_event",
+            {
+                "actor_id": STAFF,
+                "term": "pneumonitis",
+                "category": "non_haematological",
+                "grade": 2,
+                "attribution": "possible",
+                "serious": True,
+                "unexpected": True,
+                "onset_at": (await j.now()).isoformat(),
+            },
+        )
         state = await j.state()
         assert sorted(c.clock for c in state.open_sae_clocks) == ["sponsor_24h", "susar_15d"]
         await j.advance(timedelta(hours=23))
@@ -168,14 +199,33 @@ async def test_unacknowledged_sae_clock_escalates(workflow_env, task_queue):
         sponsor = next(c for c in state.open_sae_clocks if c.clock == "sponsor_24h")
         assert sponsor.escalated_at is not None
         effects = services.side_effects()
-        assert effects[-3:] == [("report_sae_clock", "sponsor_24h:escalated"), ("send_notification", "supervisor:sae_clock_overdue"), ("send_notification", "sponsor:sae_clock_overdue")]
-        await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "sae_reported_to_sponsor", "ae_id": "AE-1", "reason": "Reported late by phone"})
-        await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "susar_reported", "ae_id": "AE-1", "reason": "CIOMS form sent"})
+        assert effects[-3:] == [
+            ("report_sae_clock", "sponsor_24h:escalated"),
+            ("send_notification", "supervisor:sae_clock_overdue"),
+            ("send_notification", "sponsor:sae_clock_overdue"),
+        ]
+        await j.update(
+            "record_supervisor_decision",
+            {
+                "actor_id": SUPERVISOR,
+                "decision": "sae_reported_to_sponsor",
+                "ae_id": "AE-1",
+                "reason": "Reported late by phone",
+            },
+        )
+        await j.update(
+            "record_supervisor_decision",
+            {"actor_id": SUPERVISOR, "decision": "susar_reported", "ae_id": "AE-1", "reason": "CIOMS form sent"},
+        )
         state = await j.state()
         assert state.open_sae_clocks == []
         await j.handle.terminate("test done")
     events = services.event_types()
-    assert events.count("SaeClockStarted") == 2 and events.count("SaeClockEscalated") == 1 and events.count("SaeClockAcknowledged") == 2
+    assert (
+        events.count("SaeClockStarted") == 2
+        and events.count("SaeClockEscalated") == 1
+        and events.count("SaeClockAcknowledged") == 2
+    )
 
 
 async def test_continue_as_new_preserves_state(workflow_env, task_queue):

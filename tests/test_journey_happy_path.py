@@ -6,27 +6,28 @@ import json
 from datetime import timedelta
 
 from journey_harness import (
-    follow_up_to_end,
-    assert_consecutive_sequences,
     MockServices,
     advance_to,
+    assert_consecutive_sequences,
     drive_to_infusion,
+    follow_up_to_end,
     infuse_all,
     record_scan,
     start_journey,
     worker_for,
 )
-
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 
-from journey_models.enums import ResponseCategory, Stage
+from itc.models.enums import ResponseCategory, Stage
 
 
 async def search_attributes(env, workflow_id: str) -> dict:
     """Raw indexed values: what `temporal workflow list --query` filters on."""
     raw = await env.client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id))
+        DescribeWorkflowExecutionRequest(
+            namespace=env.client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
+        )
     )
     fields = raw.workflow_execution_info.search_attributes.indexed_fields
     return {name: json.loads(payload.data) for name, payload in fields.items()}

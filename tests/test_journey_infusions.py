@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from journey_harness import (
-    give_first_infusion,
     HOUR,
     STAFF,
     MockServices,
     advance_to,
+    give_first_infusion,
     give_infusion,
     start_journey,
     toxicity_checks,
@@ -18,11 +18,17 @@ from journey_harness import (
 )
 from temporalio.client import WorkflowUpdateFailedError
 
-from journey_models.enums import Stage
+from itc.models.enums import Stage
 
 
 async def record_ae(j, **fields):
-    body = {"actor_id": STAFF, "term": "nausea", "category": "non_haematological", "attribution": "possible", "onset_at": (await j.now()).isoformat()}
+    body = {
+        "actor_id": STAFF,
+        "term": "nausea",
+        "category": "non_haematological",
+        "attribution": "possible",
+        "onset_at": (await j.now()).isoformat(),
+    }
     body.update(fields)
     return await j.update("record_adverse_event", body)
 
@@ -60,7 +66,11 @@ async def test_hold_that_resolves_then_infusion_given(workflow_env, task_queue):
         await j.handle.terminate("test done")
 
     events = services.event_types()
-    assert events.index("InfusionHeld") < events.index("InfusionHoldReleased") < len(events) - 1 - events[::-1].index("InfusionAdministered")
+    assert (
+        events.index("InfusionHeld")
+        < events.index("InfusionHoldReleased")
+        < len(events) - 1 - events[::-1].index("InfusionAdministered")
+    )
     effects = services.side_effects()
     assert ("send_notification", "supervisor:infusion_held") in effects
     # The chair is booked again for the new window once the hold is released.
@@ -91,7 +101,9 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
         j = await start_journey(workflow_env, task_queue, services)
         await give_first_infusion(j)
         await j.advance(timedelta(hours=20))
-        await record_ae(j, term="cytokine_release_syndrome", category="crs", crs={"temperature_c": 39.2, "vasopressors": 1})
+        await record_ae(
+            j, term="cytokine_release_syndrome", category="crs", crs={"temperature_c": 39.2, "vasopressors": 1}
+        )
         state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
         assert state.dlt and state.infusions_given == 1
         assert "grade 3 cytokine_release_syndrome" in state.dlt_description

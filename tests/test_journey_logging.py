@@ -5,13 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
-from journey_harness import GOOD_SCREENING_LABS, STAFF, MockServices, lab_results, pass_screening, start_journey, worker_for
+from journey_harness import (
+    GOOD_SCREENING_LABS,
+    STAFF,
+    MockServices,
+    lab_results,
+    pass_screening,
+    start_journey,
+    worker_for,
+)
 from structlog.testing import capture_logs
 
-from journey_models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput, RecordWithdrawalInput
-from runtime.errors import UpdateRejected
-from runtime.journeys import record
-from runtime.logging import configure_logging
+from itc.models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput, RecordWithdrawalInput
+from itc.runtime.errors import UpdateRejected
+from itc.runtime.journeys import record
+from itc.runtime.logging import configure_logging
 
 
 async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue, capsys):
@@ -26,7 +34,10 @@ async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue,
 
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     stage_lines = [line for line in lines if "journey stage" in line.get("event", "")]
-    assert [line["event"] for line in stage_lines] == ["journey stage start -> screening", "journey stage screening -> baseline"]
+    assert [line["event"] for line in stage_lines] == [
+        "journey stage start -> screening",
+        "journey stage screening -> baseline",
+    ]
     for line in stage_lines:
         assert line["workflow_id"] == "journey-ITC-777" and line["participant_id"] == "ITC-777"
     assert consent_dob.type == "ConsentRecorded"
@@ -45,11 +56,17 @@ async def test_search_attributes_hold_no_phi(workflow_env, task_queue):
         j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-778")
         await pass_screening(j)
         raw = await workflow_env.client.workflow_service.describe_workflow_execution(
-            DescribeWorkflowExecutionRequest(namespace=workflow_env.client.namespace, execution=WorkflowExecution(workflow_id=j.handle.id))
+            DescribeWorkflowExecutionRequest(
+                namespace=workflow_env.client.namespace, execution=WorkflowExecution(workflow_id=j.handle.id)
+            )
         )
         await j.handle.terminate("test done")
     fields = raw.workflow_execution_info.search_attributes.indexed_fields
-    custom = {name: json.loads(payload.data) for name, payload in fields.items() if name in ("JourneyStage", "JourneySite", "NextDueAt", "DltFlag")}
+    custom = {
+        name: json.loads(payload.data)
+        for name, payload in fields.items()
+        if name in ("JourneyStage", "JourneySite", "NextDueAt", "DltFlag")
+    }
     assert set(custom) == {"JourneyStage", "JourneySite", "NextDueAt", "DltFlag"}
     consent = services.events[0].payload
     stored = json.dumps({name: json.loads(payload.data) for name, payload in fields.items()})

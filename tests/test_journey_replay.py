@@ -31,11 +31,15 @@ async def test_history_replays(path: Path):
 async def test_replay_detects_a_changed_journey(tmp_path: Path):
     """The replay test can fail: a history whose recorded commands differ is refused."""
     history = json.loads(HISTORIES[0].read_text())
-    scheduled = [e for e in history["events"] if e.get("eventType") in ("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "ActivityTaskScheduled")]
+    scheduled = [
+        e
+        for e in history["events"]
+        if e.get("eventType") in ("EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "ActivityTaskScheduled")
+    ]
     scheduled[0]["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "some_other_activity"
     tampered = WorkflowHistory.from_json("journey-ITC-001", json.dumps(history))
     replayer = Replayer(workflows=[ParticipantJourneyWorkflow], data_converter=pydantic_data_converter)
-    with pytest.raises(Exception, match="(?i)nondetermin"):
+    with pytest.raises(Exception, match=r"(?i)nondetermin"):
         await replayer.replay_workflow(tampered)
 
 
@@ -54,8 +58,12 @@ def patch_markers(history: WorkflowHistory) -> int:
 def test_the_rebooking_amendment_reaches_only_journeys_that_start_after_it():
     """Both sides of workflow.patched(REBOOK_INFUSION_AFTER_HOLD) replay (test_history_replays);
     the old journey keeps its four bookings, the new one books the infusion chair again."""
-    old = WorkflowHistory.from_json("journey-ITC-002", (HISTORY_DIR / "journey-infusion-hold-before-rebooking.json").read_text())
-    new = WorkflowHistory.from_json("journey-ITC-002", (HISTORY_DIR / "journey-infusion-hold-with-rebooking.json").read_text())
+    old = WorkflowHistory.from_json(
+        "journey-ITC-002", (HISTORY_DIR / "journey-infusion-hold-before-rebooking.json").read_text()
+    )
+    new = WorkflowHistory.from_json(
+        "journey-ITC-002", (HISTORY_DIR / "journey-infusion-hold-with-rebooking.json").read_text()
+    )
     assert patch_markers(old) == 0 and patch_markers(new) == 1
     assert activity_names(old).count("book_appointment") == 4
     assert activity_names(new).count("book_appointment") == 5

@@ -13,7 +13,7 @@ from journey_harness import (
     worker_for,
 )
 
-from journey_models.enums import Stage
+from itc.models.enums import Stage
 
 
 async def test_screen_failure_lists_every_failed_criterion(workflow_env, task_queue):
@@ -47,7 +47,9 @@ async def test_boundary_values_are_eligible(workflow_env, task_queue):
     async with worker_for(workflow_env.client, task_queue, services):
         today = (await workflow_env.get_current_time()).date()
         # Exactly 70 years old, creatinine 2.0, SpO2 97, ALT exactly 2.5 x ULN: all allowed.
-        j = await start_journey(workflow_env, task_queue, services, date_of_birth=today.replace(year=today.year - 70) - timedelta(days=1))
+        j = await start_journey(
+            workflow_env, task_queue, services, date_of_birth=today.replace(year=today.year - 70) - timedelta(days=1)
+        )
         await record_labs(j, {"creatinine": 2.0, "spo2": 97.0, "alt": 100.0, "ast": 100.0})
         await record_eligibility(j)
         state = await j.wait_for_stage(Stage.BASELINE)

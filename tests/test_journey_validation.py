@@ -19,8 +19,7 @@ from journey_harness import (
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
-from journey_models.enums import Stage
-
+from itc.models.enums import Stage
 
 WORKFLOW_TASK_EVENTS = {
     EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
@@ -59,16 +58,83 @@ async def test_out_of_order_and_impossible_inputs_are_refused(workflow_env, task
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-901")
         now = await j.now()
-        await assert_refused(j, "record_biopsy_collected", {"actor_id": STAFF, "sample_id": SAMPLE, "collected_at": now.isoformat()}, "cannot be recorded in stage screening")
-        await assert_refused(j, "record_lab_results", {"actor_id": STAFF, "results": lab_results({"creatinine": 1.0}, now + timedelta(days=2))}, "is in the future")
-        await assert_refused(j, "record_lab_results", {"actor_id": STAFF, "results": lab_results({"creatinine": 65.0}, now)}, "outside the possible range")
-        await assert_refused(j, "record_lab_results", {"actor_id": STAFF, "results": [{"code": "potassium", "value": 4.0, "collected_at": now.isoformat()}]}, "Input should be 'creatinine'")
-        await assert_refused(j, "record_infusion_administered", {"actor_id": STAFF, "infusion_number": 4, "administered_at": now.isoformat(), "cells_administered": 5e9, "product_sample_id": SAMPLE}, "less than or equal to 3")
-        await assert_refused(j, "record_lab_results", {"actor_id": STAFF, "corrects_sequence": 1, "reason": "typo in value", "results": lab_results(GOOD_SCREENING_LABS, now)}, "can only correct LabResultsRecorded")
-        await assert_refused(j, "record_supervisor_decision", {"actor_id": "dr.k", "decision": "re_biopsy", "reason": "because"}, "only possible when manufacturing has failed")
+        await assert_refused(
+            j,
+            "record_biopsy_collected",
+            {"actor_id": STAFF, "sample_id": SAMPLE, "collected_at": now.isoformat()},
+            "cannot be recorded in stage screening",
+        )
+        await assert_refused(
+            j,
+            "record_lab_results",
+            {"actor_id": STAFF, "results": lab_results({"creatinine": 1.0}, now + timedelta(days=2))},
+            "is in the future",
+        )
+        await assert_refused(
+            j,
+            "record_lab_results",
+            {"actor_id": STAFF, "results": lab_results({"creatinine": 65.0}, now)},
+            "outside the possible range",
+        )
+        await assert_refused(
+            j,
+            "record_lab_results",
+            {"actor_id": STAFF, "results": [{"code": "potassium", "value": 4.0, "collected_at": now.isoformat()}]},
+            "Input should be 'creatinine'",
+        )
+        await assert_refused(
+            j,
+            "record_infusion_administered",
+            {
+                "actor_id": STAFF,
+                "infusion_number": 4,
+                "administered_at": now.isoformat(),
+                "cells_administered": 5e9,
+                "product_sample_id": SAMPLE,
+            },
+            "less than or equal to 3",
+        )
+        await assert_refused(
+            j,
+            "record_lab_results",
+            {
+                "actor_id": STAFF,
+                "corrects_sequence": 1,
+                "reason": "typo in value",
+                "results": lab_results(GOOD_SCREENING_LABS, now),
+            },
+            "can only correct LabResultsRecorded",
+        )
+        await assert_refused(
+            j,
+            "record_supervisor_decision",
+            {"actor_id": "dr.k", "decision": "re_biopsy", "reason": "because"},
+            "only possible when manufacturing has failed",
+        )
         await pass_screening(j)
-        await assert_refused(j, "record_scan_result", {"actor_id": STAFF, "kind": "baseline", "scanned_at": (await j.now()).isoformat(), "target_lesions": [{"lesion_id": "L1", "organ": "lung", "diameter_mm": 8}]}, "do not meet RECIST 1.1")
-        await assert_refused(j, "record_infusion_administered", {"actor_id": STAFF, "infusion_number": 1, "administered_at": (await j.now()).isoformat(), "cells_administered": 5e9, "product_sample_id": SAMPLE}, "cannot be recorded in stage baseline")
+        await assert_refused(
+            j,
+            "record_scan_result",
+            {
+                "actor_id": STAFF,
+                "kind": "baseline",
+                "scanned_at": (await j.now()).isoformat(),
+                "target_lesions": [{"lesion_id": "L1", "organ": "lung", "diameter_mm": 8}],
+            },
+            "do not meet RECIST 1.1",
+        )
+        await assert_refused(
+            j,
+            "record_infusion_administered",
+            {
+                "actor_id": STAFF,
+                "infusion_number": 1,
+                "administered_at": (await j.now()).isoformat(),
+                "cells_administered": 5e9,
+                "product_sample_id": SAMPLE,
+            },
+            "cannot be recorded in stage baseline",
+        )
         await j.handle.terminate("test done")
 
 
@@ -98,12 +164,12 @@ async def test_retried_action_with_same_request_id_is_applied_once(workflow_env,
 
 
 async def test_update_delivered_with_the_start_comes_after_consent(workflow_env, task_queue):
+    from journey_harness import consent_record
     from temporalio.client import WithStartWorkflowOperation
     from temporalio.common import WorkflowIDConflictPolicy
 
-    from journey_harness import consent_record
-    from journey_models.inputs import RecordLabResultsInput
-    from journey_models.state import StartJourneyInput
+    from itc.models.inputs import RecordLabResultsInput
+    from itc.models.state import StartJourneyInput
     from workflows.journey import ParticipantJourneyWorkflow
 
     services = MockServices()
@@ -118,7 +184,9 @@ async def test_update_delivered_with_the_start_comes_after_consent(workflow_env,
         )
         accepted = await workflow_env.client.execute_update_with_start_workflow(
             ParticipantJourneyWorkflow.record_lab_results,
-            RecordLabResultsInput.model_validate({"actor_id": STAFF, "role": "operations", "results": lab_results(GOOD_SCREENING_LABS, now)}),
+            RecordLabResultsInput.model_validate(
+                {"actor_id": STAFF, "role": "operations", "results": lab_results(GOOD_SCREENING_LABS, now)}
+            ),
             start_workflow_operation=start,
         )
         handle = await start.workflow_handle()

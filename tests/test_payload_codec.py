@@ -16,17 +16,15 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from typer.testing import CliRunner
 
-from cli.keys import app as keys_app
-from journey_models.inputs import ConsentRecord
-from journeys_scripted.env_journey import consent_record
-from payload_crypto.codec import (
+from itc.cli.keys import app as keys_app
+from itc.crypto.codec import (
     ENCODING,
     KEY_ID_METADATA,
     EncryptionCodec,
     PayloadDecryptionError,
     encrypted_converter,
 )
-from payload_crypto.keyring import (
+from itc.crypto.keyring import (
     DEV_KEYRING_FILE,
     Keyring,
     KeyringError,
@@ -35,8 +33,10 @@ from payload_crypto.keyring import (
     read_keyring_file,
     resolve_keyring,
 )
-from runtime.settings import Settings
-from runtime.temporal_client import data_converter
+from itc.drivers.env_journey import consent_record
+from itc.models.inputs import ConsentRecord
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import data_converter
 
 SECRET_TEXT = b'{"reason":"moved to Tabriz to live with her sister"}'
 
@@ -211,7 +211,7 @@ def test_keyring_from_a_file(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> N
 
 def test_keyring_file_named_but_missing_is_an_error(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
     clean_env.setenv("ITC_CODEC_KEYS_FILE", str(tmp_path / "nope.json"))
-    with pytest.raises(KeyringError, match="Cannot read the keyring file .*nope.json.*No such file"):
+    with pytest.raises(KeyringError, match=r"Cannot read the keyring file .*nope.json.*No such file"):
         resolve_keyring(Settings(itc_data_dir=tmp_path), create=True)
 
 
@@ -243,7 +243,9 @@ def test_dev_stack_keyring_is_created_once_with_mode_0600(clean_env: pytest.Monk
     assert create_dev_keyring(path).keys == created.keys
 
 
-def test_embedded_server_gets_a_key_and_a_real_server_requires_one(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_embedded_server_gets_a_key_and_a_real_server_requires_one(
+    clean_env: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     real = Settings(temporal_address="temporal.example:7233", itc_data_dir=tmp_path)
     with pytest.raises(KeyringError) as raised:
         data_converter(real)
@@ -265,7 +267,10 @@ def test_embedded_server_gets_a_key_and_a_real_server_requires_one(clean_env: py
         ('["k1"]', "must be a JSON object"),
         (json.dumps({"active": "k1", "keys": {}}), '"keys" must be a non-empty object'),
         (json.dumps({"active": "k1", "keys": {"k1": "not*base64"}}), "key 'k1' is not valid base64"),
-        (json.dumps({"active": "k1", "keys": {"k1": base64.b64encode(b"x" * 16).decode()}}), "key 'k1' is 16 bytes; keys must be 32 bytes (256 bits)"),
+        (
+            json.dumps({"active": "k1", "keys": {"k1": base64.b64encode(b"x" * 16).decode()}}),
+            "key 'k1' is 16 bytes; keys must be 32 bytes (256 bits)",
+        ),
         (json.dumps({"active": "k9", "keys": {"k1": key_b64(1)}}), "the active key 'k9' is not among the keys (k1)"),
         (json.dumps({"keys": {"k1": key_b64(1)}}), '"active" must name the key that encrypts'),
         (json.dumps({"active": "bad id", "keys": {"bad id": key_b64(1)}}), "key id 'bad id': use 1-64 letters"),

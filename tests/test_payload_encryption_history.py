@@ -14,10 +14,10 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from journey_models.enums import Stage
-from journey_models.inputs import ConsentRecord
-from payload_crypto.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec
-from payload_crypto.keyring import Keyring
+from itc.crypto.codec import ENCODING, KEY_ID_METADATA, EncryptionCodec
+from itc.crypto.keyring import Keyring
+from itc.models.enums import Stage
+from itc.models.inputs import ConsentRecord
 
 DATE_OF_BIRTH = date(1961, 7, 23)
 WEIGHT_KG = 58.7

@@ -15,14 +15,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities import names
-from activities.trial_reports import TrialReportActivities, trial_report_activities
 from activities.journey_activities import (
     NON_RETRYABLE_ERROR_TYPES,
     JourneyActivities,
     activities_for_worker,
 )
-from eventstore.store import EventStore
-from journey_models.activity_inputs import (
+from activities.trial_reports import TrialReportActivities, trial_report_activities
+from itc.eventstore.store import EventStore
+from itc.models.activity_inputs import (
     AppendEventsInput,
     AppendEventsResult,
     BookAppointmentInput,
@@ -31,15 +31,15 @@ from journey_models.activity_inputs import (
     OrderLabsInput,
     SendNotificationInput,
 )
-from journey_models.enums import AppointmentKind, Recipient
-from journey_models.enums import EventType as T
-from services.postgres import (
+from itc.models.enums import AppointmentKind, Recipient
+from itc.models.enums import EventType as T
+from itc.rules.lab_catalogue import SCREENING_LABS
+from itc.services.postgres import (
     PostgresLabService,
     PostgresNotificationService,
     PostgresSchedulingService,
     candidate_days,
 )
-from trial_rules.lab_catalogue import SCREENING_LABS
 
 MONDAY = date(2026, 6, 1)
 
@@ -95,9 +95,7 @@ def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) 
     )
 
 
-async def test_append_events_activity(
-    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
-) -> None:
+async def test_append_events_activity(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
     request = AppendEventsInput(events=completed_journey()[:3])
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=3, already_present=0)
     assert await env.run(acts.append_events, request) == AppendEventsResult(inserted=0, already_present=3)
@@ -191,9 +189,7 @@ async def test_lab_order_is_recorded_once(
     ]
 
 
-async def test_booking_is_idempotent(
-    acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool
-) -> None:
+async def test_booking_is_idempotent(acts: JourneyActivities, env: ActivityEnvironment, db_pool: asyncpg.Pool) -> None:
     request = booking("journey-ITC-007:8", kind=AppointmentKind.BIOPSY, latest=MONDAY + timedelta(days=13))
     first = await env.run(acts.book_appointment, request)
     second = await env.run(acts.book_appointment, request)
@@ -213,10 +209,7 @@ async def test_a_full_day_moves_the_booking_then_a_full_window_is_no_capacity(
     acts: JourneyActivities, env: ActivityEnvironment
 ) -> None:
     window = {"earliest": MONDAY - timedelta(days=1), "latest": MONDAY + timedelta(days=1)}
-    days = [
-        (await env.run(acts.book_appointment, booking(f"k{i}", f"ITC-{i:03d}", **window))).day
-        for i in range(6)
-    ]
+    days = [(await env.run(acts.book_appointment, booking(f"k{i}", f"ITC-{i:03d}", **window))).day for i in range(6)]
     # Infusion chairs: 2 a day. Preferred Monday first, then the earlier neighbour, then the later.
     assert days == [
         MONDAY,
@@ -233,20 +226,14 @@ async def test_a_full_day_moves_the_booking_then_a_full_window_is_no_capacity(
     assert raised.value.message == "no infusion capacity on any day from 2026-05-31 to 2026-06-02"
 
     # Another kind has its own capacity on the same days.
-    ct = await env.run(
-        acts.book_appointment, booking("k7", "ITC-006", kind=AppointmentKind.CT_SCAN, **window)
-    )
+    ct = await env.run(acts.book_appointment, booking("k7", "ITC-006", kind=AppointmentKind.CT_SCAN, **window))
     assert ct.day == MONDAY
 
 
-async def test_concurrent_bookings_never_exceed_capacity(
-    acts: JourneyActivities, db_pool: asyncpg.Pool
-) -> None:
+async def test_concurrent_bookings_never_exceed_capacity(acts: JourneyActivities, db_pool: asyncpg.Pool) -> None:
     async def attempt(i: int):
         try:
-            return await ActivityEnvironment().run(
-                acts.book_appointment, booking(f"race-{i}", f"ITC-{i:03d}")
-            )
+            return await ActivityEnvironment().run(acts.book_appointment, booking(f"race-{i}", f"ITC-{i:03d}"))
         except ApplicationError as err:
             return err.type
 
@@ -255,12 +242,7 @@ async def test_concurrent_bookings_never_exceed_capacity(
     booked = [o for o in outcomes if not isinstance(o, str)]
     assert [b.day for b in booked] == [MONDAY, MONDAY]
     assert sorted(o for o in outcomes if isinstance(o, str)) == ["NoCapacity"] * 8
-    assert (
-        await _count(
-            db_pool, "SELECT count(*) FROM appointments WHERE day = $1 AND status = 'booked'", MONDAY
-        )
-        == 2
-    )
+    assert await _count(db_pool, "SELECT count(*) FROM appointments WHERE day = $1 AND status = 'booked'", MONDAY) == 2
 
 
 async def test_cancel_all_cancels_only_that_participants_booked_appointments(

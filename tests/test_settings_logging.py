@@ -10,17 +10,19 @@ from pathlib import Path
 import pytest
 import structlog
 
-from journey_models.inputs import ConsentRecord
-from journeys_scripted.env_journey import consent_record
-from runtime.logging import bind_journey, configure_logging, get_logger, unbind_journey
-from runtime.settings import Settings
+from itc.drivers.env_journey import consent_record
+from itc.models.inputs import ConsentRecord
+from itc.runtime.logging import bind_journey, configure_logging, get_logger, unbind_journey
+from itc.runtime.settings import Settings
 
 DOB = date(1971, 6, 30)
 
 
 @pytest.fixture
 def consent() -> ConsentRecord:
-    return consent_record("ITC-007", date(2026, 1, 5), date_of_birth=DOB, height_cm=162, weight_kg=60.5, site="SITE-01", actor_id="ops.a")
+    return consent_record(
+        "ITC-007", date(2026, 1, 5), date_of_birth=DOB, height_cm=162, weight_kg=60.5, site="SITE-01", actor_id="ops.a"
+    )
 
 
 def json_lines(text: str) -> list[dict]:
@@ -81,7 +83,9 @@ def test_blank_env_vars_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---------------------------------------------------------------- logging
 
 
-def test_json_lines_carry_bound_journey_ids_and_no_dob(capsys: pytest.CaptureFixture[str], consent: ConsentRecord) -> None:
+def test_json_lines_carry_bound_journey_ids_and_no_dob(
+    capsys: pytest.CaptureFixture[str], consent: ConsentRecord
+) -> None:
     configure_logging("json", "INFO")
     tokens = bind_journey("journey-ITC-007")
     try:
@@ -107,11 +111,13 @@ def test_stdlib_loggers_share_the_shape(capsys: pytest.CaptureFixture[str]) -> N
     structlog.contextvars.bind_contextvars(workflow_id="journey-ITC-008", participant_id="ITC-008")
     logging.getLogger("temporalio.worker").warning("activity retry %s", 2)
     logging.getLogger("temporalio.activity").info(
-        "from an activity", extra={"temporal_activity": {"workflow_id": "journey-ITC-009", "activity_type": "append_events"}}
+        "from an activity",
+        extra={"temporal_activity": {"workflow_id": "journey-ITC-009", "activity_type": "append_events"}},
     )
     structlog.contextvars.clear_contextvars()
     logging.getLogger("temporalio.activity").info(
-        "no context bound", extra={"temporal_activity": {"workflow_id": "journey-ITC-010", "activity_type": "order_labs"}}
+        "no context bound",
+        extra={"temporal_activity": {"workflow_id": "journey-ITC-010", "activity_type": "order_labs"}},
     )
 
     first, second, third = json_lines(capsys.readouterr().out)

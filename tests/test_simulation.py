@@ -18,14 +18,14 @@ from typing import Any
 import asyncpg
 import pytest
 
-from eventstore.scratch import with_database
-from journey_models.enums import ResponseCategory, Stage
-from runtime.errors import InvalidInput
-from simulation.capacity import monday
-from simulation.parameters import load_parameters
-from simulation.report import build_report, write_report
-from simulation.run import SimulationRun, run_simulation
-from trial_rules.config import FollowUp, ProtocolConfig
+from itc.eventstore.scratch import with_database
+from itc.models.enums import ResponseCategory, Stage
+from itc.rules.config import FollowUp, ProtocolConfig
+from itc.runtime.errors import InvalidInput
+from itc.simulation.capacity import monday
+from itc.simulation.parameters import load_parameters
+from itc.simulation.report import build_report, write_report
+from itc.simulation.run import SimulationRun, run_simulation
 
 # Nine months of follow-up instead of 24: fewer follow-up cycles, the same workflow code.
 SHORT_PROTOCOL = ProtocolConfig(version="itc-1.0-sim-test", follow_up=FollowUp(duration_months=9))
@@ -36,7 +36,9 @@ def small_parameters(seed: int, **overrides: Any) -> Any:
 
 
 async def simulate(server_dsn: str, seed: int, keep_database: bool = False, **overrides: Any) -> SimulationRun:
-    return await run_simulation(small_parameters(seed, **overrides), SHORT_PROTOCOL, server_dsn, keep_database=keep_database)
+    return await run_simulation(
+        small_parameters(seed, **overrides), SHORT_PROTOCOL, server_dsn, keep_database=keep_database
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,10 @@ async def test_the_same_seed_gives_the_same_results(kept_run: SimulationRun, sam
     first, second = build_report(kept_run), build_report(same_seed_run)
     assert first[0] == second[0]  # the whole summary
     assert first[1] == second[1]  # every participant's outcome
-    bookings = [[(b.participant_id, b.kind, b.day, b.cancelled) for b in run.services.bookings] for run in (kept_run, same_seed_run)]
+    bookings = [
+        [(b.participant_id, b.kind, b.day, b.cancelled) for b in run.services.bookings]
+        for run in (kept_run, same_seed_run)
+    ]
     assert bookings[0] == bookings[1]
     assert [e["type"] for e in kept_run.events] == [e["type"] for e in same_seed_run.events]
 
@@ -85,15 +90,21 @@ async def test_summary_counts_are_the_event_stores(kept_run: SimulationRun) -> N
     try:
 
         async def participants_with(event_type: str) -> int:
-            return await conn.fetchval("SELECT count(DISTINCT participant_id) FROM journey_events WHERE type = $1", event_type)
+            return await conn.fetchval(
+                "SELECT count(DISTINCT participant_id) FROM journey_events WHERE type = $1", event_type
+            )
 
         assert summary["enrolled"] == await participants_with("ConsentRecorded") == 5
         assert summary["screen_failures"] == await participants_with("ScreenFailed")
         assert summary["infused"] == await participants_with("InfusionAdministered")
         assert summary["dlts"] == await participants_with("DltDetected")
-        assert summary["infusions_given"] == await conn.fetchval("SELECT count(*) FROM journey_events WHERE type = 'InfusionAdministered'")
+        assert summary["infusions_given"] == await conn.fetchval(
+            "SELECT count(*) FROM journey_events WHERE type = 'InfusionAdministered'"
+        )
         assert summary["events_in_store"] == await conn.fetchval("SELECT count(*) FROM journey_events")
-        pfs = await conn.fetch("SELECT (payload->>'event')::boolean AS event FROM journey_events WHERE type = 'PfsDetermined'")
+        pfs = await conn.fetch(
+            "SELECT (payload->>'event')::boolean AS event FROM journey_events WHERE type = 'PfsDetermined'"
+        )
         assert summary["pfs"]["participants"] == len(pfs)
         assert summary["pfs"]["events"] == sum(1 for row in pfs if row["event"])
         final_stages = await conn.fetch(
@@ -108,14 +119,18 @@ async def test_summary_counts_are_the_event_stores(kept_run: SimulationRun) -> N
 
 async def test_the_site_gets_the_week8_response_it_drew(kept_run: SimulationRun) -> None:
     # The simulator sizes lesions for the response it drew; the workflow's RECIST rules judge them.
-    assessed = {e["participant_id"]: e["payload"]["response"] for e in kept_run.events if e["type"] == "ResponseAssessed"}
+    assessed = {
+        e["participant_id"]: e["payload"]["response"] for e in kept_run.events if e["type"] == "ResponseAssessed"
+    }
     assert assessed, "no participant reached the week-8 scan; pick another seed"
     for p in kept_run.participants:
         if p.participant_id in assessed:
             assert ResponseCategory(assessed[p.participant_id]) is p.fate.week8_response
 
 
-async def test_outputs_are_written_and_the_forecast_counts_the_bookings(kept_run: SimulationRun, tmp_path: Path) -> None:
+async def test_outputs_are_written_and_the_forecast_counts_the_bookings(
+    kept_run: SimulationRun, tmp_path: Path
+) -> None:
     report = write_report(kept_run, tmp_path)
     for path in report.files.values():
         assert path.exists() and path.stat().st_size > 0, path
@@ -156,7 +171,9 @@ async def test_a_stopping_rule_pause_is_an_outcome(pg_server_dsn: str) -> None:
 
 def test_a_bad_parameters_file_is_reported_line_by_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text("seed: 1\nstart_date: 2030-01-07\nparticipants: 0\nbogus: 2\nmanufacturing: {milestone_days: {}}\nprogression_hazard_per_month: {CR: 1, PR: 1, SD: 1}\n")
+    bad.write_text(
+        "seed: 1\nstart_date: 2030-01-07\nparticipants: 0\nbogus: 2\nmanufacturing: {milestone_days: {}}\nprogression_hazard_per_month: {CR: 1, PR: 1, SD: 1}\n"
+    )
     with pytest.raises(InvalidInput) as caught:
         load_parameters(bad)
     text = "\n".join(caught.value.lines)

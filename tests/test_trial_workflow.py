@@ -24,11 +24,11 @@ from journey_harness import (
 )
 from temporalio.client import WorkflowUpdateFailedError
 
-from journey_models.enums import Stage
-from journey_models.trial import RecordDltOutcomeInput, ResumeTrialInput, StartTrialInput, trial_workflow_id
-from runtime.errors import EnrolmentClosed
-from runtime.journeys import journey_id, start_journey
-from trial_rules.config import ProtocolConfig
+from itc.models.enums import Stage
+from itc.models.trial import RecordDltOutcomeInput, ResumeTrialInput, StartTrialInput, trial_workflow_id
+from itc.rules.config import ProtocolConfig
+from itc.runtime.errors import EnrolmentClosed
+from itc.runtime.journeys import journey_id, start_journey
 from workflows.trial import TrialWorkflow
 
 
@@ -66,7 +66,7 @@ async def test_forty_concurrent_starts_enrol_exactly_thirty_two(workflow_env, ta
             try:
                 await handle.terminate("test done")  # also keeps the shared test server quiet
                 running += 1
-            except Exception:  # noqa: BLE001  (no such workflow: not enrolled)
+            except Exception:
                 pass
         await trial.terminate("test done")
     assert len(started) == 32 and len(refused) == 8, results
@@ -88,28 +88,41 @@ async def test_boin_boundary_pauses_exactly_at_the_boundary(workflow_env, task_q
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
         trial = await workflow_env.client.start_workflow(
-            TrialWorkflow.run, StartTrialInput(protocol=protocol), id=trial_workflow_id(protocol.trial_id), task_queue=task_queue
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_workflow_id(protocol.trial_id),
+            task_queue=task_queue,
         )
         outcomes = BOUNDARY_SEQUENCES[evaluable]
         for index, dlt in enumerate(outcomes):
-            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 100}", dlt=dlt))
+            await trial.signal(
+                TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 100}", dlt=dlt)
+            )
             status = await trial.query(TrialWorkflow.get_trial_state)
             assert status.paused is (index == len(outcomes) - 1), status.decision
         await asyncio.sleep(0.3)
         await trial.terminate("test done")
     assert status.evaluable == evaluable and status.dlts == sum(outcomes)
     assert "Safety stopping boundary met" in status.pause_reason
-    assert services.side_effects() == [("send_notification", "supervisor:trial_paused"), ("send_notification", "sponsor:trial_paused")]
+    assert services.side_effects() == [
+        ("send_notification", "supervisor:trial_paused"),
+        ("send_notification", "sponsor:trial_paused"),
+    ]
 
 
 async def test_one_dlt_short_of_the_boundary_does_not_pause(workflow_env, task_queue):
     protocol = fresh_protocol()
     async with worker_for(workflow_env.client, task_queue, MockServices()):
         trial = await workflow_env.client.start_workflow(
-            TrialWorkflow.run, StartTrialInput(protocol=protocol), id=trial_workflow_id(protocol.trial_id), task_queue=task_queue
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_workflow_id(protocol.trial_id),
+            task_queue=task_queue,
         )
         for index, dlt in enumerate([False, False, False, True, True, True, False, False, True]):
-            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 200}", dlt=dlt))
+            await trial.signal(
+                TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 200}", dlt=dlt)
+            )
         status = await trial.query(TrialWorkflow.get_trial_state)
         await trial.terminate("test done")
     assert (status.evaluable, status.dlts, status.boundary, status.paused) == (9, 4, 5, False)
@@ -125,7 +138,9 @@ async def test_pause_blocks_and_resume_unblocks_a_pending_infusion(workflow_env,
         await advance_to(j, (await j.state()).infusions[0].target_at)
         trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
         for index in range(3):
-            await trial.signal(TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 400}", dlt=True))
+            await trial.signal(
+                TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 400}", dlt=True)
+            )
         for _ in range(50):
             if (await j.state()).trial_paused:
                 break
@@ -137,10 +152,20 @@ async def test_pause_blocks_and_resume_unblocks_a_pending_infusion(workflow_env,
             await enrol(workflow_env, task_queue, protocol, "ITC-302")
 
         with pytest.raises(WorkflowUpdateFailedError) as wrong_role:
-            await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id="nurse.rahimi", role="operations", reason="Looks fine to me now"))
+            await trial.execute_update(
+                TrialWorkflow.resume_trial,
+                ResumeTrialInput(actor_id="nurse.rahimi", role="operations", reason="Looks fine to me now"),
+            )
         assert wrong_role.value.cause.type == "RoleNotPermitted"
-        assert wrong_role.value.cause.message == "The operations role may not resume the trial; that is for: supervisor."
-        await trial.execute_update(TrialWorkflow.resume_trial, ResumeTrialInput(actor_id=SUPERVISOR, role="supervisor", reason="DSMB reviewed the three DLTs; dose level confirmed"))
+        assert (
+            wrong_role.value.cause.message == "The operations role may not resume the trial; that is for: supervisor."
+        )
+        await trial.execute_update(
+            TrialWorkflow.resume_trial,
+            ResumeTrialInput(
+                actor_id=SUPERVISOR, role="supervisor", reason="DSMB reviewed the three DLTs; dose level confirmed"
+            ),
+        )
         for _ in range(50):
             if not (await j.state()).trial_paused:
                 break
@@ -162,15 +187,36 @@ async def test_trial_view_lists_open_sae_clocks_until_acknowledged(workflow_env,
         await drive_to_infusion(j)
         await advance_to(j, (await j.state()).infusions[0].target_at)
         await give_infusion(j, 1)
-        await j.update("record_adverse_event", {"actor_id": STAFF, "term": "febrile_neutropenia", "category": "haematological", "grade": 3, "attribution": "possible", "serious": True, "onset_at": (await j.now()).isoformat()})
+        await j.update(
+            "record_adverse_event",
+            {
+                "actor_id": STAFF,
+                "term": "febrile_neutropenia",
+                "category": "haematological",
+                "grade": 3,
+                "attribution": "possible",
+                "serious": True,
+                "onset_at": (await j.now()).isoformat(),
+            },
+        )
         trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
         status = await trial.query(TrialWorkflow.get_trial_state)
-        assert [(c.participant_id, c.ae_id, c.clock, c.status) for c in status.open_sae_clocks] == [("ITC-501", "AE-1", "sponsor_24h", "open")]
+        assert [(c.participant_id, c.ae_id, c.clock, c.status) for c in status.open_sae_clocks] == [
+            ("ITC-501", "AE-1", "sponsor_24h", "open")
+        ]
         assert status.open_sae_clocks[0].due_at == (await j.state()).open_sae_clocks[0].due_at
         await j.advance(timedelta(hours=25))
         status = await trial.query(TrialWorkflow.get_trial_state)
         assert [c.status for c in status.open_sae_clocks] == ["escalated"]
-        await j.update("record_supervisor_decision", {"actor_id": SUPERVISOR, "decision": "sae_reported_to_sponsor", "ae_id": "AE-1", "reason": "Sponsor informed by phone"})
+        await j.update(
+            "record_supervisor_decision",
+            {
+                "actor_id": SUPERVISOR,
+                "decision": "sae_reported_to_sponsor",
+                "ae_id": "AE-1",
+                "reason": "Sponsor informed by phone",
+            },
+        )
         await asyncio.sleep(0.3)
         status = await trial.query(TrialWorkflow.get_trial_state)
         await j.handle.terminate("test done")

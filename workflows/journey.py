@@ -20,11 +20,11 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities import names as activity
-    from journey_models.activity_inputs import (
+    from itc.models.activity_inputs import (
         CancelAppointmentsInput,
         CancelledAppointments,
     )
-    from journey_models.enums import (
+    from itc.models.enums import (
         AeCategory,
         AppointmentKind,
         EventType,
@@ -32,8 +32,9 @@ with workflow.unsafe.imports_passed_through():
         ResponseCategory,
         Stage,
     )
-    from journey_models.events import JourneyEvent
-    from journey_models.state import (
+    from itc.models.events import JourneyEvent
+    from itc.models.inputs import RecordRefusedActionInput
+    from itc.models.state import (
         AdverseEventRecord,
         FollowUpCycle,
         InfusionRecord,
@@ -42,13 +43,12 @@ with workflow.unsafe.imports_passed_through():
         StartJourneyInput,
         TimelineEntry,
     )
-    from journey_models.inputs import RecordRefusedActionInput
-    from journey_models.trial import (
+    from itc.models.trial import (
         SetTrialPauseInput,
     )
-    from trial_rules import dlt, recist
-    from trial_rules.eligibility import EligibilityResult, LabValue, ScreeningFacts, evaluate_eligibility
-    from trial_rules.lab_catalogue import (
+    from itc.rules import dlt, recist
+    from itc.rules.eligibility import EligibilityResult, LabValue, ScreeningFacts, evaluate_eligibility
+    from itc.rules.lab_catalogue import (
         BASELINE_ASSESSMENTS,
         PRE_INFUSION_LABS,
         RESPONSE_LABS,
@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         TOXICITY_CHECK_LABS,
         LabCode,
     )
+    from workflows.journey_actions import JourneyStaffActions
     from workflows.journey_facts import (
         add_months,
         build_status,
@@ -63,8 +64,6 @@ with workflow.unsafe.imports_passed_through():
         next_milestone,
         pending_infusion,
     )
-
-    from workflows.journey_actions import JourneyStaffActions
     from workflows.journey_recording import JourneyRecording
 
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey").
@@ -73,7 +72,6 @@ REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
 
 class JourneyInterrupted(Exception):
     """Withdrawal, death, progression or an off-study decision: stop wherever the journey is."""
-
 
 
 @workflow.defn
@@ -144,7 +142,11 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
         ]
         while not await self._wait(lambda: self._eligibility().complete, until=reminders[0][0] if reminders else None):
             _, recipient = reminders.pop(0)
-            self._escalate(recipient, "screening_incomplete", "Screening results are still missing: " + ", ".join(self._eligibility().missing))
+            self._escalate(
+                recipient,
+                "screening_incomplete",
+                "Screening results are still missing: " + ", ".join(self._eligibility().missing),
+            )
         result = self._eligibility()
         if result.eligible:
             self.s.eligible_at = workflow.now()
@@ -174,13 +176,17 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             await self._wait(complete)
         self.s.baseline_completed_at = workflow.now()
         self._emit(EventType.BASELINE_COMPLETED, {"sum_mm": self.s.baseline_scan.sum_mm}, summary="Baseline complete")
-        self._start_biopsy_attempt(collect_by=self.s.eligible_at + timedelta(days=self.s.protocol.biopsy.book_within_days_of_eligibility))
+        self._start_biopsy_attempt(
+            collect_by=self.s.eligible_at + timedelta(days=self.s.protocol.biopsy.book_within_days_of_eligibility)
+        )
 
     async def _collect_biopsy(self) -> None:
         biopsy = self.s.current_biopsy
         today = workflow.now().date()
         await self._book(AppointmentKind.BIOPSY, today, max(today, biopsy.collect_by.date()))
-        if not biopsy.collection_escalated and not await self._wait(lambda: biopsy.collected_at is not None, until=biopsy.collect_by):
+        if not biopsy.collection_escalated and not await self._wait(
+            lambda: biopsy.collected_at is not None, until=biopsy.collect_by
+        ):
             biopsy.collection_escalated = True
             self._deviation(f"Biopsy attempt {biopsy.attempt} not collected by {biopsy.collect_by.date()}")
             self._escalate(Recipient.SUPERVISOR, "biopsy_overdue", f"Biopsy attempt {biopsy.attempt} is overdue")
@@ -204,18 +210,34 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             if not biopsy.deadline_escalated and not biopsy.failed:
                 deadlines.append(biopsy.manufacturing_deadline)
             progress = self._manufacturing_progress()
-            if await self._wait(lambda: self._manufacturing_progress() != progress, until=min(deadlines, default=None)):
+            if await self._wait(lambda: self._manufacturing_progress() != progress, until=min(deadlines, default=None)):  # noqa: B023 (awaited within the iteration)
                 continue
             now = workflow.now()
             if milestone is not None and not milestone.overdue_escalated and now >= milestone.expected_by:
                 milestone.overdue_escalated = True
-                self._emit(EventType.MANUFACTURING_MILESTONE_OVERDUE, {"milestone": milestone.milestone.value, "expected_by": milestone.expected_by.isoformat()}, summary=f"{milestone.milestone.value} overdue")
-                self._escalate(Recipient.SUPERVISOR, "milestone_overdue", f"Manufacturing step {milestone.milestone.value} is overdue (expected by {milestone.expected_by.date()})")
+                self._emit(
+                    EventType.MANUFACTURING_MILESTONE_OVERDUE,
+                    {"milestone": milestone.milestone.value, "expected_by": milestone.expected_by.isoformat()},
+                    summary=f"{milestone.milestone.value} overdue",
+                )
+                self._escalate(
+                    Recipient.SUPERVISOR,
+                    "milestone_overdue",
+                    f"Manufacturing step {milestone.milestone.value} is overdue (expected by {milestone.expected_by.date()})",
+                )
             if not biopsy.deadline_escalated and now >= biopsy.manufacturing_deadline:
                 biopsy.deadline_escalated = True
                 self.s.awaiting_decision = True
-                self._emit(EventType.MANUFACTURING_DEADLINE_PASSED, {"deadline": biopsy.manufacturing_deadline.isoformat()}, summary="Manufacturing deadline passed")
-                self._escalate(Recipient.SUPERVISOR, "manufacturing_deadline", "Manufacturing passed its overall deadline: decide re-biopsy, off-study or continue")
+                self._emit(
+                    EventType.MANUFACTURING_DEADLINE_PASSED,
+                    {"deadline": biopsy.manufacturing_deadline.isoformat()},
+                    summary="Manufacturing deadline passed",
+                )
+                self._escalate(
+                    Recipient.SUPERVISOR,
+                    "manufacturing_deadline",
+                    "Manufacturing passed its overall deadline: decide re-biopsy, off-study or continue",
+                )
 
     async def _infuse(self) -> None:
         cfg = self.s.protocol.infusions
@@ -233,9 +255,26 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
                 if await self._wait(lambda: self.s.dlt or self.s.infusions_discontinued, until=check_opens):
                     continue
                 infusion.prepared = True
-                cause = self._emit(EventType.INFUSION_DUE, {"infusion_number": infusion.number, "target_at": infusion.target_at.isoformat(), "window_start": infusion.window_start.isoformat(), "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} due {infusion.target_at.date()}")
-                await self._order_labs(PRE_INFUSION_LABS, f"pre_infusion_{infusion.number}", infusion.target_at, cause=cause)
-                await self._book(AppointmentKind.INFUSION, infusion.window_start.date(), infusion.window_end.date(), preferred=infusion.target_at.date(), cause=cause)
+                cause = self._emit(
+                    EventType.INFUSION_DUE,
+                    {
+                        "infusion_number": infusion.number,
+                        "target_at": infusion.target_at.isoformat(),
+                        "window_start": infusion.window_start.isoformat(),
+                        "window_end": infusion.window_end.isoformat(),
+                    },
+                    summary=f"Infusion {infusion.number} due {infusion.target_at.date()}",
+                )
+                await self._order_labs(
+                    PRE_INFUSION_LABS, f"pre_infusion_{infusion.number}", infusion.target_at, cause=cause
+                )
+                await self._book(
+                    AppointmentKind.INFUSION,
+                    infusion.window_start.date(),
+                    infusion.window_end.date(),
+                    preferred=infusion.target_at.date(),
+                    cause=cause,
+                )
                 continue
             await self._watch_pending_infusion(infusion)
         given = [i for i in self.s.infusions if i.administered_at is not None]
@@ -256,25 +295,53 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
         reason = hold_reason(self.s, now) if now >= infusion.window_start else None
         if reason and infusion.held_since is None:
             infusion.held_since, infusion.hold_reason = now, reason
-            cause = self._emit(EventType.INFUSION_HELD, {"infusion_number": infusion.number, "reason": reason}, summary=f"Infusion {infusion.number} held: {reason}")
-            self._notify(Recipient.SUPERVISOR, "infusion_held", f"Infusion {infusion.number} held", f"Infusion {infusion.number} is on hold: {reason}", cause=cause)
+            cause = self._emit(
+                EventType.INFUSION_HELD,
+                {"infusion_number": infusion.number, "reason": reason},
+                summary=f"Infusion {infusion.number} held: {reason}",
+            )
+            self._notify(
+                Recipient.SUPERVISOR,
+                "infusion_held",
+                f"Infusion {infusion.number} held",
+                f"Infusion {infusion.number} is on hold: {reason}",
+                cause=cause,
+            )
         elif not reason and infusion.held_since is not None:
             held_days = (now - infusion.held_since).days
             infusion.held_since, infusion.hold_reason = None, None
             infusion.target_at, infusion.window_start = now, now
             infusion.window_end = now + timedelta(days=cfg.window_days)
-            released = self._emit(EventType.INFUSION_HOLD_RELEASED, {"infusion_number": infusion.number, "held_days": held_days, "window_end": infusion.window_end.isoformat()}, summary=f"Infusion {infusion.number} hold released")
+            released = self._emit(
+                EventType.INFUSION_HOLD_RELEASED,
+                {
+                    "infusion_number": infusion.number,
+                    "held_days": held_days,
+                    "window_end": infusion.window_end.isoformat(),
+                },
+                summary=f"Infusion {infusion.number} hold released",
+            )
             # Amendment: the chair booked for the original window is stale after a hold, so book
             # one in the new window. Journeys whose history predates this replay without it.
             if workflow.patched(REBOOK_INFUSION_AFTER_HOLD):
-                await self._book(AppointmentKind.INFUSION, infusion.window_start.date(), infusion.window_end.date(), preferred=infusion.target_at.date(), cause=released)
+                await self._book(
+                    AppointmentKind.INFUSION,
+                    infusion.window_start.date(),
+                    infusion.window_end.date(),
+                    preferred=infusion.target_at.date(),
+                    cause=released,
+                )
         if infusion.held_since is not None and now >= infusion.held_since + timedelta(days=cfg.max_hold_days):
             self._discontinue_infusions(f"infusion {infusion.number} held longer than {cfg.max_hold_days} days")
             return
         if infusion.held_since is None and not infusion.window_escalated and now > infusion.window_end:
             infusion.window_escalated = True
-            self._deviation(f"Infusion {infusion.number} not given within its window ending {infusion.window_end.date()}")
-            self._escalate(Recipient.SUPERVISOR, "infusion_window_missed", f"Infusion {infusion.number} missed its window")
+            self._deviation(
+                f"Infusion {infusion.number} not given within its window ending {infusion.window_end.date()}"
+            )
+            self._escalate(
+                Recipient.SUPERVISOR, "infusion_window_missed", f"Infusion {infusion.number} missed its window"
+            )
         timers = [infusion.window_start if now < infusion.window_start else None]
         if infusion.held_since is not None:
             timers.append(infusion.held_since + timedelta(days=cfg.max_hold_days))
@@ -296,16 +363,35 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
         if not self.s.response_prepared:
             self.s.response_prepared = True
             await self._order_labs(RESPONSE_LABS, "response_assessment", due)
-            await self._book(AppointmentKind.CT_SCAN, (due - timedelta(days=cfg.window_days)).date(), (due + timedelta(days=cfg.window_days)).date(), preferred=due.date())
+            await self._book(
+                AppointmentKind.CT_SCAN,
+                (due - timedelta(days=cfg.window_days)).date(),
+                (due + timedelta(days=cfg.window_days)).date(),
+                preferred=due.date(),
+            )
         if not await self._wait(lambda: self.s.response is not None, until=due + timedelta(days=cfg.window_days)):
             self.s.response = self.s.confirmed_response = ResponseCategory.NE
-            self._emit(EventType.RESPONSE_ASSESSED, {"response": "NE", "missed": True}, summary="Week-8 response scan missed: NE")
+            self._emit(
+                EventType.RESPONSE_ASSESSED,
+                {"response": "NE", "missed": True},
+                summary="Week-8 response scan missed: NE",
+            )
             self._deviation("Week-8 response assessment missed")
         if self.s.confirmation_due_at is not None and self.s.confirmed_response is None:
             window_end = self.s.confirmation_due_at + timedelta(days=cfg.confirmation_window_days)
             if not await self._wait(lambda: self.s.confirmed_response is not None, until=window_end):
-                self.s.confirmed_response = ResponseCategory(recist.confirmed_response(self.s.response.value, "NE", True))
-                self._emit(EventType.RESPONSE_NOT_CONFIRMED, {"response": self.s.response.value, "confirmed_response": self.s.confirmed_response.value, "missed": True}, summary="Confirmation scan missed")
+                self.s.confirmed_response = ResponseCategory(
+                    recist.confirmed_response(self.s.response.value, "NE", True)
+                )
+                self._emit(
+                    EventType.RESPONSE_NOT_CONFIRMED,
+                    {
+                        "response": self.s.response.value,
+                        "confirmed_response": self.s.confirmed_response.value,
+                        "missed": True,
+                    },
+                    summary="Confirmation scan missed",
+                )
                 self._deviation("Confirmation scan missed")
         self.s.follow_up_ends_at = add_months(self.s.first_infusion_at, self.s.protocol.follow_up.duration_months)
         self._enter(Stage.FOLLOW_UP)
@@ -322,17 +408,39 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
                 self._end_with_pfs(Stage.COMPLETED, "end of follow-up")
                 return
             window = timedelta(days=cfg.window_days)
-            self.s.follow_up.append(FollowUpCycle(cycle=len(self.s.follow_up) + 1, due_at=due, window_start=due - window, window_end=due + window))
+            self.s.follow_up.append(
+                FollowUpCycle(
+                    cycle=len(self.s.follow_up) + 1, due_at=due, window_start=due - window, window_end=due + window
+                )
+            )
         cycle = self.s.follow_up[-1]
         if not cycle.opened:
             await self._wait(lambda: cycle.assessed_at is not None, until=cycle.window_start)
             cycle.opened = True
-            cause = self._emit(EventType.FOLLOW_UP_ASSESSMENT_DUE, {"cycle": cycle.cycle, "due_at": cycle.due_at.isoformat(), "window_end": cycle.window_end.isoformat()}, summary=f"Follow-up {cycle.cycle} due {cycle.due_at.date()}")
-            await self._book(AppointmentKind.CT_SCAN, cycle.window_start.date(), cycle.window_end.date(), preferred=cycle.due_at.date(), cause=cause)
-            await self._book(AppointmentKind.FOLLOW_UP_VISIT, cycle.window_start.date(), cycle.window_end.date(), preferred=cycle.due_at.date(), cause=cause)
+            cause = self._emit(
+                EventType.FOLLOW_UP_ASSESSMENT_DUE,
+                {"cycle": cycle.cycle, "due_at": cycle.due_at.isoformat(), "window_end": cycle.window_end.isoformat()},
+                summary=f"Follow-up {cycle.cycle} due {cycle.due_at.date()}",
+            )
+            await self._book(
+                AppointmentKind.CT_SCAN,
+                cycle.window_start.date(),
+                cycle.window_end.date(),
+                preferred=cycle.due_at.date(),
+                cause=cause,
+            )
+            await self._book(
+                AppointmentKind.FOLLOW_UP_VISIT,
+                cycle.window_start.date(),
+                cycle.window_end.date(),
+                preferred=cycle.due_at.date(),
+                cause=cause,
+            )
         if not await self._wait(lambda: cycle.assessed_at is not None, until=cycle.window_end):
             cycle.missed = True
-            self._emit(EventType.FOLLOW_UP_ASSESSMENT_MISSED, {"cycle": cycle.cycle}, summary=f"Follow-up {cycle.cycle} missed")
+            self._emit(
+                EventType.FOLLOW_UP_ASSESSMENT_MISSED, {"cycle": cycle.cycle}, summary=f"Follow-up {cycle.cycle} missed"
+            )
             self._deviation(f"Follow-up assessment {cycle.cycle} missed")
             self._escalate(Recipient.SUPERVISOR, "follow_up_missed", f"Follow-up assessment {cycle.cycle} was missed")
         await self._flush()
@@ -352,10 +460,16 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
         cause = self.s.last_sequence
         cancelled = await self._call(
             activity.CANCEL_APPOINTMENTS,
-            CancelAppointmentsInput(idempotency_key=self._key(cause, "cancel"), participant_id=self.s.participant_id, reason=reason),
+            CancelAppointmentsInput(
+                idempotency_key=self._key(cause, "cancel"), participant_id=self.s.participant_id, reason=reason
+            ),
             CancelledAppointments,
         )
-        self._emit(EventType.APPOINTMENTS_CANCELLED, {"cancelled": cancelled.cancelled, "reason": reason}, summary=f"{cancelled.cancelled} appointments cancelled")
+        self._emit(
+            EventType.APPOINTMENTS_CANCELLED,
+            {"cancelled": cancelled.cancelled, "reason": reason},
+            summary=f"{cancelled.cancelled} appointments cancelled",
+        )
         if reason == "withdrawn":
             self._end_with_pfs(Stage.WITHDRAWN, "consent withdrawn")
         elif reason == "deceased":
@@ -390,12 +504,12 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             wake_at = min((t for t in (until, self._next_background_deadline()) if t is not None), default=None)
             try:
                 await workflow.wait_condition(
-                    lambda: bool(self._unsent_events or self._outbox)
-                    or self._interruption() is not None
-                    or condition(),
+                    lambda: (
+                        bool(self._unsent_events or self._outbox) or self._interruption() is not None or condition()
+                    ),
                     timeout=(wake_at - now) if wake_at is not None else None,
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     def _interruption(self) -> str | None:
@@ -418,7 +532,9 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
                 if check.completed_at is None and not check.missed:
                     times.append(check.window_end if check.ordered else check.due_at)
             for ae in self._haematological_grade4_to_time():
-                times.append(ae.onset_at + timedelta(days=self.s.protocol.dlt.haematological_min_duration_days, seconds=1))
+                times.append(
+                    ae.onset_at + timedelta(days=self.s.protocol.dlt.haematological_min_duration_days, seconds=1)
+                )
             if self.s.dlt_window_ends_at is not None and not self.s.dlt_window_closed:
                 times.append(self.s.dlt_window_ends_at)
         times.extend(c.due_at for c in self.s.sae_clocks if c.open and c.escalated_at is None)
@@ -433,8 +549,14 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
                     ae.dlt_checked_for_duration = True
                     if dlt.haematological_dlt(ae.onset_at, now, self.s.protocol.dlt):
                         ae.is_dlt = True
-                        self._record_dlt(f"grade 4 {ae.term} ({ae.ae_id}) lasting more than {self.s.protocol.dlt.haematological_min_duration_days} days")
-            if self.s.dlt_window_ends_at is not None and not self.s.dlt_window_closed and now >= self.s.dlt_window_ends_at:
+                        self._record_dlt(
+                            f"grade 4 {ae.term} ({ae.ae_id}) lasting more than {self.s.protocol.dlt.haematological_min_duration_days} days"
+                        )
+            if (
+                self.s.dlt_window_ends_at is not None
+                and not self.s.dlt_window_closed
+                and now >= self.s.dlt_window_ends_at
+            ):
                 self.s.dlt_window_closed = True
                 self._emit(EventType.DLT_WINDOW_COMPLETED, {"dlt": self.s.dlt}, summary="DLT window completed")
                 if not self.s.dlt:
@@ -443,9 +565,20 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             if clock.open and clock.escalated_at is None and now >= clock.due_at:
                 clock.escalated_at = now
                 self._report_sae_clock(clock, "escalated")
-                cause = self._emit(EventType.SAE_CLOCK_ESCALATED, {"ae_id": clock.ae_id, "clock": clock.clock, "due_at": clock.due_at.isoformat()}, summary=f"SAE clock {clock.clock} for {clock.ae_id} overdue")
+                cause = self._emit(
+                    EventType.SAE_CLOCK_ESCALATED,
+                    {"ae_id": clock.ae_id, "clock": clock.clock, "due_at": clock.due_at.isoformat()},
+                    summary=f"SAE clock {clock.clock} for {clock.ae_id} overdue",
+                )
                 for recipient in (Recipient.SUPERVISOR, Recipient.SPONSOR):
-                    self._notify(recipient, "sae_clock_overdue", f"OVERDUE: {clock.clock} report for {clock.ae_id}", f"The {clock.clock} report for {clock.ae_id} was due {clock.due_at.isoformat()} and is not acknowledged.", cause=cause, urgent=True)
+                    self._notify(
+                        recipient,
+                        "sae_clock_overdue",
+                        f"OVERDUE: {clock.clock} report for {clock.ae_id}",
+                        f"The {clock.clock} report for {clock.ae_id} was due {clock.due_at.isoformat()} and is not acknowledged.",
+                        cause=cause,
+                        urgent=True,
+                    )
 
     def _run_toxicity_checks(self, now: datetime) -> None:
         for check in self.s.toxicity_checks:
@@ -453,18 +586,37 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
                 continue
             if not check.ordered and now >= check.due_at:
                 check.ordered = True
-                cause = self._emit(EventType.TOXICITY_CHECK_DUE, {"infusion_number": check.infusion_number, "day": check.day, "due_at": check.due_at.isoformat()}, summary=f"Toxicity check day +{check.day} after infusion {check.infusion_number} due")
-                self._notify(Recipient.SITE_STAFF, "toxicity_check_due", f"Toxicity check day +{check.day}", f"Record toxicity labs ({', '.join(c.value for c in TOXICITY_CHECK_LABS)}) and any adverse events by {check.window_end.isoformat()}.", cause=cause)
+                cause = self._emit(
+                    EventType.TOXICITY_CHECK_DUE,
+                    {"infusion_number": check.infusion_number, "day": check.day, "due_at": check.due_at.isoformat()},
+                    summary=f"Toxicity check day +{check.day} after infusion {check.infusion_number} due",
+                )
+                self._notify(
+                    Recipient.SITE_STAFF,
+                    "toxicity_check_due",
+                    f"Toxicity check day +{check.day}",
+                    f"Record toxicity labs ({', '.join(c.value for c in TOXICITY_CHECK_LABS)}) and any adverse events by {check.window_end.isoformat()}.",
+                    cause=cause,
+                )
             if check.ordered and now >= check.window_end:
                 check.missed = True
-                self._emit(EventType.TOXICITY_CHECK_MISSED, {"infusion_number": check.infusion_number, "day": check.day}, summary=f"Toxicity check day +{check.day} missed")
+                self._emit(
+                    EventType.TOXICITY_CHECK_MISSED,
+                    {"infusion_number": check.infusion_number, "day": check.day},
+                    summary=f"Toxicity check day +{check.day} missed",
+                )
                 self._deviation(f"Toxicity check day +{check.day} after infusion {check.infusion_number} missed")
 
     def _haematological_grade4_to_time(self) -> list[AdverseEventRecord]:
         return [
-            ae for ae in self.s.adverse_events
-            if ae.category is AeCategory.HAEMATOLOGICAL and ae.grade == 4 and ae.resolved_at is None
-            and not ae.dlt_checked_for_duration and not self.s.dlt and self._in_dlt_window(ae.onset_at)
+            ae
+            for ae in self.s.adverse_events
+            if ae.category is AeCategory.HAEMATOLOGICAL
+            and ae.grade == 4
+            and ae.resolved_at is None
+            and not ae.dlt_checked_for_duration
+            and not self.s.dlt
+            and self._in_dlt_window(ae.onset_at)
         ]
 
     @workflow.signal
@@ -473,13 +625,24 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
         if self.s.stage.is_terminal or self.s.trial_paused == inp.paused:
             return
         self.s.trial_paused, self.s.trial_pause_reason = inp.paused, inp.reason if inp.paused else None
-        self._emit(EventType.TRIAL_PAUSE_CHANGED, {"paused": inp.paused, "reason": inp.reason}, actor="trial", summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason)
+        self._emit(
+            EventType.TRIAL_PAUSE_CHANGED,
+            {"paused": inp.paused, "reason": inp.reason},
+            actor="trial",
+            summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason,
+        )
 
     @workflow.signal
     def record_refused_action(self, inp: RecordRefusedActionInput) -> None:
         """From the client that was refused: the refusal goes into the audit trail like any event."""
         payload = inp.model_dump(mode="json", exclude={"actor_id", "role"})
-        self._emit(EventType.ACTION_REFUSED, payload, actor=inp.actor_id, actor_role=inp.role.value if inp.role else None, summary=f"Refused {inp.update}: {inp.message}")
+        self._emit(
+            EventType.ACTION_REFUSED,
+            payload,
+            actor=inp.actor_id,
+            actor_role=inp.role.value if inp.role else None,
+            summary=f"Refused {inp.update}: {inp.message}",
+        )
 
     # ------------------------------------------------------------------ queries
 
@@ -503,7 +666,11 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             result = self.s.labs.get(code.value)
             if result is None:
                 return None
-            return LabValue(value=result.value, collected_on=result.collected_at.date(), upper_limit_normal=result.upper_limit_normal)
+            return LabValue(
+                value=result.value,
+                collected_on=result.collected_at.date(),
+                upper_limit_normal=result.upper_limit_normal,
+            )
 
         facts = ScreeningFacts(
             sex=consent.sex.value,
@@ -522,5 +689,6 @@ class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
             ast_u_l=lab(LabCode.AST),
         )
         ranges = self.s.protocol.reference_ranges
-        return evaluate_eligibility(facts, workflow.now().date(), self.s.protocol.eligibility, ranges.alt_uln_u_l, ranges.ast_uln_u_l)
-
+        return evaluate_eligibility(
+            facts, workflow.now().date(), self.s.protocol.eligibility, ranges.alt_uln_u_l, ranges.ast_uln_u_l
+        )

@@ -9,8 +9,8 @@ from __future__ import annotations
 import calendar
 from datetime import datetime, timedelta
 
-from journey_models.enums import AeCategory, Stage
-from journey_models.state import (
+from itc.models.enums import AeCategory, Stage
+from itc.models.state import (
     AdverseEventRecord,
     BiopsyAttempt,
     DueAction,
@@ -19,8 +19,8 @@ from journey_models.state import (
     JourneyStatus,
     MilestoneRecord,
 )
-from trial_rules.ctcae import grade_lab
-from trial_rules.lab_catalogue import BASELINE_ASSESSMENTS, SCREENING_LABS, LabCode
+from itc.rules.ctcae import grade_lab
+from itc.rules.lab_catalogue import BASELINE_ASSESSMENTS, SCREENING_LABS, LabCode
 
 NON_HAEMATOLOGICAL_LABS = (LabCode.ALT, LabCode.AST, LabCode.CREATININE)
 
@@ -106,14 +106,20 @@ def compute_due(state: JourneyState) -> list[DueAction]:
         if missing:
             due.append(_due("baseline_assessments", "Baseline: " + ", ".join(missing), by))
     elif state.stage is Stage.BIOPSY and state.current_biopsy is not None:
-        due.append(_due("biopsy", f"Skin biopsy (attempt {state.current_biopsy.attempt})", state.current_biopsy.collect_by))
+        due.append(
+            _due("biopsy", f"Skin biopsy (attempt {state.current_biopsy.attempt})", state.current_biopsy.collect_by)
+        )
     elif state.stage is Stage.MANUFACTURING and state.current_biopsy is not None:
         biopsy = state.current_biopsy
         if state.awaiting_decision:
-            due.append(_due("supervisor_decision", "Supervisor decision: re-biopsy or off-study", entered or biopsy.started_at))
+            due.append(
+                _due("supervisor_decision", "Supervisor decision: re-biopsy or off-study", entered or biopsy.started_at)
+            )
         milestone = next_milestone(biopsy)
         if milestone is not None and milestone.expected_by is not None and not biopsy.failed:
-            due.append(_due("manufacturing_milestone", f"Manufacturing: {milestone.milestone.value}", milestone.expected_by))
+            due.append(
+                _due("manufacturing_milestone", f"Manufacturing: {milestone.milestone.value}", milestone.expected_by)
+            )
     elif state.stage is Stage.INFUSION:
         infusion = pending_infusion(state)
         if infusion is not None and not state.dlt and not state.infusions_discontinued:
@@ -123,11 +129,20 @@ def compute_due(state: JourneyState) -> list[DueAction]:
         if state.response is None and state.response_due_at is not None:
             due.append(_due("response_scan", "Week-8 response CT", state.response_due_at, p.response.window_days))
         elif state.confirmation_due_at is not None and state.confirmed_response is None:
-            due.append(_due("confirmation_scan", "Confirmation CT", state.confirmation_due_at, p.response.confirmation_window_days))
+            due.append(
+                _due(
+                    "confirmation_scan",
+                    "Confirmation CT",
+                    state.confirmation_due_at,
+                    p.response.confirmation_window_days,
+                )
+            )
     elif state.stage is Stage.FOLLOW_UP and state.follow_up:
         cycle = state.follow_up[-1]
         if cycle.assessed_at is None and not cycle.missed:
-            due.append(_due("follow_up_scan", f"Follow-up CT and visit {cycle.cycle}", cycle.due_at, p.follow_up.window_days))
+            due.append(
+                _due("follow_up_scan", f"Follow-up CT and visit {cycle.cycle}", cycle.due_at, p.follow_up.window_days)
+            )
     if not state.stage.is_terminal:
         for check in state.toxicity_checks:
             if check.completed_at is None and not check.missed:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from journey_models.enums import DecisionKind, EventType, ScanKind, Stage
-from journey_models.inputs import (
+from itc.models.enums import DecisionKind, EventType, ScanKind, Stage
+from itc.models.inputs import (
     RecordAdverseEventInput,
     RecordBiopsyCollectedInput,
     RecordDeathInput,
@@ -23,10 +23,10 @@ from journey_models.inputs import (
     RecordWithdrawalInput,
     StaffAction,
 )
-from journey_models.roles import Action
-from journey_models.state import JourneyState
-from trial_rules.lab_catalogue import PRE_INFUSION_LABS
-from trial_rules.recist import Lesion, baseline_problems
+from itc.models.roles import Action
+from itc.models.state import JourneyState
+from itc.rules.lab_catalogue import PRE_INFUSION_LABS
+from itc.rules.recist import Lesion, baseline_problems
 from workflows.journey_facts import hold_reason, next_milestone, pending_infusion
 from workflows.rejections import (
     INVALID_VALUE,
@@ -55,7 +55,10 @@ def is_retry(state: JourneyState, action: StaffAction) -> bool:
 
 def _common(state: JourneyState, action: StaffAction, correctable: tuple[EventType, ...] = ()) -> None:
     if state.stage.is_terminal:
-        raise reject(JOURNEY_ENDED, f"The journey of {state.participant_id} has ended ({state.stage.value}); nothing more can be recorded.")
+        raise reject(
+            JOURNEY_ENDED,
+            f"The journey of {state.participant_id} has ended ({state.stage.value}); nothing more can be recorded.",
+        )
     if action.corrects_sequence is not None:
         target = next((e for e in state.timeline if e.sequence == action.corrects_sequence), None)
         if target is None:
@@ -75,7 +78,10 @@ def _not_future(value: datetime, now: datetime, field: str) -> None:
 
 def _not_before_consent(state: JourneyState, value: datetime, field: str) -> None:
     if value.date() < state.consent.consent_date:
-        raise reject(INVALID_VALUE, f"{field} {value.date()} is before consent ({state.consent.consent_date}); data from before consent cannot be used.")
+        raise reject(
+            INVALID_VALUE,
+            f"{field} {value.date()} is before consent ({state.consent.consent_date}); data from before consent cannot be used.",
+        )
 
 
 def _require_stage(state: JourneyState, allowed: tuple[Stage, ...], what: str) -> None:
@@ -83,7 +89,8 @@ def _require_stage(state: JourneyState, allowed: tuple[Stage, ...], what: str) -
         raise reject(
             OUT_OF_ORDER,
             f"{what} cannot be recorded in stage {state.stage.value}; it belongs to "
-            + " or ".join(s.value for s in allowed) + ".",
+            + " or ".join(s.value for s in allowed)
+            + ".",
         )
 
 
@@ -97,7 +104,9 @@ def validate_lab_results(state: JourneyState, inp: RecordLabResultsInput, now: d
         _not_before_consent(state, result.collected_at, f"{result.code.value} collected_at")
     codes = [r.code for r in inp.results]
     if len(codes) != len(set(codes)):
-        raise reject(INVALID_VALUE, "Each lab code may appear once per entry; split repeated measurements into separate entries.")
+        raise reject(
+            INVALID_VALUE, "Each lab code may appear once per entry; split repeated measurements into separate entries."
+        )
 
 
 def validate_eligibility_assessment(state: JourneyState, inp: RecordEligibilityAssessmentInput, now: datetime) -> None:
@@ -140,7 +149,10 @@ def validate_scan_result(state: JourneyState, inp: RecordScanResultInput, now: d
             raise reject(OUT_OF_ORDER, "No confirmation is pending: only a CR or PR at the response scan needs one.")
         earliest = state.response_scan_at + timedelta(weeks=state.protocol.response.confirmation_min_weeks)
         if inp.scanned_at < earliest:
-            raise reject(INVALID_VALUE, f"A confirmation scan must be at least {state.protocol.response.confirmation_min_weeks} weeks after the response scan (on or after {earliest.date()}).")
+            raise reject(
+                INVALID_VALUE,
+                f"A confirmation scan must be at least {state.protocol.response.confirmation_min_weeks} weeks after the response scan (on or after {earliest.date()}).",
+            )
     elif inp.kind is ScanKind.FOLLOW_UP:
         _require_stage(state, (Stage.FOLLOW_UP,), "A follow-up scan")
 
@@ -157,7 +169,9 @@ def validate_biopsy_collected(state: JourneyState, inp: RecordBiopsyCollectedInp
         raise reject(INVALID_VALUE, f"Sample {inp.sample_id} was already used; each biopsy needs a new sample ID.")
 
 
-def validate_manufacturing_milestone(state: JourneyState, inp: RecordManufacturingMilestoneInput, now: datetime) -> None:
+def validate_manufacturing_milestone(
+    state: JourneyState, inp: RecordManufacturingMilestoneInput, now: datetime
+) -> None:
     admit(inp, Action.MILESTONE)
     if is_retry(state, inp):
         return
@@ -166,9 +180,15 @@ def validate_manufacturing_milestone(state: JourneyState, inp: RecordManufacturi
     biopsy = state.current_biopsy
     assert biopsy is not None
     if biopsy.failed:
-        raise reject(OUT_OF_ORDER, "Manufacturing has failed for this sample; a supervisor must decide re-biopsy or off-study first.")
+        raise reject(
+            OUT_OF_ORDER,
+            "Manufacturing has failed for this sample; a supervisor must decide re-biopsy or off-study first.",
+        )
     if inp.sample_id != biopsy.sample_id:
-        raise reject(INVALID_VALUE, f"Sample {inp.sample_id} is not this participant's current sample ({biopsy.sample_id}); check the chain of identity.")
+        raise reject(
+            INVALID_VALUE,
+            f"Sample {inp.sample_id} is not this participant's current sample ({biopsy.sample_id}); check the chain of identity.",
+        )
     expected = next_milestone(biopsy)
     if expected is None or inp.milestone is not expected.milestone:
         raise reject(
@@ -179,7 +199,10 @@ def validate_manufacturing_milestone(state: JourneyState, inp: RecordManufacturi
     previous = [m.occurred_at for m in biopsy.milestones if m.occurred_at is not None]
     floor = max(previous) if previous else biopsy.collected_at
     if floor is not None and inp.occurred_at < floor:
-        raise reject(INVALID_VALUE, f"occurred_at {inp.occurred_at.isoformat()} is before the previous step ({floor.isoformat()}).")
+        raise reject(
+            INVALID_VALUE,
+            f"occurred_at {inp.occurred_at.isoformat()} is before the previous step ({floor.isoformat()}).",
+        )
 
 
 def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdministeredInput, now: datetime) -> None:
@@ -193,23 +216,36 @@ def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdmin
     if state.dlt:
         raise reject(NOT_ALLOWED_NOW, "A dose-limiting toxicity was recorded; no further infusions may be given.")
     if state.trial_paused:
-        raise reject(NOT_ALLOWED_NOW, f"Infusions are paused trial-wide until a supervisor resumes the trial: {state.trial_pause_reason}")
+        raise reject(
+            NOT_ALLOWED_NOW,
+            f"Infusions are paused trial-wide until a supervisor resumes the trial: {state.trial_pause_reason}",
+        )
     if state.infusions_discontinued:
         raise reject(NOT_ALLOWED_NOW, f"Infusions were discontinued ({state.discontinuation_reason}).")
     infusion = pending_infusion(state)
     if infusion is None or infusion.number != inp.infusion_number:
         expected = infusion.number if infusion else None
-        raise reject(OUT_OF_ORDER, f"The next infusion is number {expected}, not {inp.infusion_number}." if expected else "All planned infusions have been given.")
+        raise reject(
+            OUT_OF_ORDER,
+            f"The next infusion is number {expected}, not {inp.infusion_number}."
+            if expected
+            else "All planned infusions have been given.",
+        )
     held = hold_reason(state, now)
     if held:
-        raise reject(NOT_ALLOWED_NOW, f"Infusion {inp.infusion_number} is on hold: {held}. Record the resolution first.")
+        raise reject(
+            NOT_ALLOWED_NOW, f"Infusion {inp.infusion_number} is on hold: {held}. Record the resolution first."
+        )
     _not_future(inp.administered_at, now, "administered_at")
     given = [i.administered_at for i in state.infusions if i.administered_at is not None]
     if given and inp.administered_at <= max(given):
         raise reject(INVALID_VALUE, "administered_at must be after the previous infusion.")
     biopsy = state.current_biopsy
     if biopsy is None or inp.product_sample_id != biopsy.sample_id:
-        raise reject(INVALID_VALUE, f"Product {inp.product_sample_id} does not match the released product from sample {biopsy.sample_id if biopsy else '-'}; stop and check the chain of identity.")
+        raise reject(
+            INVALID_VALUE,
+            f"Product {inp.product_sample_id} does not match the released product from sample {biopsy.sample_id if biopsy else '-'}; stop and check the chain of identity.",
+        )
     window = timedelta(hours=state.protocol.infusions.pre_infusion_check_hours)
     missing = [
         code.value
@@ -238,7 +274,9 @@ def validate_adverse_event(state: JourneyState, inp: RecordAdverseEventInput, no
         if existing is None:
             raise reject(UNKNOWN_REFERENCE, f"There is no adverse event {inp.ae_id}; omit ae_id to record a new one.")
         if existing.category is not inp.category:
-            raise reject(INVALID_VALUE, f"{inp.ae_id} is a {existing.category.value} event; its category cannot change.")
+            raise reject(
+                INVALID_VALUE, f"{inp.ae_id} is a {existing.category.value} event; its category cannot change."
+            )
 
 
 def validate_withdrawal(state: JourneyState, inp: RecordWithdrawalInput, now: datetime) -> None:
@@ -265,17 +303,25 @@ def validate_supervisor_decision(state: JourneyState, inp: RecordSupervisorDecis
     decision = inp.decision
     if decision in (DecisionKind.SAE_REPORTED_TO_SPONSOR, DecisionKind.SUSAR_REPORTED):
         # SAE clocks outlive the journey's end, so acknowledgements stay possible.
-        clock_names = ("sponsor_24h",) if decision is DecisionKind.SAE_REPORTED_TO_SPONSOR else ("susar_7d", "susar_15d")
+        clock_names = (
+            ("sponsor_24h",) if decision is DecisionKind.SAE_REPORTED_TO_SPONSOR else ("susar_7d", "susar_15d")
+        )
         if not any(c.ae_id == inp.ae_id and c.clock in clock_names and c.open for c in state.sae_clocks):
             raise reject(UNKNOWN_REFERENCE, f"No open {decision.value.replace('_', ' ')} clock for {inp.ae_id}.")
         return
     _common(state, inp)
     if decision in (DecisionKind.RE_BIOPSY, DecisionKind.CONTINUE_MANUFACTURING):
         if not state.awaiting_decision:
-            raise reject(NOT_ALLOWED_NOW, f"{decision.value} is only possible when manufacturing has failed or passed its deadline.")
+            raise reject(
+                NOT_ALLOWED_NOW,
+                f"{decision.value} is only possible when manufacturing has failed or passed its deadline.",
+            )
         biopsy = state.current_biopsy
         if decision is DecisionKind.CONTINUE_MANUFACTURING and biopsy is not None and biopsy.failed:
             raise reject(NOT_ALLOWED_NOW, "Manufacturing failed for this sample; choose re_biopsy or off_study.")
         rebiopsies = len(state.biopsies) - 1
         if decision is DecisionKind.RE_BIOPSY and rebiopsies >= state.protocol.manufacturing.max_rebiopsies:
-            raise reject(NOT_ALLOWED_NOW, f"The protocol allows {state.protocol.manufacturing.max_rebiopsies} re-biopsy; only off_study remains.")
+            raise reject(
+                NOT_ALLOWED_NOW,
+                f"The protocol allows {state.protocol.manufacturing.max_rebiopsies} re-biopsy; only off_study remains.",
+            )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from temporalio.exceptions import ApplicationError
 
-from journey_models.roles import Action, Role, role_refusal
+from itc.models.roles import Action, Role, role_refusal
 
 OUT_OF_ORDER = "OutOfOrder"
 INVALID_VALUE = "InvalidValue"

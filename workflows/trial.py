@@ -18,10 +18,11 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities import names as activity
-    from journey_models.activity_inputs import NotificationReceipt, SendNotificationInput
-    from journey_models.enums import Recipient, Stage
-    from journey_models.state import StartJourneyInput
-    from journey_models.trial import (
+    from itc.models.activity_inputs import NotificationReceipt, SendNotificationInput
+    from itc.models.enums import Recipient, Stage
+    from itc.models.roles import Action
+    from itc.models.state import StartJourneyInput
+    from itc.models.trial import (
         DltOutcome,
         EnrolmentAccepted,
         EnrolParticipantInput,
@@ -34,10 +35,9 @@ with workflow.unsafe.imports_passed_through():
         TrialState,
         TrialStatus,
     )
-    from trial_rules.stopping import decide
+    from itc.rules.stopping import decide
     from workflows import search_attributes as sa
     from workflows.journey import ParticipantJourneyWorkflow
-    from journey_models.roles import Action
     from workflows.rejections import NOT_ALLOWED_NOW, authorise, reject
 
 ENROLMENT_CLOSED = "EnrolmentClosed"
@@ -88,14 +88,26 @@ class TrialWorkflow:
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
                 # Findable by stage and site from its first moment, before its first task runs.
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(sa.JOURNEY_SITE, inp.consent.site), SearchAttributePair(sa.JOURNEY_STAGE, Stage.SCREENING.value)]
+                    [
+                        SearchAttributePair(sa.JOURNEY_SITE, inp.consent.site),
+                        SearchAttributePair(sa.JOURNEY_STAGE, Stage.SCREENING.value),
+                    ]
                 ),
             )
         except WorkflowAlreadyStartedError:
             del self.s.enrolled[participant_id]
-            raise ApplicationError(f"Participant {participant_id} already has a journey ({workflow_id})", type="JourneyAlreadyExists", non_retryable=True) from None
+            raise ApplicationError(
+                f"Participant {participant_id} already has a journey ({workflow_id})",
+                type="JourneyAlreadyExists",
+                non_retryable=True,
+            ) from None
         workflow.logger.info("participant enrolled (%d of %d)", position, self.s.protocol.target_enrolment)
-        return EnrolmentAccepted(participant_id=participant_id, workflow_id=workflow_id, enrolled=position, target=self.s.protocol.target_enrolment)
+        return EnrolmentAccepted(
+            participant_id=participant_id,
+            workflow_id=workflow_id,
+            enrolled=position,
+            target=self.s.protocol.target_enrolment,
+        )
 
     @enrol_participant.validator
     def _validate_enrolment(self, inp: EnrolParticipantInput) -> None:
@@ -106,12 +118,18 @@ class TrialWorkflow:
 
     def _check_enrolment_open(self, participant_id: str) -> None:
         if participant_id in self.s.enrolled:
-            raise ApplicationError(f"Participant {participant_id} already has a journey (journey-{participant_id})", type="JourneyAlreadyExists", non_retryable=True)
+            raise ApplicationError(
+                f"Participant {participant_id} already has a journey (journey-{participant_id})",
+                type="JourneyAlreadyExists",
+                non_retryable=True,
+            )
         if self.s.paused:
             raise reject(ENROLMENT_CLOSED, f"Enrolment is paused: {self.s.pause_reason}")
         target = self.s.protocol.target_enrolment
         if len(self.s.enrolled) >= target:
-            raise reject(ENROLMENT_CLOSED, f"Enrolment is full: {len(self.s.enrolled)} of {target} participants are enrolled")
+            raise reject(
+                ENROLMENT_CLOSED, f"Enrolment is full: {len(self.s.enrolled)} of {target} participants are enrolled"
+            )
 
     # ------------------------------------------------------------------ safety
 
@@ -120,14 +138,22 @@ class TrialWorkflow:
         self._handled += 1
         if inp.participant_id in self.s.outcomes:
             return  # a retried report; each participant is evaluable once
-        self.s.outcomes[inp.participant_id] = DltOutcome(participant_id=inp.participant_id, dlt=inp.dlt, description=inp.description, reported_at=workflow.now())
+        self.s.outcomes[inp.participant_id] = DltOutcome(
+            participant_id=inp.participant_id, dlt=inp.dlt, description=inp.description, reported_at=workflow.now()
+        )
         evaluable = len(self.s.outcomes)
         dlts = sum(1 for o in self.s.outcomes.values() if o.dlt)
         self.s.last_decision = decide(dlts, evaluable, self.s.protocol.safety_stopping)
         if self.s.last_decision.stop and not self.s.paused:
             self._set_pause(True, f"Safety stopping boundary met: {self.s.last_decision.explanation}", actor="system")
             for recipient in (Recipient.SUPERVISOR, Recipient.SPONSOR):
-                self._notify(recipient, "trial_paused", "Trial paused: safety stopping boundary met", self.s.last_decision.explanation, urgent=True)
+                self._notify(
+                    recipient,
+                    "trial_paused",
+                    "Trial paused: safety stopping boundary met",
+                    self.s.last_decision.explanation,
+                    urgent=True,
+                )
 
     @workflow.signal
     def record_sae_clock(self, inp: RecordSaeClockInput) -> None:
@@ -154,7 +180,9 @@ class TrialWorkflow:
 
     def _set_pause(self, paused: bool, reason: str, actor: str) -> None:
         self.s.paused, self.s.pause_reason = paused, reason if paused else None
-        self.s.decisions.append(TrialDecision(at=workflow.now(), actor=actor, action="pause" if paused else "resume", reason=reason))
+        self.s.decisions.append(
+            TrialDecision(at=workflow.now(), actor=actor, action="pause" if paused else "resume", reason=reason)
+        )
         for participant_id in self.s.enrolled:
             self._pause_signals.append((participant_id, SetTrialPauseInput(paused=paused, reason=reason)))
 
@@ -186,7 +214,17 @@ class TrialWorkflow:
     def _notify(self, recipient: Recipient, kind: str, subject: str, body: str, urgent: bool = False) -> None:
         # The key counts trial decisions, so a retried activity is still sent once.
         key = f"{workflow.info().workflow_id}:decision-{len(self.s.decisions)}:{recipient.value}"
-        self._outbox.append(SendNotificationInput(idempotency_key=key, participant_id=self.s.protocol.trial_id, recipient=recipient, kind=kind, subject=subject, body=body, urgent=urgent))
+        self._outbox.append(
+            SendNotificationInput(
+                idempotency_key=key,
+                participant_id=self.s.protocol.trial_id,
+                recipient=recipient,
+                kind=kind,
+                subject=subject,
+                body=body,
+                urgent=urgent,
+            )
+        )
 
     async def _deliver(self) -> None:
         while self._pause_signals:
@@ -195,7 +233,7 @@ class TrialWorkflow:
                 await workflow.get_external_workflow_handle(f"journey-{participant_id}").signal(
                     ParticipantJourneyWorkflow.set_trial_pause, message
                 )
-            except Exception as err:  # noqa: BLE001  (a finished journey cannot be paused, and needs no pause)
+            except Exception as err:
                 workflow.logger.info("pause not delivered to %s: %s", participant_id, type(err).__name__)
         while self._outbox:
             await workflow.execute_activity(
@@ -205,4 +243,3 @@ class TrialWorkflow:
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
             )
-

@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trial_rules.config import ReferenceRanges
-from trial_rules.ctcae import GRADED_LABS, grade_crs, grade_icans, grade_lab
-from trial_rules.lab_catalogue import LabCode
+from itc.rules.config import ReferenceRanges
+from itc.rules.ctcae import GRADED_LABS, grade_crs, grade_icans, grade_lab
+from itc.rules.lab_catalogue import LabCode
 
 RANGES = ReferenceRanges()
 
@@ -13,8 +13,18 @@ RANGES = ReferenceRanges()
 @pytest.mark.parametrize(
     ("value", "grade"),
     [
-        (0, 0), (39.9, 0), (40, 0), (40.1, 1), (119.9, 1), (120, 1), (120.1, 2), (200, 2), (200.1, 3),
-        (800, 3), (800.1, 4), (5000, 4),
+        (0, 0),
+        (39.9, 0),
+        (40, 0),
+        (40.1, 1),
+        (119.9, 1),
+        (120, 1),
+        (120.1, 2),
+        (200, 2),
+        (200.1, 3),
+        (800, 3),
+        (800.1, 4),
+        (5000, 4),
     ],
 )
 def test_transaminases_default_uln(code, value, grade):
@@ -39,7 +49,16 @@ def test_alt_uln_default_comes_from_ranges():
 @pytest.mark.parametrize(
     ("value", "grade"),
     [
-        (0.5, 0), (1.1, 0), (1.11, 1), (1.65, 1), (1.66, 2), (3.3, 2), (3.31, 3), (6.6, 3), (6.61, 4), (12, 4),
+        (0.5, 0),
+        (1.1, 0),
+        (1.11, 1),
+        (1.65, 1),
+        (1.66, 2),
+        (3.3, 2),
+        (3.31, 3),
+        (6.6, 3),
+        (6.61, 4),
+        (12, 4),
     ],
 )
 def test_creatinine_default_uln(value, grade):
@@ -76,8 +95,17 @@ def test_baseline_ignored_for_other_labs():
 @pytest.mark.parametrize(
     ("value", "grade"),
     [
-        (5000, 0), (1800, 0), (1799, 1), (1500.1, 1), (1500, 1), (1499.9, 2), (1000, 2), (999.9, 3), (500, 3),
-        (499.9, 4), (0, 4),
+        (5000, 0),
+        (1800, 0),
+        (1799, 1),
+        (1500.1, 1),
+        (1500, 1),
+        (1499.9, 2),
+        (1000, 2),
+        (999.9, 3),
+        (500, 3),
+        (499.9, 4),
+        (0, 4),
     ],
 )
 def test_neutrophils_default_lln(value, grade):
@@ -87,8 +115,16 @@ def test_neutrophils_default_lln(value, grade):
 @pytest.mark.parametrize(
     ("value", "grade"),
     [
-        (400_000, 0), (150_000, 0), (149_999, 1), (75_000, 1), (74_999, 2), (50_000, 2), (49_999, 3), (25_000, 3),
-        (24_999, 4), (0, 4),
+        (400_000, 0),
+        (150_000, 0),
+        (149_999, 1),
+        (75_000, 1),
+        (74_999, 2),
+        (50_000, 2),
+        (49_999, 3),
+        (25_000, 3),
+        (24_999, 4),
+        (0, 4),
     ],
 )
 def test_platelets_default_lln(value, grade):
@@ -128,7 +164,7 @@ def test_invalid_lab_inputs_raise(kwargs):
 
 
 def test_graded_labs_set():
-    assert GRADED_LABS == {LabCode.ALT, LabCode.AST, LabCode.CREATININE, LabCode.NEUTROPHILS, LabCode.PLATELETS}
+    assert {LabCode.ALT, LabCode.AST, LabCode.CREATININE, LabCode.NEUTROPHILS, LabCode.PLATELETS} == GRADED_LABS
 
 
 @given(st.floats(0, 20_000), st.floats(0, 20_000), st.floats(1, 200))

@@ -1,9 +1,9 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from trial_rules.config import DltDefinition
-from trial_rules.dlt import dlt_window_end, haematological_dlt, is_dlt_event
+from itc.rules.config import DltDefinition
+from itc.rules.dlt import dlt_window_end, haematological_dlt, is_dlt_event
 
 DEFAULT = DltDefinition()
 
@@ -53,7 +53,7 @@ def test_invalid_inputs_raise(category, grade):
         is_dlt_event(category, grade, True, DEFAULT)
 
 
-START = datetime(2025, 1, 10, 8, 0, tzinfo=timezone.utc)
+START = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_haematological_reversed_times_raise():
 
 
 def test_dlt_window_end():
-    assert dlt_window_end(START, DEFAULT) == datetime(2025, 2, 7, 8, 0, tzinfo=timezone.utc)
+    assert dlt_window_end(START, DEFAULT) == datetime(2025, 2, 7, 8, 0, tzinfo=UTC)
     assert dlt_window_end(START, DltDefinition(window_days_after_last_infusion=14)) == datetime(
-        2025, 1, 24, 8, 0, tzinfo=timezone.utc
+        2025, 1, 24, 8, 0, tzinfo=UTC
     )

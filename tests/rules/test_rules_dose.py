@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trial_rules.config import DoseSplit, Dosing
-from trial_rules.dose import mosteller_bsa, plan_dose, product_sufficient
+from itc.rules.config import DoseSplit, Dosing
+from itc.rules.dose import mosteller_bsa, plan_dose, product_sufficient
 
 heights = st.floats(min_value=100, max_value=220, allow_nan=False)
 weights = st.floats(min_value=30, max_value=200, allow_nan=False)

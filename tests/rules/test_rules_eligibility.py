@@ -2,8 +2,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from trial_rules.config import EligibilityCriteria
-from trial_rules.eligibility import LabValue, ScreeningFacts, evaluate_eligibility
+from itc.rules.config import EligibilityCriteria
+from itc.rules.eligibility import LabValue, ScreeningFacts, evaluate_eligibility
 
 TODAY = date(2025, 3, 1)
 CRITERIA = EligibilityCriteria()

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trial_rules.pfs import TumourAssessment, compute_pfs
+from itc.rules.pfs import TumourAssessment, compute_pfs
 
 START = date(2025, 1, 1)
 
@@ -113,9 +113,7 @@ def test_death_before_start_raises():
         pfs([], death_days=-1)
 
 
-assessment_lists = st.lists(
-    st.builds(at, st.integers(-60, 900), st.booleans(), st.booleans()), max_size=10
-)
+assessment_lists = st.lists(st.builds(at, st.integers(-60, 900), st.booleans(), st.booleans()), max_size=10)
 
 
 @given(assessment_lists, st.one_of(st.none(), st.integers(0, 900)), st.integers(0, 4))

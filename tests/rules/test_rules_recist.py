@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trial_rules.config import Recist
-from trial_rules.recist import Lesion, assess_response, baseline_problems, confirmed_response, sum_of_diameters
+from itc.rules.config import Recist
+from itc.rules.recist import Lesion, assess_response, baseline_problems, confirmed_response, sum_of_diameters
 
 CFG = Recist()
 
@@ -155,9 +155,7 @@ def test_pr_threshold_comes_from_config():
     assert assess(scan(30, 20.1), cfg=cfg).response == "SD"
 
 
-@pytest.mark.parametrize(
-    ("node_mm", "response"), [(0.0, "CR"), (5.0, "CR"), (9.9, "CR"), (10.0, "PR"), (12.0, "PR")]
-)
+@pytest.mark.parametrize(("node_mm", "response"), [(0.0, "CR"), (5.0, "CR"), (9.9, "CR"), (10.0, "PR"), (12.0, "PR")])
 def test_complete_response_node_boundary(node_mm, response):
     baseline = [les("L1", 30), les("N1", 20, "axilla", node=True)]
     current = [les("L1", 0), les("N1", node_mm, "axilla", node=True)]
@@ -261,7 +259,7 @@ def test_new_lesion_always_gives_pd(sizes, data, non_target):
 def test_shrinking_below_nadir_is_never_pd(sizes, data):
     baseline = [les(f"L{i}", mm, organ=f"o{i}") for i, mm in enumerate(sizes)]
     fractions = [data.draw(st.floats(min_value=0, max_value=1)) for _ in sizes]
-    current = [les(f"L{i}", mm * f, organ=f"o{i}") for i, (mm, f) in enumerate(zip(sizes, fractions))]
+    current = [les(f"L{i}", mm * f, organ=f"o{i}") for i, (mm, f) in enumerate(zip(sizes, fractions, strict=False))]
     result = assess(current, nadir=sum(sizes), baseline=baseline)
     assert result.response in {"CR", "PR", "SD"}
     json.loads(result.model_dump_json())

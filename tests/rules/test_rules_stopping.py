@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from trial_rules.config import SafetyStopping, StoppingRule
-from trial_rules.stopping import beta_survival, boin_elimination_boundary, decide, three_plus_three_boundary
+from itc.rules.config import SafetyStopping, StoppingRule
+from itc.rules.stopping import beta_survival, boin_elimination_boundary, decide, three_plus_three_boundary
 
 BOIN = SafetyStopping()
 
@@ -30,7 +30,11 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
     return sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k + 1))
 
 
-@given(st.integers(min_value=1, max_value=30), st.integers(min_value=1, max_value=30), st.floats(min_value=0.01, max_value=0.99))
+@given(
+    st.integers(min_value=1, max_value=30),
+    st.integers(min_value=1, max_value=30),
+    st.floats(min_value=0.01, max_value=0.99),
+)
 def test_beta_tail_equals_the_binomial_identity_for_integer_parameters(a, b, x):
     # Pr(Beta(a, b) > x) = Pr(Binomial(a + b - 1, x) <= a - 1) for integer a, b.
     assert beta_survival(x, a, b) == pytest.approx(binomial_cdf(a - 1, a + b - 1, x), abs=1e-9)

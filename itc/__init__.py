@@ -1,0 +1,1 @@
+"""The iTC journey engine: everything but the workflows, activities and entry points."""

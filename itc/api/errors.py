@@ -1,0 +1,153 @@
+"""Refusals and failures as HTTP answers: a status code and a message a person can act on.
+
+The API answers `{"detail": "...", "problems": [...]}`; dashboard pages show the same
+message on an error page. Never a traceback: an unexpected error is logged (without the
+request body, which may carry PHI) and answered with a short 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import asyncpg
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from itc.runtime.errors import (
+    DatabaseUnreachable,
+    DevStackError,
+    EnrolmentClosed,
+    InvalidInput,
+    JourneyAlreadyExists,
+    JourneyNotFound,
+    NoWorker,
+    QueryFailed,
+    TemporalUnreachable,
+    UpdateRejected,
+    UserFacingError,
+    problem_lines,
+)
+from itc.runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+API_PREFIX = "/api/"
+_REQUEST_PARTS = (("body",), ("query",), ("path",))
+
+
+class NotAuthenticated(UserFacingError):
+    pass
+
+
+class LoginRequired(NotAuthenticated):
+    """A dashboard page without a valid session: sent to the login form, not shown a 401."""
+
+
+class Forbidden(UserFacingError):
+    pass
+
+
+class Problem(BaseModel):
+    """Every refusal and failure."""
+
+    detail: str
+    problems: list[str] = []
+
+
+# Most specific first; the first class an error is an instance of wins.
+STATUS_CODES: tuple[tuple[type[UserFacingError], int], ...] = (
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
+    (JourneyNotFound, 404),
+    (JourneyAlreadyExists, 409),
+    (EnrolmentClosed, 409),
+    # A workflow validator's refusal is a problem with the input in this journey's state.
+    (UpdateRejected, 422),
+    (InvalidInput, 422),
+    (QueryFailed, 502),
+    (NoWorker, 503),
+    (TemporalUnreachable, 503),
+    (DatabaseUnreachable, 503),
+    (DevStackError, 503),
+)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No bearer token, or an unknown one"},
+    403: {"model": Problem, "description": "The token's role may not do this"},
+    409: {"model": Problem, "description": "The participant already has a journey, or enrolment is closed"},
+    422: {"model": Problem, "description": "Invalid input, or refused by the journey's validator"},
+    503: {"model": Problem, "description": "Temporal, a worker or PostgreSQL is not answering"},
+}
+
+
+def status_code_for(error: UserFacingError) -> int:
+    return next((code for kind, code in STATUS_CODES if isinstance(error, kind)), 400)
+
+
+def describe(error: Exception) -> tuple[int, str, list[str]]:
+    """Status, message and detail lines for any error a request can end in."""
+    if isinstance(error, UserFacingError):
+        return status_code_for(error), error.message, error.lines
+    if isinstance(error, RequestValidationError) and any(p.get("type") == "json_invalid" for p in error.errors()):
+        return 422, "The request body is not valid JSON.", []
+    if isinstance(error, RequestValidationError):
+        # "body.results.0.value" reads better as "results.0.value".
+        lines = problem_lines(
+            {
+                **problem,
+                "loc": tuple(problem["loc"])[1:] if tuple(problem["loc"])[:1] in _REQUEST_PARTS else problem["loc"],
+            }
+            for problem in error.errors()
+        )
+        return 422, f"Invalid input: {len(lines)} problem(s)", lines
+    if isinstance(error, WorkflowQueryFailedError):
+        # The workflow code itself failed to answer (a bug or an incompatible deployment).
+        return 502, f"The journey could not answer: {error.message}", []
+    if isinstance(error, RPCError):
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return 503, f"Temporal stopped answering ({error.message}); is it running?", []
+        return 502, f"Temporal refused the request: {error.message}", []
+    if isinstance(error, asyncpg.UndefinedTableError):
+        return 503, "The database has no event-store tables yet; run `itc migrate` first.", []
+    if isinstance(error, asyncpg.PostgresError | asyncpg.InterfaceError | ConnectionError):
+        return 503, "The event store (PostgreSQL) is not answering; see the server log.", []
+    return 500, "Internal error; it has been logged. Please try again or tell the trial's IT support.", []
+
+
+def problem_response(status: int, message: str, lines: list[str]) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(Problem(detail=message, problems=lines).model_dump(), status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(request: Request, error: Exception) -> Response:
+        status, message, lines = describe(error)
+        if status >= 500:
+            # The type and route only: messages of unexpected errors may quote input values.
+            log.error("request failed", path=request.url.path, error_type=type(error).__name__, status=status)
+        if request.url.path.startswith(API_PREFIX) or request.url.path == "/openapi.json":
+            return problem_response(status, message, lines)
+        from itc.api.templating import render_error, render_refresh_error
+
+        if request.headers.get("HX-Request") == "true":
+            # A live-refresh request: its answer replaces part of a page, not the page.
+            return render_refresh_error(request, status, message)
+        if isinstance(error, LoginRequired) and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return render_error(request, status, message, lines)
+
+    for kind in (
+        UserFacingError,
+        RequestValidationError,
+        WorkflowQueryFailedError,
+        RPCError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        Exception,
+    ):
+        app.add_exception_handler(kind, handle)

@@ -1,0 +1,161 @@
+"""The operations behind both the JSON API and the dashboard's forms, so a form and an API
+call are checked by the same permission table and validated by the same models."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from itc.api.auth import Principal, authorize, authorize_record
+from itc.api.context import ApiContext
+from itc.api.errors import Forbidden
+from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
+from itc.models.enums import Stage
+from itc.models.events import JourneyEvent
+from itc.models.inputs import ActionAccepted, ParticipantId
+from itc.models.roles import RECORD_UPDATES, Action
+from itc.models.state import JourneyStatus, TimelineEntry
+from itc.runtime.errors import InvalidInput
+from itc.runtime.journeys import (
+    UPDATE_INPUTS,
+    get_status,
+    get_timeline,
+    journey_id,
+    parse_consent,
+    record,
+    start_journey,
+    validate_model,
+)
+from itc.runtime.logging import REDACTED, get_logger
+
+log = get_logger(__name__)
+
+_PARTICIPANT = TypeAdapter(ParticipantId)
+
+# Kept in the event store for the trial record; not needed to supervise a journey.
+AUDIT_MASKED_KEYS = frozenset({"date_of_birth"})
+
+
+def check_participant_id(value: str) -> str:
+    try:
+        return _PARTICIPANT.validate_python(value)
+    except ValidationError:
+        raise InvalidInput(f"participant: {value!r} is not a study ID like ITC-007") from None
+
+
+def check_stage(value: str | None) -> Stage | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Stage(value)
+    except ValueError:
+        raise InvalidInput(
+            f"stage: {value!r} is not a stage; use one of {', '.join(stage.value for stage in Stage)}"
+        ) from None
+
+
+def _as_dict(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    return data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
+
+
+async def start(context: ApiContext, principal: Principal, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
+    authorize(principal, Action.START)
+    consent = acting_as(principal, parse_consent(_as_dict(data)))
+    workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
+    return StartedJourney(
+        participant_id=consent.participant_id,
+        workflow_id=workflow_id,
+        protocol_version=context.protocol.version,
+        temporal_ui=context.temporal_link(workflow_id),
+    )
+
+
+def parse_record(action: Action, data: Mapping[str, Any]) -> BaseModel:
+    return validate_model(UPDATE_INPUTS[RECORD_UPDATES[action]], dict(data), "input")
+
+
+async def record_action(
+    context: ApiContext,
+    principal: Principal,
+    action: Action,
+    participant_id: str,
+    data: BaseModel | Mapping[str, Any],
+) -> ActionAccepted:
+    await authorize_record(context, principal, action, participant_id)
+    participant_id = check_participant_id(participant_id)
+    payload = data if isinstance(data, BaseModel) else parse_record(action, data)
+    return await record(context.client, participant_id, RECORD_UPDATES[action], acting_as(principal, payload))
+
+
+def acting_as(principal: Principal, payload: BaseModel) -> BaseModel:
+    """The token decides the role: a body may repeat it, never claim another."""
+    claimed = getattr(payload, "role", None)
+    if claimed is not None and claimed != principal.role:
+        raise Forbidden(
+            f"The request says role {claimed.value}, but your token is for the {principal.role.value} role."
+        )
+    return payload.model_copy(update={"role": principal.role})
+
+
+async def status(context: ApiContext, principal: Principal, participant_id: str) -> JourneyStatus:
+    authorize(principal, Action.READ)
+    return await get_status(context.client, check_participant_id(participant_id))
+
+
+async def timeline(context: ApiContext, principal: Principal, participant_id: str) -> list[TimelineEntry]:
+    authorize(principal, Action.READ)
+    return await get_timeline(context.client, check_participant_id(participant_id))
+
+
+async def events(context: ApiContext, principal: Principal, participant_id: str) -> list[JourneyEvent]:
+    """The permanent record; a journey whose first events are not stored yet has none."""
+    authorize(principal, Action.READ)
+    participant_id = check_participant_id(participant_id)
+    stored = await context.store.events_for(participant_id)
+    if not stored:
+        await get_status(context.client, participant_id)  # JourneyNotFound when there is no journey
+    return stored
+
+
+def mask_event(event: JourneyEvent) -> AuditEvent:
+    """The audit view of one stored event; `itc audit` shows the same."""
+    payload = {key: REDACTED if key in AUDIT_MASKED_KEYS else value for key, value in event.payload.items()}
+    return AuditEvent.model_validate({**event.model_dump(), "payload": payload})
+
+
+async def audit(context: ApiContext, principal: Principal, participant_id: str) -> list[AuditEvent]:
+    return [mask_event(event) for event in await events(context, principal, participant_id)]
+
+
+async def participants(
+    context: ApiContext, principal: Principal, stage: str | None = None, site: str | None = None
+) -> list[ParticipantSummary]:
+    authorize(principal, Action.READ)
+    wanted = check_stage(stage)
+    rows = await context.store.list_status(stage=wanted.value if wanted else None, site=site or None)
+    return [ParticipantSummary.model_validate(row) for row in rows]
+
+
+async def statuses(
+    context: ApiContext, principal: Principal, participant_ids: list[str], timeout: float
+) -> dict[str, JourneyStatus | None]:
+    """Live status of several journeys at once; None where a journey did not answer in time,
+    so one stuck journey cannot hold a whole page."""
+    authorize(principal, Action.READ)
+
+    async def one(participant_id: str) -> JourneyStatus | None:
+        try:
+            return await asyncio.wait_for(get_status(context.client, participant_id), timeout)
+        except Exception as error:
+            log.warning("live status unavailable", participant_id=participant_id, error_type=type(error).__name__)
+            return None
+
+    results = await asyncio.gather(*(one(pid) for pid in participant_ids))
+    return dict(zip(participant_ids, results, strict=True))
+
+
+def workflow_id_for(participant_id: str) -> str:
+    return journey_id(participant_id)

@@ -1,0 +1,241 @@
+"""One participant: live status, timeline, and the staff forms for what is due now."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from itc.api import forms, operations, participant_view
+from itc.api.context import ApiContext, get_context
+from itc.api.formatting import input_time
+from itc.api.pages.session import Session, SessionDep
+from itc.api.templating import render
+from itc.models.enums import (
+    AeCategory,
+    Attribution,
+    DecisionKind,
+    MetastasisSite,
+    Milestone,
+    ScanKind,
+    Stage,
+)
+from itc.models.roles import Action
+from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
+from itc.runtime.errors import InvalidInput, UpdateRejected
+
+router = APIRouter(include_in_schema=False)
+
+Context = Annotated[ApiContext, Depends(get_context)]
+
+# The form that does each due action (keys of workflows' DueAction.action): the forms
+# offered first are those for what the journey is waiting on now.
+DUE_FORMS: dict[str, Action] = {
+    "screening_labs": Action.LAB_RESULTS,
+    "eligibility_assessment": Action.ELIGIBILITY,
+    "baseline_scan": Action.SCAN,
+    "baseline_assessments": Action.LAB_RESULTS,
+    "biopsy": Action.BIOPSY,
+    "manufacturing_milestone": Action.MILESTONE,
+    "supervisor_decision": Action.DECISION,
+    "infusion": Action.INFUSION,
+    "toxicity_check": Action.LAB_RESULTS,
+    "response_scan": Action.SCAN,
+    "confirmation_scan": Action.SCAN,
+    "follow_up_scan": Action.SCAN,
+    "sae_report": Action.DECISION,
+}
+# What else each stage may need (a correction, an unscheduled result); then what any stage may.
+STAGE_FORMS: dict[Stage, tuple[Action, ...]] = {
+    Stage.SCREENING: (Action.LAB_RESULTS, Action.ELIGIBILITY),
+    Stage.BASELINE: (Action.SCAN, Action.LAB_RESULTS),
+    Stage.BIOPSY: (Action.BIOPSY,),
+    Stage.MANUFACTURING: (Action.MILESTONE, Action.DECISION),
+    Stage.INFUSION: (Action.LAB_RESULTS, Action.INFUSION, Action.ADVERSE_EVENT),
+    Stage.RESPONSE_ASSESSMENT: (Action.SCAN, Action.LAB_RESULTS),
+    Stage.FOLLOW_UP: (Action.SCAN,),
+}
+ANY_STAGE_FORMS = (Action.ADVERSE_EVENT, Action.LAB_RESULTS, Action.DECISION, Action.WITHDRAWAL, Action.DEATH)
+
+FORM_TITLES: dict[Action, str] = {
+    Action.LAB_RESULTS: "Lab results and assessments",
+    Action.ELIGIBILITY: "Eligibility assessment",
+    Action.SCAN: "CT scan (RECIST 1.1)",
+    Action.BIOPSY: "Biopsy collected",
+    Action.MILESTONE: "Manufacturing milestone",
+    Action.INFUSION: "Infusion given",
+    Action.ADVERSE_EVENT: "Adverse event",
+    Action.WITHDRAWAL: "Withdrawal of consent",
+    Action.DEATH: "Death",
+    Action.DECISION: "Supervisor decision",
+}
+
+
+@dataclass(frozen=True)
+class FormError:
+    action: Action
+    message: str
+    lines: list[str]
+    values: dict[str, str]
+
+
+async def _view(context: ApiContext, session: Session, participant_id: str) -> participant_view.ParticipantView:
+    status = await operations.status(context, session.principal, participant_id)
+    timeline = await operations.timeline(context, session.principal, participant_id)
+    events = await operations.events(context, session.principal, participant_id)
+    return participant_view.build(status, timeline, events, datetime.now(UTC))
+
+
+def _forms(view: participant_view.ParticipantView, session: Session) -> tuple[list[Action], list[Action]]:
+    """(forms for what is due now, the other forms this role may use); a role never sees a
+    form it may not send."""
+    may = session.principal.may
+    due = [DUE_FORMS[item.action] for item in view.due if item.action in DUE_FORMS]
+    if view.ended:
+        # An ended journey stays open only for its SAE clocks.
+        return [a for a in dict.fromkeys(due) if may(a)], []
+    stage_forms = STAGE_FORMS.get(view.status.stage, ())
+    primary = [a for a in dict.fromkeys(due or stage_forms) if may(a)]
+    other = [a for a in dict.fromkeys((*stage_forms, *ANY_STAGE_FORMS)) if a not in primary and may(a)]
+    return primary, other
+
+
+def _scan_kind(view: participant_view.ParticipantView) -> str:
+    status = view.status
+    if status.stage is Stage.BASELINE:
+        return ScanKind.BASELINE.value
+    if status.stage is Stage.RESPONSE_ASSESSMENT:
+        return (ScanKind.CONFIRMATION if status.response is not None else ScanKind.RESPONSE).value
+    return ScanKind.FOLLOW_UP.value
+
+
+def _defaults(view: participant_view.ParticipantView, now: datetime) -> dict[str, Any]:
+    """Pre-filled values: now (UTC) for every time, and what the journey already knows."""
+    moment = input_time(now)
+    pending = [m.milestone.value for m in view.status.manufacturing_milestones if m.occurred_at is None]
+    return {
+        "request_id": uuid.uuid4().hex,
+        "collected_at": moment,
+        "assessed_at": moment,
+        "scanned_at": moment,
+        "occurred_at": moment,
+        "administered_at": moment,
+        "onset_at": moment,
+        "withdrawn_at": moment,
+        "died_at": moment,
+        "kind": _scan_kind(view),
+        "sample_id": view.sample_id or "",
+        "milestone": pending[0] if pending else "",
+        "infusion_number": view.next_infusion or "",
+        "product_sample_id": view.product_sample_id or view.sample_id or "",
+        "cells_administered": f"{view.status.dose_plan.cells_per_infusion:.3g}" if view.status.dose_plan else "",
+    }
+
+
+def _page_context(
+    request: Request,
+    session: Session,
+    context: ApiContext,
+    view: participant_view.ParticipantView,
+    *,
+    done: str | None = None,
+    error: FormError | None = None,
+) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    defaults = _defaults(view, now)
+    primary, other = _forms(view, session)
+    if error is not None and error.action not in primary + other:
+        primary = [error.action, *primary]
+
+    def values_for(action: Action) -> dict[str, Any]:
+        if error is not None and error.action is action:
+            return error.values
+        return defaults
+
+    return {
+        "session": session,
+        "context": context,
+        "view": view,
+        "status": view.status,
+        "now": now,
+        "done": done,
+        "error": error,
+        "primary_forms": primary,
+        "other_forms": other,
+        "values_for": values_for,
+        "form_titles": FORM_TITLES,
+        "temporal_link": context.temporal_link(operations.workflow_id_for(view.status.participant_id)),
+        "lab_codes": list(LabCode),
+        "lab_specs": LAB_SPECS,
+        "lab_names": forms.LAB_NAMES,
+        "lab_limits": forms.LAB_LIMITS,
+        "interpretations": list(Interpretation),
+        "metastasis_sites": list(MetastasisSite),
+        "scan_kinds": list(ScanKind),
+        "lesion_rows": range(1, forms.LESION_ROWS + 1),
+        "milestones": list(Milestone),
+        "ae_categories": list(AeCategory),
+        "attributions": list(Attribution),
+        "decisions": list(DecisionKind),
+    }
+
+
+@router.get("/participants/{participant_id}")
+async def participant_page(
+    request: Request, participant_id: str, session: SessionDep, context: Context, done: str | None = None
+) -> HTMLResponse:
+    view = await _view(context, session, participant_id)
+    return render(request, "participant.html", _page_context(request, session, context, view, done=done))
+
+
+@router.get("/participants/{participant_id}/live")
+async def participant_live(
+    request: Request, participant_id: str, session: SessionDep, context: Context, shown_stage: str | None = None
+) -> HTMLResponse:
+    """The refreshed half of the page; the forms stay as rendered, so say when they are stale."""
+    view = await _view(context, session, participant_id)
+    page = _page_context(request, session, context, view)
+    return render(request, "_participant_live.html", {**page, "shown_stage": shown_stage})
+
+
+@router.get("/participants/{participant_id}/audit")
+async def audit_page(request: Request, participant_id: str, session: SessionDep, context: Context) -> HTMLResponse:
+    events = await operations.audit(context, session.principal, participant_id)
+    return render(
+        request,
+        "audit.html",
+        {
+            "session": session,
+            "context": context,
+            "participant_id": operations.check_participant_id(participant_id),
+            "events": events,
+        },
+    )
+
+
+@router.post("/participants/{participant_id}/record/{action}")
+async def submit(
+    request: Request, participant_id: str, action: Action, session: SessionDep, context: Context
+) -> Response:
+    values = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    if action not in forms.READERS:
+        raise InvalidInput(f"{action.value} is not a staff action on a journey")
+    form = forms.record_input(action, values, session.staff_id)
+    try:
+        accepted = await operations.record_action(context, session.principal, action, participant_id, form.data)
+    except (InvalidInput, UpdateRejected) as refusal:
+        view = await _view(context, session, participant_id)
+        error = FormError(action, refusal.message, form.readable(refusal.lines), values)
+        return render(
+            request,
+            "participant.html",
+            _page_context(request, session, context, view, error=error),
+            status_code=422,
+        )
+    done = quote(f"#{accepted.sequence} {accepted.message}")
+    return RedirectResponse(f"/participants/{participant_id}?done={done}", status_code=303)

@@ -1,0 +1,39 @@
+"""Database maintenance: `migrate` and `rebuild-projections`."""
+
+from __future__ import annotations
+
+import typer
+
+from itc.cli.context import load_settings
+from itc.cli.errors import run_async
+from itc.runtime.database import database_pool, describe_dsn
+from itc.runtime.settings import Settings
+
+
+def migrate() -> None:
+    """Apply pending event-store migrations to DATABASE_URL (or the embedded database)."""
+    settings = load_settings()
+    applied = run_async(_migrate(settings))
+    target = describe_dsn(settings.database_url) if settings.database_url else "the embedded database"
+    typer.echo(f"Applied {len(applied)} migration(s) to {target}" + (f": {', '.join(applied)}" if applied else ""))
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from itc.eventstore.migrate import apply_migrations
+
+    async with database_pool(settings) as pool:
+        return list(await apply_migrations(pool) or [])
+
+
+def rebuild_projections() -> None:
+    """Recompute the participant_status read model from the event store alone."""
+    settings = load_settings()
+    count = run_async(_rebuild(settings))
+    typer.echo(f"Rebuilt participant_status: {count} participant(s)")
+
+
+async def _rebuild(settings: Settings) -> int:
+    from itc.eventstore.rebuild import rebuild_projections as rebuild
+
+    async with database_pool(settings) as pool:
+        return int(await rebuild(pool))

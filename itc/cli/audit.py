@@ -1,0 +1,59 @@
+"""`itc audit`: a participant's permanent record, read from the event store, not the workflow,
+so it shows exactly what an auditor or monitor would find there."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from itc.api.operations import mask_event
+from itc.api.schemas import AuditEvent
+from itc.cli.context import load_settings
+from itc.cli.errors import fail, run_async
+from itc.cli.queries import AsJson, _check_participant
+from itc.cli.render import to_json
+from itc.models.enums import EventType
+from itc.runtime.database import database_pool
+from itc.runtime.settings import Settings
+
+
+def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
+    """The audit trail from the event store, in sequence order, date of birth masked."""
+    settings = load_settings()
+    _check_participant(participant)
+    events = run_async(_events(settings, participant))
+    if not events:
+        fail(f"No events in the event store for participant {participant} (yet)")
+    typer.echo(to_json(events) if as_json else audit_text(events))
+
+
+async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
+    from itc.eventstore.store import EventStore
+
+    async with database_pool(settings) as pool:
+        stored = await EventStore(pool).events_for(participant)
+    return [mask_event(event) for event in sorted(stored, key=lambda e: e.sequence)]
+
+
+def _utc(value: datetime) -> str:
+    # Timestamps from PostgreSQL carry the session's zone; an audit trail reads in one zone.
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def audit_text(events: Sequence[AuditEvent]) -> str:
+    lines = [f"{'#':<5} {'recorded (UTC)':<23}  {'occurred (UTC)':<23}  {'actor (role)':<28} {'type':<32} reason"]
+    for event in events:
+        why = event.reason or ""
+        if event.corrects_sequence:
+            why = f"corrects #{event.corrects_sequence}" + (f": {why}" if why else "")
+        if event.type is EventType.ACTION_REFUSED:
+            why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
+        who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
+        lines.append(
+            f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
+            f"{who:<28} {event.type.value:<32} {why}".rstrip()
+        )
+    return "\n".join(lines)

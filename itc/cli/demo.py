@@ -1,0 +1,217 @@
+"""`itc demo`: `itc dev` plus a scripted walk through screening, baseline and biopsy, using
+the same client calls as the `start` and `record` commands, and the dashboard served on
+the result (fixed demo tokens unless ITC_API_TOKENS is set). Demo IDs and data are invented."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from temporalio.client import Client
+
+from itc.api.settings import DEMO_TOKENS
+from itc.cli.context import load_api_settings, load_protocol, load_settings
+from itc.cli.dev import run_dev
+from itc.cli.errors import run_async
+from itc.cli.render import status_text
+from itc.cli.serve import banner as dashboard_banner
+from itc.models.enums import Stage
+from itc.models.inputs import (
+    ConsentRecord,
+    RecordBiopsyCollectedInput,
+    RecordEligibilityAssessmentInput,
+    RecordLabResultsInput,
+    RecordScanResultInput,
+)
+from itc.models.roles import Role
+from itc.models.state import JourneyStatus
+from itc.rules.config import ProtocolConfig
+from itc.runtime.devstack import DevStack
+from itc.runtime.errors import JourneyAlreadyExists
+from itc.runtime.journeys import get_status, record, start_journey
+from itc.runtime.logging import configure_logging
+from itc.runtime.temporal_client import connect
+
+ELIGIBLE = "DEMO-001"
+SCREEN_FAIL = "DEMO-002"
+WAITING = "DEMO-003"  # consented only: the board shows its screening labs as due
+ACTOR = "demo.nurse"
+STAGE_WAIT_SECONDS = 30.0
+
+
+def demo_consent(participant_id: str, today: date) -> ConsentRecord:
+    return ConsentRecord(
+        participant_id=participant_id,
+        consent_date=today - timedelta(days=2),
+        consent_form_version="ICF-2.1",
+        date_of_birth=date(today.year - 52, 3, 14),
+        sex="female",
+        height_cm=164,
+        weight_kg=61,
+        er_status="positive",
+        pr_status="negative",
+        her2_status="negative",
+        site="DEMO-SITE",
+        actor_id="demo.ops",
+        role=Role.OPERATIONS,
+    )
+
+
+def screening_labs(creatinine: float, at: datetime) -> RecordLabResultsInput:
+    def lab(code: str, value: float, uln: float | None = None) -> dict[str, Any]:
+        return {"code": code, "value": value, "upper_limit_normal": uln, "collected_at": at}
+
+    return RecordLabResultsInput(
+        actor_id=ACTOR,
+        role=Role.OPERATIONS,
+        results=[lab("creatinine", creatinine), lab("spo2", 98), lab("alt", 30, 40), lab("ast", 28, 40)],
+    )
+
+
+def eligibility_assessment(at: datetime) -> RecordEligibilityAssessmentInput:
+    return RecordEligibilityAssessmentInput(
+        actor_id="demo.investigator",
+        role=Role.OPERATIONS,
+        advanced_breast_cancer=True,
+        progressed_on_chemo_or_radiotherapy=True,
+        metastasis_count=1,
+        metastasis_site="lung",
+        metastasis_measurable=True,
+        active_uncontrolled_infection=False,
+        other_unrelated_cancer=False,
+        assessed_at=at,
+    )
+
+
+def baseline_scan(at: datetime) -> RecordScanResultInput:
+    return RecordScanResultInput(
+        actor_id="demo.radiologist",
+        role=Role.OPERATIONS,
+        kind="baseline",
+        scanned_at=at,
+        target_lesions=[{"lesion_id": "L1", "organ": "lung", "diameter_mm": 20}],
+    )
+
+
+def baseline_assessments(at: datetime) -> RecordLabResultsInput:
+    return RecordLabResultsInput(
+        actor_id=ACTOR,
+        role=Role.OPERATIONS,
+        results=[
+            {"code": "ca15_3", "value": 48, "collected_at": at},
+            {"code": "cea", "value": 6.2, "collected_at": at},
+            {"code": "flow_cytometry_panel", "interpretation": "normal", "collected_at": at},
+            {"code": "elisa_cytokines", "interpretation": "normal", "collected_at": at},
+            {"code": "ecg", "interpretation": "normal", "collected_at": at},
+            {"code": "physical_exam", "interpretation": "abnormal_not_clinically_significant", "collected_at": at},
+        ],
+    )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def wait_for_stage(client: Client, participant_id: str, stages: set[Stage]) -> JourneyStatus:
+    """Stage changes may follow an accepted Update a moment later (after activities run)."""
+    deadline = time.monotonic() + STAGE_WAIT_SECONDS
+    while True:
+        status = await get_status(client, participant_id)
+        if status.stage in stages or time.monotonic() > deadline:
+            return status
+        await asyncio.sleep(0.2)
+
+
+async def _say(message: str) -> None:
+    typer.echo(f"[demo] {message}")
+
+
+async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) -> list[JourneyStatus]:
+    today = now().date()
+    fresh: dict[str, bool] = {}
+    for participant_id in (ELIGIBLE, SCREEN_FAIL, WAITING):
+        try:
+            await start_journey(client, demo_consent(participant_id, today), protocol, task_queue)
+            fresh[participant_id] = True
+            await _say(f"started {participant_id}")
+        except JourneyAlreadyExists as error:
+            # The dev data persists between runs; replaying the script would be refused.
+            fresh[participant_id] = False
+            await _say(f"{error.message}; showing its status only")
+
+    if fresh[SCREEN_FAIL]:
+        await record(client, SCREEN_FAIL, "record_lab_results", screening_labs(2.6, now() - timedelta(days=1)))
+        await record(client, SCREEN_FAIL, "record_eligibility_assessment", eligibility_assessment(now()))
+        await _say(f"{SCREEN_FAIL}: screening labs (creatinine 2.6 mg/dL) and eligibility assessment recorded")
+
+    if fresh[ELIGIBLE]:
+        await record(client, ELIGIBLE, "record_lab_results", screening_labs(0.8, now() - timedelta(days=1)))
+        await record(client, ELIGIBLE, "record_eligibility_assessment", eligibility_assessment(now()))
+        await _say(f"{ELIGIBLE}: screening labs and eligibility assessment recorded")
+        await wait_for_stage(client, ELIGIBLE, {Stage.BASELINE})
+        await record(client, ELIGIBLE, "record_scan_result", baseline_scan(now()))
+        await record(client, ELIGIBLE, "record_lab_results", baseline_assessments(now()))
+        await _say(f"{ELIGIBLE}: baseline scan (one 20 mm lung lesion) and assessments recorded")
+        await wait_for_stage(client, ELIGIBLE, {Stage.BIOPSY})
+        biopsy = RecordBiopsyCollectedInput(
+            actor_id=ACTOR, role=Role.OPERATIONS, sample_id="BX-DEMO-001-1", collected_at=now()
+        )
+        await record(client, ELIGIBLE, "record_biopsy_collected", biopsy)
+        await _say(f"{ELIGIBLE}: biopsy collected (sample BX-DEMO-001-1)")
+        await wait_for_stage(client, ELIGIBLE, {Stage.MANUFACTURING})
+
+    statuses = [await wait_for_stage(client, SCREEN_FAIL, {Stage.SCREEN_FAILED})]
+    statuses.insert(0, await get_status(client, ELIGIBLE))
+    return statuses
+
+
+def demo(
+    exit_after: Annotated[
+        bool, typer.Option("--exit", help="Stop everything once the demo has printed (the dashboard is not served).")
+    ] = False,
+) -> None:
+    """Run `itc dev`, serve the dashboard, and script demo journeys (eligible, screen failure, waiting)."""
+    settings = load_settings()
+    protocol = load_protocol(settings)
+    api_settings = load_api_settings()
+    configure_logging(settings.log_format, "WARNING")
+    demo_tokens = api_settings.itc_api_tokens is None
+    if demo_tokens:
+        api_settings = api_settings.model_copy(
+            update={"itc_api_tokens": json.dumps({token: role.value for token, role in DEMO_TOKENS.items()})}
+        )
+    served: dict[str, str] = {}
+
+    @asynccontextmanager
+    async def serve(stack: DevStack) -> AsyncIterator[None]:
+        from itc.api.server import dashboard  # FastAPI and uvicorn load only when serving
+
+        ui = api_settings.temporal_ui_url or stack.ui_url
+        with_ui = api_settings.model_copy(update={"temporal_ui_url": ui})
+        async with dashboard(stack.settings, with_ui, protocol) as url:
+            served["url"] = url
+            yield
+
+    async def script(stack: DevStack, stop: asyncio.Event) -> None:
+        client = await connect(stack.settings)
+        for status in await run_script(client, protocol, stack.settings.task_queue):
+            typer.echo("")
+            typer.echo(status_text(status))
+        typer.echo("")
+        if exit_after:
+            stop.set()
+            return
+        typer.echo(dashboard_banner(served["url"]))
+        if demo_tokens:
+            typer.echo("Demo tokens (DEMO ONLY: publicly known, never use them with real data):")
+            for token, role in DEMO_TOKENS.items():
+                typer.echo(f"  {role.value:<11} {token}")
+        typer.echo("Demo done; the stack keeps running. Try `itc timeline DEMO-001`. Ctrl-C to stop.")
+
+    run_async(run_dev(settings, on_ready=script, serve=None if exit_after else serve))

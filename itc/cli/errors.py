@@ -1,0 +1,61 @@
+"""Expected failures become one readable line (or one line per invalid field) and an exit
+code; only real bugs show a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from itc.runtime.errors import UserFacingError, validation_lines
+
+T = TypeVar("T")
+
+EXIT_INVALID = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, lines: list[str] | None = None, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    for line in lines or []:
+        typer.echo(f"  {line}", err=True)
+    raise typer.Exit(code)
+
+
+def fail_with(error: UserFacingError) -> NoReturn:
+    fail(error.message, error.lines, error.exit_code)
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run with every expected failure mapped to `fail`."""
+    try:
+        return asyncio.run(coro)
+    except UserFacingError as error:
+        fail_with(error)
+    except ValidationError as error:
+        fail(f"Invalid input ({error.title})", validation_lines(error), EXIT_INVALID)
+    except RPCError as error:
+        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            fail(f"Temporal stopped answering ({error.message}) — is `itc dev` still running?", code=3)
+        fail(f"Temporal refused the request: {error.message}")
+    except Exception as error:
+        _fail_database(error)
+        raise
+    except KeyboardInterrupt:
+        fail("Interrupted", code=EXIT_INTERRUPTED)
+
+
+def _fail_database(error: Exception) -> None:
+    """Database errors a person can fix; anything else is re-raised by the caller."""
+    import asyncpg
+
+    if isinstance(error, asyncpg.UndefinedTableError):
+        fail("The database has no event-store tables yet — run `itc migrate` first.", code=3)
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        fail(f"The database does not exist: {error}", code=3)
+    if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+        fail(f"PostgreSQL refused the login: {error}", code=3)

@@ -1,0 +1,37 @@
+"""`itc`: the command line of the iTC journey engine."""
+
+from __future__ import annotations
+
+import typer
+
+from itc.cli import admin, audit, codec_server, demo, dev, keys, queries, record, serve, start, trial
+from itc.cli import simulate as simulation
+
+app = typer.Typer(
+    name="itc",
+    help="Run and operate the iTC participant-journey engine.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Expected failures are printed as one line by cli.errors; a traceback means a bug.
+    pretty_exceptions_enable=False,
+)
+
+app.command("start")(start.start)
+app.add_typer(record.app, name="record")
+app.add_typer(trial.app, name="trial")
+app.command("status")(queries.status)
+app.command("list")(queries.list_participants)
+app.command("timeline")(queries.timeline)
+app.command("audit")(audit.audit)
+app.command("dev")(dev.dev)
+app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+app.command("migrate")(admin.migrate)
+app.command("rebuild-projections")(admin.rebuild_projections)
+app.command("simulate")(simulation.simulate)
+app.add_typer(keys.app, name="keys")
+app.command("codec-server")(codec_server.codec_server)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,75 @@
+"""Read-only commands: `status` and `timeline` ask the workflow; `list` reads the read model."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from itc.cli.context import load_settings
+from itc.cli.errors import EXIT_INVALID, fail, run_async
+from itc.cli.render import status_list_text, status_text, timeline_text, to_json
+from itc.models.enums import Stage
+from itc.models.inputs import ParticipantId
+from itc.runtime.database import database_pool
+from itc.runtime.journeys import get_status, get_timeline
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
+_PARTICIPANT = TypeAdapter(ParticipantId)
+
+
+def _check_participant(participant: str) -> None:
+    try:
+        _PARTICIPANT.validate_python(participant)
+    except ValidationError:
+        fail(f"participant: {participant!r} is not a study ID like ITC-007", code=EXIT_INVALID)
+
+
+def status(
+    participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False
+) -> None:
+    """Where a participant's journey stands, straight from the workflow."""
+    settings = load_settings()
+    _check_participant(participant)
+
+    async def go() -> Any:
+        return await get_status(await connect(settings), participant)
+
+    result = run_async(go())
+    typer.echo(to_json(result) if as_json else status_text(result))
+
+
+def timeline(
+    participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False
+) -> None:
+    """Every event of a participant's journey, in order."""
+    settings = load_settings()
+    _check_participant(participant)
+
+    async def go() -> Any:
+        return await get_timeline(await connect(settings), participant)
+
+    result = run_async(go())
+    typer.echo(to_json(result) if as_json else timeline_text(result))
+
+
+def list_participants(
+    stage: Annotated[Stage | None, typer.Option("--stage", help="Only this stage.")] = None,
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Participants from the read model (PostgreSQL), optionally by stage and site."""
+    settings = load_settings()
+    rows = run_async(_list(settings, stage.value if stage else None, site))
+    typer.echo(to_json(rows) if as_json else status_list_text(rows))
+
+
+async def _list(settings: Settings, stage: str | None, site: str | None) -> list[dict[str, Any]]:
+    from itc.eventstore.store import EventStore
+
+    async with database_pool(settings) as pool:
+        rows = await EventStore(pool).list_status(stage=stage, site=site)
+    return [dict(row) for row in rows]

@@ -1,0 +1,379 @@
+"""`itc record ...`: one command per staff Update.
+
+Each takes --participant, --actor and --role (or ITC_ROLE), then either --json FILE ('-' for stdin) with the whole
+input model, or flags for the common fields (flags override the file). The input is
+validated locally first, so a typo never needs a server to be reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import TypeAdapter, ValidationError
+
+from itc.cli.context import load_settings
+from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.models.enums import (
+    AeCategory,
+    Attribution,
+    DecisionKind,
+    Milestone,
+    ScanKind,
+)
+from itc.models.inputs import ParticipantId
+from itc.models.roles import ACTION_OF_UPDATE, Role, roles_for
+from itc.runtime.errors import InvalidInput
+from itc.runtime.journeys import UPDATE_INPUTS, load_json_object, record, validate_model
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect
+
+app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
+Opt = typer.Option
+
+Participant = Annotated[str, Opt("--participant", "-p", help="Study ID, e.g. ITC-007.")]
+Actor = Annotated[str | None, Opt("--actor", "-a", help="Your staff ID.")]
+RoleOpt = Annotated[
+    Role | None,
+    Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in; the journey refuses actions outside it."),
+]
+JsonFile = Annotated[Path | None, Opt("--json", help="The full input as JSON ('-' for stdin).")]
+Reason = Annotated[str | None, Opt("--reason", help="Why; required when correcting.")]
+RequestId = Annotated[str | None, Opt("--request-id", help="Reuse to make a retry apply once.")]
+Corrects = Annotated[int | None, Opt("--corrects", help="Sequence number of the event this corrects.")]
+When = Annotated[str | None, Opt(help="ISO 8601 with time zone, e.g. 2026-01-06T09:00:00Z.")]
+
+_PARTICIPANT = TypeAdapter(ParticipantId)
+
+
+def _send(
+    update_name: str,
+    participant: str,
+    actor: str | None,
+    role: Role | None,
+    json_file: Path | None,
+    fields: dict[str, Any],
+    reason: str | None = None,
+    request_id: str | None = None,
+    corrects: int | None = None,
+) -> None:
+    settings = load_settings()
+    try:
+        _PARTICIPANT.validate_python(participant)
+    except ValidationError:
+        fail(f"participant: {participant!r} is not a study ID like ITC-007", code=EXIT_INVALID)
+    try:
+        data: dict[str, Any] = load_json_object(json_file, "input file") if json_file else {}
+        common = {
+            "actor_id": actor,
+            "role": role,
+            "reason": reason,
+            "request_id": request_id,
+            "corrects_sequence": corrects,
+        }
+        data.update({key: value for key, value in {**fields, **common}.items() if value is not None})
+        payload = validate_model(UPDATE_INPUTS[update_name], data, "input")
+    except InvalidInput as error:
+        fail_with(error)
+    if payload.role is None:
+        permitted = " or ".join(r.value for r in roles_for(ACTION_OF_UPDATE[update_name]))
+        fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
+    accepted = run_async(_execute(settings, participant, update_name, payload))
+    typer.echo(f"Accepted #{accepted.sequence} ({accepted.stage.value}): {accepted.message}")
+
+
+async def _execute(settings: Settings, participant: str, update_name: str, payload: Any) -> Any:
+    client = await connect(settings)
+    return await record(client, participant, update_name, payload)
+
+
+def _pairs(items: list[str] | None, option: str, example: str) -> dict[str, str] | None:
+    """--qc viability_percent=85 style options; pydantic coerces the strings to their types."""
+    if not items:
+        return None
+    result: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"{option} {item!r}: expected KEY=VALUE, e.g. {example}", code=EXIT_INVALID)
+        result[key.strip()] = value.strip()
+    return result
+
+
+def parse_lab_result(text: str, collected_at: str | None) -> dict[str, Any]:
+    """'creatinine=1.1', 'alt=35:uln=40', 'ecg=normal' -> one LabObservation dict."""
+    head, *extras = text.split(":")
+    code, sep, raw = head.partition("=")
+    if not sep or not code.strip() or not raw.strip():
+        fail(
+            f"--result {text!r}: expected CODE=VALUE[:uln=N][:lln=N], e.g. alt=35:uln=40 or ecg=normal",
+            code=EXIT_INVALID,
+        )
+    observation: dict[str, Any] = {"code": code.strip().lower()}
+    try:
+        observation["value"] = float(raw)
+    except ValueError:
+        observation["interpretation"] = raw.strip()
+    for extra in extras:
+        key, sep, value = extra.partition("=")
+        field = {"uln": "upper_limit_normal", "lln": "lower_limit_normal", "at": "collected_at"}.get(key.strip())
+        if not sep or field is None:
+            fail(f"--result {text!r}: unknown part {extra!r}; use uln=N, lln=N or at=TIME", code=EXIT_INVALID)
+        observation[field] = value.strip()
+    if collected_at is not None:
+        observation.setdefault("collected_at", collected_at)
+    return observation
+
+
+def parse_lesion(text: str) -> dict[str, Any]:
+    """'L1:lung:20' or 'N1:axillary_node:16:node' -> one TargetLesion dict."""
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or (len(parts) == 4 and parts[3] != "node"):
+        fail(f"--lesion {text!r}: expected ID:ORGAN:MM[:node], e.g. L1:lung:20", code=EXIT_INVALID)
+    return {
+        "lesion_id": parts[0],
+        "organ": parts[1],
+        "diameter_mm": parts[2],
+        "is_lymph_node": len(parts) == 4,
+    }
+
+
+@app.command("lab-results")
+def lab_results(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    result: Annotated[
+        list[str] | None,
+        Opt("--result", "-r", help="CODE=VALUE[:uln=N][:lln=N], repeatable: creatinine=1.1, ecg=normal"),
+    ] = None,
+    collected_at: When = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """Lab results and assessments (screening, baseline, pre-infusion, toxicity checks)."""
+    results = [parse_lab_result(item, collected_at) for item in result] if result else None
+    _send("record_lab_results", participant, actor, role, json_file, {"results": results}, reason, request_id, corrects)
+
+
+@app.command("eligibility")
+def eligibility(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    advanced_breast_cancer: Annotated[bool | None, Opt("--advanced-breast-cancer/--no-advanced-breast-cancer")] = None,
+    progressed: Annotated[
+        bool | None, Opt("--progressed/--not-progressed", help="Progressed on chemo and/or radiotherapy.")
+    ] = None,
+    metastasis_count: Annotated[int | None, Opt("--metastasis-count")] = None,
+    metastasis_site: Annotated[
+        str | None, Opt("--metastasis-site", help="lymph_node, lung, liver, bone or other")
+    ] = None,
+    measurable: Annotated[bool | None, Opt("--measurable/--not-measurable")] = None,
+    active_infection: Annotated[bool | None, Opt("--active-infection/--no-active-infection")] = None,
+    other_cancer: Annotated[bool | None, Opt("--other-cancer/--no-other-cancer")] = None,
+    assessed_at: When = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """The investigator's eligibility assessment (the clinical criteria labs cannot show)."""
+    fields = {
+        "advanced_breast_cancer": advanced_breast_cancer,
+        "progressed_on_chemo_or_radiotherapy": progressed,
+        "metastasis_count": metastasis_count,
+        "metastasis_site": metastasis_site,
+        "metastasis_measurable": measurable,
+        "active_uncontrolled_infection": active_infection,
+        "other_unrelated_cancer": other_cancer,
+        "assessed_at": assessed_at,
+    }
+    _send("record_eligibility_assessment", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("scan")
+def scan(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    kind: Annotated[ScanKind | None, Opt("--kind")] = None,
+    scanned_at: When = None,
+    lesion: Annotated[list[str] | None, Opt("--lesion", "-l", help="ID:ORGAN:MM[:node], repeatable.")] = None,
+    new_lesions: Annotated[bool | None, Opt("--new-lesions/--no-new-lesions")] = None,
+    non_target_progression: Annotated[bool | None, Opt("--non-target-progression/--no-non-target-progression")] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """A CT scan with RECIST 1.1 target lesions."""
+    fields = {
+        "kind": kind,
+        "scanned_at": scanned_at,
+        "target_lesions": [parse_lesion(item) for item in lesion] if lesion else None,
+        "new_lesions": new_lesions,
+        "unequivocal_non_target_progression": non_target_progression,
+    }
+    _send("record_scan_result", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("biopsy")
+def biopsy(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    sample_id: Annotated[str | None, Opt("--sample-id")] = None,
+    collected_at: When = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """The skin biopsy was collected; its sample ID starts the chain of identity."""
+    fields = {"sample_id": sample_id, "collected_at": collected_at}
+    _send("record_biopsy_collected", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("milestone")
+def milestone(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    milestone: Annotated[Milestone | None, Opt("--milestone")] = None,
+    sample_id: Annotated[str | None, Opt("--sample-id")] = None,
+    occurred_at: When = None,
+    succeeded: Annotated[bool | None, Opt("--succeeded/--failed")] = None,
+    failure_code: Annotated[str | None, Opt("--failure-code")] = None,
+    qc: Annotated[
+        list[str] | None,
+        Opt("--qc", help="Release QC KEY=VALUE, repeatable: viability_percent=85, sterility_negative=true"),
+    ] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """A manufacturing milestone reported by the lab."""
+    fields = {
+        "milestone": milestone,
+        "sample_id": sample_id,
+        "occurred_at": occurred_at,
+        "succeeded": succeeded,
+        "failure_code": failure_code,
+        "release_qc": _pairs(qc, "--qc", "viability_percent=85"),
+    }
+    _send("record_manufacturing_milestone", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("infusion")
+def infusion(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    number: Annotated[int | None, Opt("--number", help="1, 2 or 3")] = None,
+    administered_at: When = None,
+    cells: Annotated[float | None, Opt("--cells", help="Viable cells administered, e.g. 5.1e9")] = None,
+    product_sample_id: Annotated[str | None, Opt("--product-sample-id")] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """An infusion was administered."""
+    fields = {
+        "infusion_number": number,
+        "administered_at": administered_at,
+        "cells_administered": cells,
+        "product_sample_id": product_sample_id,
+    }
+    _send("record_infusion_administered", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("adverse-event")
+def adverse_event(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    ae_id: Annotated[str | None, Opt("--ae-id", help="Omit for a new AE; give it to update one.")] = None,
+    term: Annotated[str | None, Opt("--term", help="CTCAE v5 term, e.g. nausea")] = None,
+    category: Annotated[AeCategory | None, Opt("--category")] = None,
+    grade: Annotated[int | None, Opt("--grade", help="CTCAE grade 1-5 (not for CRS/ICANS)")] = None,
+    attribution: Annotated[Attribution | None, Opt("--attribution")] = None,
+    serious: Annotated[bool | None, Opt("--serious/--not-serious")] = None,
+    unexpected: Annotated[bool | None, Opt("--unexpected/--expected")] = None,
+    onset_at: When = None,
+    resolved_at: When = None,
+    crs: Annotated[
+        list[str] | None, Opt("--crs", help="CRS findings KEY=VALUE: temperature_c=38.5, vasopressors=1")
+    ] = None,
+    icans: Annotated[list[str] | None, Opt("--icans", help="ICANS findings KEY=VALUE: ice_score=6")] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+    corrects: Corrects = None,
+) -> None:
+    """An adverse event (new, or an update to one by --ae-id)."""
+    fields = {
+        "ae_id": ae_id,
+        "term": term,
+        "category": category,
+        "grade": grade,
+        "attribution": attribution,
+        "serious": serious,
+        "unexpected": unexpected,
+        "onset_at": onset_at,
+        "resolved_at": resolved_at,
+        "crs": _pairs(crs, "--crs", "temperature_c=38.5"),
+        "icans": _pairs(icans, "--icans", "ice_score=6"),
+    }
+    _send("record_adverse_event", participant, actor, role, json_file, fields, reason, request_id, corrects)
+
+
+@app.command("withdrawal")
+def withdrawal(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    withdrawn_at: When = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+) -> None:
+    """The participant withdrew consent: all future contact stops."""
+    _send("record_withdrawal", participant, actor, role, json_file, {"withdrawn_at": withdrawn_at}, reason, request_id)
+
+
+@app.command("death")
+def death(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    died_at: When = None,
+    attribution: Annotated[Attribution | None, Opt("--attribution")] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+) -> None:
+    """The participant died."""
+    fields = {"died_at": died_at, "attribution": attribution}
+    _send("record_death", participant, actor, role, json_file, fields, reason, request_id)
+
+
+@app.command("decision")
+def decision(
+    participant: Participant,
+    actor: Actor = None,
+    role: RoleOpt = None,
+    json_file: JsonFile = None,
+    decision: Annotated[DecisionKind | None, Opt("--decision")] = None,
+    ae_id: Annotated[str | None, Opt("--ae-id", help="The AE an SAE/SUSAR report acknowledges.")] = None,
+    reason: Reason = None,
+    request_id: RequestId = None,
+) -> None:
+    """A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported)."""
+    fields = {"decision": decision, "ae_id": ae_id}
+    _send("record_supervisor_decision", participant, actor, role, json_file, fields, reason, request_id)

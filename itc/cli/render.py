@@ -1,0 +1,146 @@
+"""Plain-text rendering: stable, greppable, and free of PHI (the status model carries none)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from itc.models.state import JourneyStatus, TimelineEntry
+
+DASH = "—"
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return DASH
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value.utcoffset() is not None else value.isoformat()
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _rows(pairs: Iterable[tuple[str, str | list[str]]]) -> str:
+    """Label/value rows; a list value gets one line per item, aligned under the first."""
+    pairs = list(pairs)
+    width = max(len(label) for label, _ in pairs)
+    lines = []
+    for label, value in pairs:
+        items = (value or [DASH]) if isinstance(value, list) else [value]
+        lines.append(f"{label.ljust(width)}  {items[0]}")
+        lines.extend(f"{' ' * width}  {item}" for item in items[1:])
+    return "\n".join(lines)
+
+
+def status_text(status: JourneyStatus) -> str:
+    due = [
+        f"{item.label} (due {when(item.due_at)}"
+        + (f", window {when(item.window_start)} to {when(item.window_end)}" if item.window_end else "")
+        + ")"
+        for item in status.next_due
+    ]
+    milestones = [
+        f"{m.milestone.value}: "
+        + (("done " + when(m.occurred_at)) if m.occurred_at else f"expected by {when(m.expected_by)}")
+        + (" (overdue, escalated)" if m.overdue_escalated else "")
+        for m in status.manufacturing_milestones
+    ]
+    open_aes = [
+        f"{ae.ae_id} {ae.term} grade {ae.grade}" + (" DLT" if ae.is_dlt else "") for ae in status.open_adverse_events
+    ]
+    clocks = [f"{c.clock} for {c.ae_id} due {when(c.due_at)}" for c in status.open_sae_clocks]
+    dose = DASH
+    if status.dose_plan is not None:
+        dose = _short(status.dose_plan)
+    pairs = [
+        ("Participant", f"{status.participant_id} (site {status.site}, protocol {status.protocol_version})"),
+        ("Stage", f"{status.stage.value} since {when(status.stage_entered_at)}"),
+        ("Next due", due),
+        ("Biopsy attempts", str(status.biopsy_attempts)),
+        ("Manufacturing", milestones),
+        ("Awaiting decision", _yes(status.awaiting_supervisor_decision)),
+        ("Dose plan", dose),
+        ("Infusions given", str(status.infusions_given) + (" (discontinued)" if status.infusions_discontinued else "")),
+        ("Open AEs", open_aes),
+        ("Worst AE grade", str(status.worst_ae_grade)),
+        ("DLT", _yes(status.dlt) + (f": {status.dlt_description}" if status.dlt_description else "")),
+        ("Open SAE clocks", clocks),
+        ("Response", _response(status)),
+        ("PFS", _short(status.pfs) if status.pfs is not None else DASH),
+        ("Failed criteria", status.failed_criteria),
+        ("Deviations", status.deviations),
+        ("Ended", status.end_reason or DASH),
+        ("Events", f"{status.last_sequence} (run {status.run_count})"),
+    ]
+    return _rows(pairs)
+
+
+def _response(status: JourneyStatus) -> str:
+    if status.response is None:
+        return DASH
+    text = status.response.value
+    if status.confirmed_response is not None:
+        text += f" (confirmed {status.confirmed_response.value})"
+    return text
+
+
+def _short(model: Any) -> str:
+    data = model.model_dump(mode="json") if hasattr(model, "model_dump") else dict(model)
+    return ", ".join(f"{key}={value}" for key, value in data.items() if not isinstance(value, (dict, list)))
+
+
+def timeline_text(entries: Sequence[TimelineEntry]) -> str:
+    if not entries:
+        return "No events yet."
+    lines = []
+    for entry in entries:
+        correction = f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""
+        lines.append(
+            f"#{entry.sequence:<4} {when(entry.occurred_at)}  {entry.type:<32} {entry.actor:<16} "
+            f"{entry.summary}{correction}"
+        )
+    return "\n".join(lines)
+
+
+LIST_COLUMNS = (
+    "participant_id",
+    "site",
+    "stage",
+    "next_due_action",
+    "next_due_at",
+    "infusions_given",
+    "worst_ae_grade",
+    "dlt",
+    "end_reason",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, bool):
+        return _yes(value)
+    return str(value)
+
+
+def status_list_text(rows: Sequence[dict[str, Any]]) -> str:
+    if not rows:
+        return "No participants match."
+    columns = [column for column in LIST_COLUMNS if column in rows[0]]
+    table = [[column for column in columns]] + [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in table
+    )
+
+
+def to_json(data: Any) -> str:
+    if hasattr(data, "model_dump_json"):
+        return data.model_dump_json(indent=2)
+    if isinstance(data, list) and data and hasattr(data[0], "model_dump"):
+        data = [item.model_dump(mode="json") for item in data]
+    return json.dumps(data, indent=2, default=str)

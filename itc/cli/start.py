@@ -1,0 +1,82 @@
+"""`itc start` (also `python starter.py`): start a participant's journey from a consent record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from itc.cli.context import load_protocol, load_settings
+from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.models.enums import ReceptorStatus, Sex
+from itc.models.inputs import ConsentRecord
+from itc.models.roles import Role
+from itc.rules.config import ProtocolConfig
+from itc.runtime.errors import InvalidInput
+from itc.runtime.journeys import load_json_object, parse_consent, start_journey
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect
+
+Opt = typer.Option
+
+
+def start(
+    consent_file: Annotated[
+        Path | None, Opt("--consent-file", help="Consent record as JSON ('-' for stdin); flags override its fields.")
+    ] = None,
+    participant_id: Annotated[str | None, Opt("--participant-id", help="Pseudonymous study ID, e.g. ITC-007.")] = None,
+    consent_date: Annotated[str | None, Opt("--consent-date", help="YYYY-MM-DD")] = None,
+    consent_form_version: Annotated[str | None, Opt("--consent-form-version")] = None,
+    date_of_birth: Annotated[str | None, Opt("--date-of-birth", help="YYYY-MM-DD (PHI: never logged)")] = None,
+    sex: Annotated[Sex | None, Opt("--sex")] = None,
+    height_cm: Annotated[float | None, Opt("--height-cm")] = None,
+    weight_kg: Annotated[float | None, Opt("--weight-kg")] = None,
+    er_status: Annotated[ReceptorStatus | None, Opt("--er")] = None,
+    pr_status: Annotated[ReceptorStatus | None, Opt("--pr")] = None,
+    her2_status: Annotated[ReceptorStatus | None, Opt("--her2")] = None,
+    site: Annotated[str | None, Opt("--site")] = None,
+    actor_id: Annotated[
+        str | None, Opt("--actor-id", "--actor", help="Staff ID of the person recording consent.")
+    ] = None,
+    role: Annotated[
+        Role | None, Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in (operations starts journeys).")
+    ] = None,
+) -> None:
+    """Start the journey of a participant who has signed informed consent."""
+    settings = load_settings()
+    protocol = load_protocol(settings)
+    flags = {
+        "participant_id": participant_id,
+        "consent_date": consent_date,
+        "consent_form_version": consent_form_version,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "height_cm": height_cm,
+        "weight_kg": weight_kg,
+        "er_status": er_status,
+        "pr_status": pr_status,
+        "her2_status": her2_status,
+        "site": site,
+        "actor_id": actor_id,
+        "role": role,
+    }
+    try:
+        data: dict[str, Any] = load_json_object(consent_file, "consent file") if consent_file else {}
+        data.update({key: value for key, value in flags.items() if value is not None})
+        # Validated before connecting: a bad record must never depend on the server being up.
+        consent = parse_consent(data)
+    except InvalidInput as error:
+        fail_with(error)
+    if consent.role is None:
+        fail(
+            'role: give --role (or set ITC_ROLE, or "role" in the consent file); operations starts journeys',
+            code=EXIT_INVALID,
+        )
+    workflow_id = run_async(_start(settings, consent, protocol))
+    typer.echo(f"Started journey {workflow_id} for {consent.participant_id} (protocol {protocol.version})")
+
+
+async def _start(settings: Settings, consent: ConsentRecord, protocol: ProtocolConfig) -> str:
+    client = await connect(settings)
+    return await start_journey(client, consent, protocol, settings.task_queue)

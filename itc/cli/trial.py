@@ -1,0 +1,78 @@
+"""`itc trial status|resume`: the cohort's enrolment, DLT tally, pause state and open SAE clocks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from itc.cli.context import load_protocol, load_settings
+from itc.cli.errors import EXIT_INVALID, fail, run_async
+from itc.cli.render import to_json
+from itc.models.roles import Role
+from itc.models.trial import ResumeTrialInput, TrialStatus
+from itc.runtime.errors import validation_lines
+from itc.runtime.temporal_client import connect
+from itc.runtime.trials import get_trial_status, resume_trial
+
+app = typer.Typer(help="The trial as a whole: enrolment, safety stopping, pause and resume.", no_args_is_help=True)
+AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
+
+
+def trial_text(status: TrialStatus) -> str:
+    lines = [
+        f"Trial              {status.trial_id} (protocol {status.protocol_version})",
+        f"Enrolled           {status.enrolled} of {status.target}",
+        f"DLT-evaluable      {status.evaluable}, DLTs {status.dlts}",
+        f"Stopping rule      {status.stopping_rule}; boundary {status.boundary if status.boundary is not None else 'none yet (fewer than 3 evaluable)'}",
+        f"Paused             {'YES: ' + (status.pause_reason or '') if status.paused else 'no'}",
+    ]
+    if status.open_sae_clocks:
+        lines.append("Open SAE clocks")
+        lines += [
+            f"  {c.participant_id} {c.ae_id} {c.clock}: due {c.due_at:%Y-%m-%d %H:%M} UTC ({c.status})"
+            for c in status.open_sae_clocks
+        ]
+    else:
+        lines.append("Open SAE clocks    —")
+    for decision in status.decisions:
+        lines.append(
+            f"{decision.action.title():<19}{decision.at:%Y-%m-%d %H:%M} by {decision.actor}: {decision.reason}"
+        )
+    return "\n".join(lines)
+
+
+@app.command("status")
+def status(as_json: AsJson = False) -> None:
+    """Enrolment against the target, DLTs against the boundary, the pause, open SAE clocks."""
+    settings = load_settings()
+    protocol = load_protocol(settings)
+
+    async def go() -> Any:
+        return await get_trial_status(await connect(settings), protocol)
+
+    result = run_async(go())
+    typer.echo(to_json(result) if as_json else trial_text(result))
+
+
+@app.command("resume")
+def resume(
+    actor: Annotated[str, typer.Option("--actor", help="Supervisor's staff ID.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is safe to resume (recorded).")],
+    role: Annotated[
+        Role, typer.Option("--role", "-r", envvar="ITC_ROLE", help="The role you act in: only supervisors may resume.")
+    ],
+) -> None:
+    """Resume enrolment and infusions after a safety pause (supervisors)."""
+    settings = load_settings()
+    protocol = load_protocol(settings)
+    try:
+        request = ResumeTrialInput(actor_id=actor, role=role, reason=reason)
+    except ValidationError as error:
+        fail("Invalid resume", validation_lines(error), EXIT_INVALID)
+
+    async def go() -> Any:
+        return await resume_trial(await connect(settings), protocol, request)
+
+    typer.echo(trial_text(run_async(go())))

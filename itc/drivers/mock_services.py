@@ -1,0 +1,99 @@
+"""Activities registered under the real names, mocked: every call is kept in order.
+
+Tests assert the exact sequence of side effects from `calls`; the events the
+workflow appends are kept so sequence numbers can be checked without a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import names
+from itc.models.activity_inputs import (
+    AppendEventsInput,
+    AppendEventsResult,
+    AppointmentBooking,
+    BookAppointmentInput,
+    CancelAppointmentsInput,
+    CancelledAppointments,
+    LabOrderReceipt,
+    NotificationReceipt,
+    OrderLabsInput,
+    SendNotificationInput,
+)
+from itc.models.events import JourneyEvent
+from itc.models.trial import ReportDltOutcomeInput, ReportSaeClockInput
+
+
+@dataclass
+class MockServices:
+    """Activities registered under the real names; every call is kept in order."""
+
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    events: list[JourneyEvent] = field(default_factory=list)
+    notifications: list[SendNotificationInput] = field(default_factory=list)
+    bookings: list[BookAppointmentInput] = field(default_factory=list)
+    fail_bookings_with: str | None = None
+
+    def activities(self) -> list[Callable[..., Awaitable[Any]]]:
+        @activity.defn(name=names.APPEND_EVENTS)
+        async def append_events(inp: AppendEventsInput) -> AppendEventsResult:
+            known = {e.sequence for e in self.events}
+            fresh = [e for e in inp.events if e.sequence not in known]
+            self.events.extend(fresh)
+            self.calls.append((names.APPEND_EVENTS, ",".join(e.type.value for e in inp.events)))
+            return AppendEventsResult(inserted=len(fresh), already_present=len(inp.events) - len(fresh))
+
+        @activity.defn(name=names.SEND_NOTIFICATION)
+        async def send_notification(inp: SendNotificationInput) -> NotificationReceipt:
+            self.notifications.append(inp)
+            self.calls.append((names.SEND_NOTIFICATION, f"{inp.recipient.value}:{inp.kind}"))
+            return NotificationReceipt(notification_id=inp.idempotency_key)
+
+        @activity.defn(name=names.ORDER_LABS)
+        async def order_labs(inp: OrderLabsInput) -> LabOrderReceipt:
+            self.calls.append((names.ORDER_LABS, inp.purpose))
+            return LabOrderReceipt(order_id=f"ORD-{len(self.calls)}")
+
+        @activity.defn(name=names.BOOK_APPOINTMENT)
+        async def book_appointment(inp: BookAppointmentInput) -> AppointmentBooking:
+            self.calls.append((names.BOOK_APPOINTMENT, inp.kind.value))
+            if self.fail_bookings_with:
+                raise ApplicationError("no capacity", type=self.fail_bookings_with, non_retryable=True)
+            self.bookings.append(inp)
+            return AppointmentBooking(appointment_id=f"APT-{len(self.bookings)}", kind=inp.kind, day=inp.preferred)
+
+        @activity.defn(name=names.CANCEL_APPOINTMENTS)
+        async def cancel_appointments(inp: CancelAppointmentsInput) -> CancelledAppointments:
+            self.calls.append((names.CANCEL_APPOINTMENTS, inp.reason))
+            return CancelledAppointments(cancelled=len(self.bookings))
+
+        @activity.defn(name=names.REPORT_DLT_OUTCOME)
+        async def report_dlt_outcome(inp: ReportDltOutcomeInput) -> None:
+            self.calls.append((names.REPORT_DLT_OUTCOME, "dlt" if inp.outcome.dlt else "no_dlt"))
+
+        @activity.defn(name=names.REPORT_SAE_CLOCK)
+        async def report_sae_clock(inp: ReportSaeClockInput) -> None:
+            self.calls.append((names.REPORT_SAE_CLOCK, f"{inp.clock.clock}:{inp.clock.status}"))
+
+        return [
+            append_events,
+            send_notification,
+            order_labs,
+            book_appointment,
+            cancel_appointments,
+            report_dlt_outcome,
+            report_sae_clock,
+        ]
+
+    def side_effects(self) -> list[tuple[str, str]]:
+        """Calls other than event appends: what the outside world saw."""
+        return [c for c in self.calls if c[0] != names.APPEND_EVENTS]
+
+    def event_types(self) -> list[str]:
+        return [e.type.value for e in sorted(self.events, key=lambda e: e.sequence)]

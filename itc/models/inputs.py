@@ -1,0 +1,284 @@
+"""Inputs from staff and systems: the journey's start and every staff Update.
+
+Field validators here check shape and plausibility only. Anything that depends
+on the journey (order of steps, dates relative to now) is checked by the
+workflow's update validators, because these models are also decoded inside the
+deterministic workflow sandbox, where the wall clock is off limits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from itc.models.enums import (
+    AeCategory,
+    Attribution,
+    DecisionKind,
+    MetastasisSite,
+    Milestone,
+    ReceptorStatus,
+    ScanKind,
+    Sex,
+    Stage,
+)
+from itc.models.roles import Role
+from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
+
+PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
+ACTOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+MAX_REASON_CHARS = 500
+
+
+def _require_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("must include a time zone, e.g. 2026-03-01T09:30:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_utc)]
+ParticipantId = Annotated[str, Field(pattern=PARTICIPANT_ID_PATTERN, examples=["ITC-007"])]
+ActorId = Annotated[str, Field(pattern=ACTOR_ID_PATTERN, examples=["nurse.rahimi"])]
+Code = Annotated[str, Field(pattern=CODE_PATTERN)]
+Reason = Annotated[str, Field(min_length=3, max_length=MAX_REASON_CHARS)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class StaffAction(_Input):
+    """What every staff action carries: who and in which role, an optional request ID and,
+    for corrections, why."""
+
+    actor_id: ActorId
+    role: Role | None = Field(
+        default=None,
+        description="The role the actor acts in; the journey refuses actions outside it.",
+    )
+    request_id: Code | None = Field(default=None, description="Client-chosen ID so a network retry is applied once.")
+    corrects_sequence: int | None = Field(
+        default=None, ge=1, description="Sequence number of the earlier event this corrects."
+    )
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _correction_needs_reason(self) -> StaffAction:
+        if self.corrects_sequence is not None and self.reason is None:
+            raise ValueError("a correction must give a reason")
+        return self
+
+
+class ConsentRecord(_Input):
+    participant_id: ParticipantId
+    consent_date: date
+    consent_form_version: Code
+    date_of_birth: date
+    sex: Sex
+    height_cm: float = Field(ge=100, le=250)
+    weight_kg: float = Field(ge=25, le=300)
+    er_status: ReceptorStatus
+    pr_status: ReceptorStatus
+    her2_status: ReceptorStatus
+    site: Code
+    actor_id: ActorId
+    # Optional only so that journeys started before roles existed still replay; enrolment requires it.
+    role: Role | None = None
+
+    @model_validator(mode="after")
+    def _dob_before_consent(self) -> ConsentRecord:
+        if self.date_of_birth >= self.consent_date:
+            raise ValueError("date_of_birth must be before consent_date")
+        return self
+
+    def age_at_consent(self) -> int:
+        before_birthday = (self.consent_date.month, self.consent_date.day) < (
+            self.date_of_birth.month,
+            self.date_of_birth.day,
+        )
+        return self.consent_date.year - self.date_of_birth.year - int(before_birthday)
+
+
+class LabObservation(_Input):
+    code: LabCode
+    value: float | None = None
+    interpretation: Interpretation | None = None
+    upper_limit_normal: float | None = Field(default=None, gt=0)
+    lower_limit_normal: float | None = Field(default=None, ge=0)
+    collected_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _value_matches_code(self) -> LabObservation:
+        spec = LAB_SPECS[self.code]
+        if spec.numeric:
+            if self.value is None:
+                raise ValueError(f"{self.code.value} needs a numeric value in {spec.unit}")
+            if not (spec.min_value <= self.value <= spec.max_value):  # type: ignore[operator]
+                raise ValueError(
+                    f"{self.code.value} value {self.value} {spec.unit} is outside the possible range "
+                    f"{spec.min_value}-{spec.max_value} {spec.unit}; check the units"
+                )
+        elif self.interpretation is None:
+            raise ValueError(f"{self.code.value} needs an interpretation, not a number")
+        return self
+
+
+class RecordLabResultsInput(StaffAction):
+    results: list[LabObservation] = Field(min_length=1, max_length=50)
+
+
+class RecordEligibilityAssessmentInput(StaffAction):
+    advanced_breast_cancer: bool
+    progressed_on_chemo_or_radiotherapy: bool
+    metastasis_count: int = Field(ge=0, le=100)
+    metastasis_site: MetastasisSite | None = None
+    metastasis_measurable: bool
+    active_uncontrolled_infection: bool
+    other_unrelated_cancer: bool
+    assessed_at: AwareDatetime
+
+
+class TargetLesion(_Input):
+    lesion_id: Code
+    organ: Code
+    is_lymph_node: bool = False
+    diameter_mm: float = Field(ge=0, le=500, description="Longest diameter; short axis for lymph nodes.")
+
+
+class RecordScanResultInput(StaffAction):
+    kind: ScanKind
+    scanned_at: AwareDatetime
+    target_lesions: list[TargetLesion] = Field(default_factory=list, max_length=20)
+    new_lesions: bool = False
+    unequivocal_non_target_progression: bool = False
+
+    @model_validator(mode="after")
+    def _unique_lesions(self) -> RecordScanResultInput:
+        ids = [lesion.lesion_id for lesion in self.target_lesions]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each target lesion_id may appear only once per scan")
+        return self
+
+
+class RecordBiopsyCollectedInput(StaffAction):
+    sample_id: Code
+    collected_at: AwareDatetime
+
+
+class ReleaseQcResult(_Input):
+    sterility_negative: bool
+    mycoplasma_negative: bool
+    endotoxin_eu_per_ml: float = Field(ge=0, le=10_000)
+    viability_percent: float = Field(ge=0, le=100)
+    cd56_cd3neg_purity_percent: float = Field(ge=0, le=100)
+    viable_cells_total: float = Field(ge=0, le=1e13)
+
+
+class RecordManufacturingMilestoneInput(StaffAction):
+    milestone: Milestone
+    sample_id: Code
+    occurred_at: AwareDatetime
+    succeeded: bool = True
+    failure_code: Code | None = None
+    release_qc: ReleaseQcResult | None = None
+
+    @model_validator(mode="after")
+    def _release_needs_qc(self) -> RecordManufacturingMilestoneInput:
+        if self.milestone is Milestone.PRODUCT_RELEASE_QC and self.succeeded and self.release_qc is None:
+            raise ValueError("product_release_qc needs the release_qc results")
+        if not self.succeeded and self.failure_code is None:
+            raise ValueError("a failed milestone needs a failure_code")
+        return self
+
+
+class RecordInfusionAdministeredInput(StaffAction):
+    infusion_number: int = Field(ge=1, le=3)
+    administered_at: AwareDatetime
+    cells_administered: float = Field(gt=0, le=1e12)
+    product_sample_id: Code
+
+
+class CrsFindings(_Input):
+    temperature_c: float = Field(ge=30, le=45)
+    hypotension: bool = False
+    vasopressors: int = Field(default=0, ge=0, le=10)
+    oxygen_l_per_min: float = Field(default=0, ge=0, le=100)
+    oxygen_by_facemask: bool = False
+    positive_pressure_ventilation: bool = False
+
+
+class IcansFindings(_Input):
+    ice_score: int = Field(ge=0, le=10)
+    unarousable: bool = False
+    seizure_over_5_minutes: bool = False
+
+
+class RecordAdverseEventInput(StaffAction):
+    ae_id: Code | None = Field(default=None, description="Omit for a new AE; give it to update one.")
+    term: Code = Field(description="CTCAE v5 term code, e.g. fever, nausea, neutropenia")
+    category: AeCategory
+    grade: int | None = Field(default=None, ge=1, le=5)
+    crs: CrsFindings | None = None
+    icans: IcansFindings | None = None
+    attribution: Attribution
+    serious: bool = False
+    unexpected: bool = False
+    onset_at: AwareDatetime
+    resolved_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _grade_source(self) -> RecordAdverseEventInput:
+        if self.category is AeCategory.CRS and self.crs is None:
+            raise ValueError("a CRS event needs the crs findings; the grade is derived by ASTCT")
+        if self.category is AeCategory.ICANS and self.icans is None:
+            raise ValueError("an ICANS event needs the icans findings; the grade is derived by ASTCT")
+        if self.category in (AeCategory.HAEMATOLOGICAL, AeCategory.NON_HAEMATOLOGICAL) and self.grade is None:
+            raise ValueError("grade (1-5, CTCAE v5) is required")
+        if self.resolved_at is not None and self.resolved_at < self.onset_at:
+            raise ValueError("resolved_at cannot be before onset_at")
+        return self
+
+
+class RecordWithdrawalInput(StaffAction):
+    withdrawn_at: AwareDatetime
+
+
+class RecordDeathInput(StaffAction):
+    died_at: AwareDatetime
+    attribution: Attribution
+
+
+class RecordSupervisorDecisionInput(StaffAction):
+    decision: DecisionKind
+    ae_id: Code | None = None
+    reason: Reason  # a decision always says why
+
+    @model_validator(mode="after")
+    def _sae_decisions_name_the_ae(self) -> RecordSupervisorDecisionInput:
+        if self.decision in (DecisionKind.SAE_REPORTED_TO_SPONSOR, DecisionKind.SUSAR_REPORTED) and not self.ae_id:
+            raise ValueError(f"{self.decision.value} must name the ae_id it acknowledges")
+        return self
+
+
+class RecordRefusedActionInput(_Input):
+    """A staff action refused for the actor's role, sent to the journey so the refusal joins
+    the audit trail: a validator's refusal never reaches history on its own."""
+
+    update: str = Field(max_length=64, description="The Update (workflow method) that was refused.")
+    actor_id: ActorId
+    role: Role | None = None
+    request_id: Code | None = None
+    refusal: str = Field(max_length=64, description="The rejection's name, e.g. RoleNotPermitted.")
+    message: str = Field(max_length=MAX_REASON_CHARS)
+    refused_by: str = Field(max_length=32, description="Which layer refused it: journey or api.")
+
+
+class ActionAccepted(BaseModel):
+    """What every accepted staff Update returns."""
+
+    sequence: int
+    stage: Stage
+    message: str

@@ -1,0 +1,267 @@
+"""The whole journey in one model: it is what continue-as-new carries forward."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from itc.models.enums import (
+    AeCategory,
+    Attribution,
+    Milestone,
+    ResponseCategory,
+    ScanKind,
+    Stage,
+)
+from itc.models.inputs import (
+    ConsentRecord,
+    LabObservation,
+    RecordEligibilityAssessmentInput,
+    ReleaseQcResult,
+    TargetLesion,
+)
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.rules.dose import DosePlan
+from itc.rules.pfs import PfsResult
+
+
+class DueAction(BaseModel):
+    action: str
+    label: str
+    due_at: datetime
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+
+
+class MilestoneRecord(BaseModel):
+    milestone: Milestone
+    expected_by: datetime | None = None
+    occurred_at: datetime | None = None
+    succeeded: bool | None = None
+    overdue_escalated: bool = False
+
+
+class BiopsyAttempt(BaseModel):
+    attempt: int
+    started_at: datetime
+    collect_by: datetime
+    collection_escalated: bool = False
+    booked_day: str | None = None
+    sample_id: str | None = None
+    collected_at: datetime | None = None
+    milestones: list[MilestoneRecord] = Field(default_factory=list)
+    manufacturing_deadline: datetime | None = None
+    deadline_escalated: bool = False
+    failed: bool = False
+    failure_code: str | None = None
+    release_qc: ReleaseQcResult | None = None
+
+
+class InfusionRecord(BaseModel):
+    number: int
+    target_at: datetime
+    window_start: datetime
+    window_end: datetime
+    administered_at: datetime | None = None
+    cells_administered: float | None = None
+    prepared: bool = False
+    window_escalated: bool = False
+    held_since: datetime | None = None
+    hold_reason: str | None = None
+
+
+class ToxicityCheck(BaseModel):
+    infusion_number: int
+    day: int
+    due_at: datetime
+    window_end: datetime
+    ordered: bool = False
+    completed_at: datetime | None = None
+    missed: bool = False
+
+
+class AdverseEventRecord(BaseModel):
+    ae_id: str
+    term: str
+    category: AeCategory
+    grade: int
+    attribution: Attribution
+    serious: bool
+    unexpected: bool
+    onset_at: datetime
+    resolved_at: datetime | None = None
+    is_dlt: bool = False
+    recorded_sequence: int
+    dlt_checked_for_duration: bool = False
+
+
+class SaeClock(BaseModel):
+    ae_id: str
+    clock: str  # "sponsor_24h", "susar_7d" or "susar_15d"
+    started_at: datetime
+    due_at: datetime
+    acknowledged_at: datetime | None = None
+    escalated_at: datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.acknowledged_at is None
+
+
+class ScanRecord(BaseModel):
+    sequence: int
+    kind: ScanKind
+    scanned_at: datetime
+    target_lesions: list[TargetLesion]
+    sum_mm: float
+    response: ResponseCategory | None = None
+
+
+class FollowUpCycle(BaseModel):
+    cycle: int
+    due_at: datetime
+    window_start: datetime
+    window_end: datetime
+    opened: bool = False
+    assessed_at: datetime | None = None
+    missed: bool = False
+    response: ResponseCategory | None = None
+
+
+class TimelineEntry(BaseModel):
+    sequence: int
+    type: str
+    occurred_at: datetime
+    actor: str
+    summary: str
+    corrects_sequence: int | None = None
+
+
+class JourneyState(BaseModel):
+    consent: ConsentRecord
+    protocol: ProtocolConfig
+    stage: Stage = Stage.SCREENING
+    stage_entered_at: datetime | None = None
+    stage_entered_sequence: int = 0
+    started_at: datetime | None = None
+    last_sequence: int = 0
+    run_count: int = 1
+    # request_id -> sequence it produced, so a retried staff action is applied once.
+    applied_requests: dict[str, int] = Field(default_factory=dict)
+
+    # Screening and baseline
+    labs: dict[str, LabObservation] = Field(default_factory=dict)
+    eligibility_assessment: RecordEligibilityAssessmentInput | None = None
+    failed_criteria: list[str] = Field(default_factory=list)
+    eligible_at: datetime | None = None
+    baseline_completed_at: datetime | None = None
+
+    # Biopsy and manufacturing
+    biopsies: list[BiopsyAttempt] = Field(default_factory=list)
+    awaiting_decision: bool = False
+    released_at: datetime | None = None
+
+    # Treatment
+    dose_plan: DosePlan | None = None
+    infusions: list[InfusionRecord] = Field(default_factory=list)
+    infusions_discontinued: bool = False
+    discontinuation_reason: str | None = None
+    toxicity_checks: list[ToxicityCheck] = Field(default_factory=list)
+    adverse_events: list[AdverseEventRecord] = Field(default_factory=list)
+    haematological_grade4_since: dict[str, datetime] = Field(default_factory=dict)
+    dlt: bool = False
+    dlt_description: str | None = None
+    dlt_window_ends_at: datetime | None = None
+    dlt_window_closed: bool = False
+    sae_clocks: list[SaeClock] = Field(default_factory=list)
+
+    # Response and follow-up
+    scans: list[ScanRecord] = Field(default_factory=list)
+    response_due_at: datetime | None = None
+    response_prepared: bool = False
+    response: ResponseCategory | None = None
+    response_scan_at: datetime | None = None
+    confirmation_due_at: datetime | None = None
+    confirmed_response: ResponseCategory | None = None
+    follow_up: list[FollowUpCycle] = Field(default_factory=list)
+    follow_up_ends_at: datetime | None = None
+    progression_at: datetime | None = None
+    pfs: PfsResult | None = None
+
+    # Trial-wide safety pause, set by the trial workflow
+    trial_paused: bool = False
+    trial_pause_reason: str | None = None
+
+    # Ending
+    withdrawn_at: datetime | None = None
+    died_at: datetime | None = None
+    off_study_reason: str | None = None
+    end_reason: str | None = None
+    deviations: list[str] = Field(default_factory=list)
+    due: list[DueAction] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+
+    @property
+    def participant_id(self) -> str:
+        return self.consent.participant_id
+
+    @property
+    def current_biopsy(self) -> BiopsyAttempt | None:
+        return self.biopsies[-1] if self.biopsies else None
+
+    @property
+    def infusions_given(self) -> int:
+        return sum(1 for infusion in self.infusions if infusion.administered_at is not None)
+
+    @property
+    def first_infusion_at(self) -> datetime | None:
+        return self.infusions[0].administered_at if self.infusions else None
+
+    @property
+    def baseline_scan(self) -> ScanRecord | None:
+        baselines = [scan for scan in self.scans if scan.kind is ScanKind.BASELINE]
+        return baselines[-1] if baselines else None
+
+
+class StartJourneyInput(BaseModel):
+    """The workflow's one input: the consent record, the protocol version, and on continue-as-new the journey so far."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    consent: ConsentRecord
+    protocol: ProtocolConfig = DEFAULT_PROTOCOL
+    carried_state: JourneyState | None = None
+
+
+class JourneyStatus(BaseModel):
+    """What `get_state` returns: everything a supervisor needs, nothing derived twice."""
+
+    participant_id: str
+    site: str
+    protocol_version: str
+    stage: Stage
+    stage_entered_at: datetime | None
+    next_due: list[DueAction]
+    infusions_given: int
+    infusions: list[InfusionRecord]
+    infusions_discontinued: bool
+    open_adverse_events: list[AdverseEventRecord]
+    worst_ae_grade: int
+    dlt: bool
+    dlt_description: str | None
+    dose_plan: DosePlan | None
+    biopsy_attempts: int
+    manufacturing_milestones: list[MilestoneRecord]
+    awaiting_supervisor_decision: bool
+    open_sae_clocks: list[SaeClock]
+    response: ResponseCategory | None
+    confirmed_response: ResponseCategory | None
+    pfs: PfsResult | None
+    end_reason: str | None
+    failed_criteria: list[str]
+    deviations: list[str]
+    trial_paused: bool
+    trial_pause_reason: str | None
+    last_sequence: int
+    run_count: int

@@ -1,0 +1,125 @@
+"""Models of the trial-level workflow: enrolment, DLT outcomes, the pause, SAE clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from itc.models.inputs import ActorId, Code, ConsentRecord, ParticipantId, Reason
+from itc.models.roles import Role
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.rules.stopping import StoppingDecision
+
+
+def trial_workflow_id(trial_id: str) -> str:
+    return f"trial-{trial_id}"
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EnrolParticipantInput(_Input):
+    consent: ConsentRecord
+    # The version the journey starts under; amendments reach new journeys this way.
+    protocol: ProtocolConfig | None = None
+    request_id: Code | None = None
+
+
+class EnrolmentAccepted(BaseModel):
+    participant_id: str
+    workflow_id: str
+    enrolled: int
+    target: int
+
+
+class RecordDltOutcomeInput(_Input):
+    """Sent by a journey once it is DLT-evaluable: a DLT, or the DLT window completed without one."""
+
+    participant_id: ParticipantId
+    dlt: bool
+    description: str | None = Field(default=None, max_length=300)
+
+
+class RecordSaeClockInput(_Input):
+    participant_id: ParticipantId
+    ae_id: Code
+    clock: Code
+    due_at: datetime
+    status: str = Field(pattern="^(open|escalated|acknowledged)$")
+
+
+class ResumeTrialInput(_Input):
+    actor_id: ActorId
+    role: Role | None = None  # optional only so that earlier histories decode; validators require it
+    reason: Reason
+
+
+class SetTrialPauseInput(_Input):
+    """Sent by the trial to each journey when enrolment and infusions pause or resume."""
+
+    paused: bool
+    reason: str = Field(max_length=500)
+
+
+class ReportDltOutcomeInput(_Input):
+    """Activity input: the journey's DLT outcome, delivered to the trial with signal-with-start."""
+
+    trial_workflow_id: str
+    protocol: ProtocolConfig
+    outcome: RecordDltOutcomeInput
+
+
+class ReportSaeClockInput(_Input):
+    trial_workflow_id: str
+    protocol: ProtocolConfig
+    clock: RecordSaeClockInput
+
+
+class DltOutcome(BaseModel):
+    participant_id: str
+    dlt: bool
+    description: str | None = None
+    reported_at: datetime
+
+
+class TrialDecision(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    reason: str
+
+
+class TrialState(BaseModel):
+    protocol: ProtocolConfig
+    enrolled: dict[str, datetime] = Field(default_factory=dict)  # participant -> enrolled at
+    outcomes: dict[str, DltOutcome] = Field(default_factory=dict)
+    paused: bool = False
+    pause_reason: str | None = None
+    last_decision: StoppingDecision | None = None
+    sae_clocks: dict[str, RecordSaeClockInput] = Field(default_factory=dict)  # "<pid>/<ae>/<clock>"
+    decisions: list[TrialDecision] = Field(default_factory=list)
+    run_count: int = 1
+
+
+class StartTrialInput(_Input):
+    protocol: ProtocolConfig = DEFAULT_PROTOCOL
+    carried_state: TrialState | None = None
+
+
+class TrialStatus(BaseModel):
+    trial_id: str
+    protocol_version: str
+    enrolled: int
+    target: int
+    participants: list[str]
+    evaluable: int
+    dlts: int
+    stopping_rule: str
+    boundary: int | None
+    decision: str | None
+    paused: bool
+    pause_reason: str | None
+    open_sae_clocks: list[RecordSaeClockInput]
+    decisions: list[TrialDecision]

@@ -1,0 +1,144 @@
+"""CTCAE v5 lab grading and ASTCT consensus grading of CRS and ICANS.
+
+The grade boundaries below are the published standards themselves, not protocol
+choices, so they live here rather than in ProtocolConfig; only the normal
+ranges (ULN/LLN), which vary by lab, come from configuration.
+"""
+
+from __future__ import annotations
+
+import math
+
+from itc.rules._compare import above, at_least, below
+from itc.rules.config import ReferenceRanges
+from itc.rules.lab_catalogue import LabCode
+
+GRADED_LABS: frozenset[LabCode] = frozenset(
+    {LabCode.ALT, LabCode.AST, LabCode.CREATININE, LabCode.NEUTROPHILS, LabCode.PLATELETS}
+)
+
+# CTCAE v5: lower bound (exclusive) of grades 2, 3 and 4 as multiples of ULN.
+_ULN_MULTIPLES: dict[LabCode, tuple[float, float, float]] = {
+    LabCode.ALT: (3.0, 5.0, 20.0),
+    LabCode.AST: (3.0, 5.0, 20.0),
+    LabCode.CREATININE: (1.5, 3.0, 6.0),
+}
+# CTCAE v5: upper bound (exclusive) of grades 2, 3 and 4 in cells/mm3.
+_LOW_COUNT_LIMITS: dict[LabCode, tuple[float, float, float]] = {
+    LabCode.NEUTROPHILS: (1500.0, 1000.0, 500.0),
+    LabCode.PLATELETS: (75_000.0, 50_000.0, 25_000.0),
+}
+_CREATININE_BASELINE_G3_MULTIPLE = 3.0
+
+# ASTCT consensus (Lee et al. 2019).
+_CRS_FEVER_C = 38.0
+_CRS_LOW_FLOW_MAX_L_PER_MIN = 6.0
+_ICE_MAX = 10
+_ICE_G1_MIN = 7
+_ICE_G2_MIN = 3
+
+
+def _positive(value: float, name: str) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return value
+
+
+def grade_lab(
+    code: LabCode,
+    value: float,
+    ranges: ReferenceRanges,
+    upper_limit_normal: float | None = None,
+    lower_limit_normal: float | None = None,
+    baseline_value: float | None = None,
+) -> int:
+    """CTCAE v5 grade 0-4; the lab's own ULN/LLN beats the protocol default."""
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{code} value must be a non-negative number, got {value}")
+    if code in _ULN_MULTIPLES:
+        uln = _positive(upper_limit_normal if upper_limit_normal is not None else _default_uln(code, ranges), "ULN")
+        grade = _grade_high(value, uln, _ULN_MULTIPLES[code])
+        if code == LabCode.CREATININE and baseline_value is not None:
+            baseline = _positive(baseline_value, "baseline creatinine")
+            if above(value, _CREATININE_BASELINE_G3_MULTIPLE * baseline):
+                grade = max(grade, 3)
+        return grade
+    if code in _LOW_COUNT_LIMITS:
+        lln = _positive(lower_limit_normal if lower_limit_normal is not None else _default_lln(code, ranges), "LLN")
+        return _grade_low(value, lln, _LOW_COUNT_LIMITS[code])
+    raise ValueError(f"no CTCAE lab grading for {code!r}")
+
+
+def _default_uln(code: LabCode, ranges: ReferenceRanges) -> float:
+    return {
+        LabCode.ALT: ranges.alt_uln_u_l,
+        LabCode.AST: ranges.ast_uln_u_l,
+        LabCode.CREATININE: ranges.creatinine_uln_mg_dl,
+    }[code]
+
+
+def _default_lln(code: LabCode, ranges: ReferenceRanges) -> float:
+    return {
+        LabCode.NEUTROPHILS: ranges.neutrophils_lln_per_mm3,
+        LabCode.PLATELETS: ranges.platelets_lln_per_mm3,
+    }[code]
+
+
+def _grade_high(value: float, uln: float, multiples: tuple[float, float, float]) -> int:
+    if not above(value, uln):
+        return 0
+    g2, g3, g4 = (m * uln for m in multiples)
+    return 4 if above(value, g4) else 3 if above(value, g3) else 2 if above(value, g2) else 1
+
+
+def _grade_low(value: float, lln: float, limits: tuple[float, float, float]) -> int:
+    if not below(value, lln):
+        return 0
+    g2, g3, g4 = limits
+    return 4 if below(value, g4) else 3 if below(value, g3) else 2 if below(value, g2) else 1
+
+
+def grade_crs(
+    temperature_c: float,
+    hypotension: bool,
+    vasopressors: int,
+    oxygen_l_per_min: float,
+    oxygen_by_facemask: bool,
+    positive_pressure_ventilation: bool,
+) -> int:
+    """ASTCT CRS grade: the highest grade whose criterion is met.
+
+    ASTCT grades CRS only when fever is or was present; fever is often masked by
+    antipyretics or tocilizumab, so hypotension or hypoxia grade on their own here
+    rather than be missed.
+    """
+    if vasopressors < 0 or not math.isfinite(oxygen_l_per_min) or oxygen_l_per_min < 0:
+        raise ValueError("vasopressors and oxygen flow must not be negative")
+    if vasopressors > 1 or positive_pressure_ventilation:
+        return 4
+    if vasopressors == 1 or oxygen_by_facemask or above(oxygen_l_per_min, _CRS_LOW_FLOW_MAX_L_PER_MIN):
+        return 3
+    if hypotension or oxygen_l_per_min > 0:
+        return 2
+    if at_least(temperature_c, _CRS_FEVER_C):
+        return 1
+    return 0
+
+
+def grade_icans(ice_score: int, unarousable: bool, seizure_over_5_minutes: bool) -> int:
+    """ASTCT ICANS grade from the ICE score, consciousness and seizures.
+
+    An unarousable patient cannot score on ICE, so unarousable grades 4 even if
+    a stale non-zero score is passed alongside it.
+    """
+    if not 0 <= ice_score <= _ICE_MAX:
+        raise ValueError(f"ICE score must be 0-{_ICE_MAX}, got {ice_score}")
+    if seizure_over_5_minutes or unarousable:
+        return 4
+    if ice_score == _ICE_MAX:
+        return 0
+    if ice_score >= _ICE_G1_MIN:
+        return 1
+    if ice_score >= _ICE_G2_MIN:
+        return 2
+    return 3

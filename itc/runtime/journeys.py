@@ -1,0 +1,330 @@
+"""Client-side operations on journeys, shared by starter.py, the CLI and the demo.
+
+The workflow module is imported lazily: the CLI must start (and report input errors)
+even where the workflow code is missing or slow to import.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import (
+    WorkflowIDConflictPolicy,
+)
+from temporalio.exceptions import (
+    ApplicationError,
+    FailureError,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from itc.models.inputs import (
+    ActionAccepted,
+    ConsentRecord,
+    RecordAdverseEventInput,
+    RecordBiopsyCollectedInput,
+    RecordDeathInput,
+    RecordEligibilityAssessmentInput,
+    RecordInfusionAdministeredInput,
+    RecordLabResultsInput,
+    RecordManufacturingMilestoneInput,
+    RecordRefusedActionInput,
+    RecordScanResultInput,
+    RecordSupervisorDecisionInput,
+    RecordWithdrawalInput,
+    StaffAction,
+)
+from itc.models.state import JourneyStatus, TimelineEntry
+from itc.models.trial import EnrolmentAccepted, EnrolParticipantInput, StartTrialInput, trial_workflow_id
+from itc.rules.config import ProtocolConfig
+from itc.runtime.errors import (
+    EnrolmentClosed,
+    InvalidInput,
+    JourneyAlreadyExists,
+    JourneyNotFound,
+    NoWorker,
+    QueryFailed,
+    UpdateRejected,
+    invalid_from_validation,
+)
+from itc.runtime.logging import JOURNEY_ID_PREFIX, get_logger
+from workflows.rejections import ROLE_NOT_PERMITTED
+
+log = get_logger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+# Update name -> its input model; the names are the workflow's update method names.
+UPDATE_INPUTS: dict[str, type[BaseModel]] = {
+    "record_lab_results": RecordLabResultsInput,
+    "record_eligibility_assessment": RecordEligibilityAssessmentInput,
+    "record_scan_result": RecordScanResultInput,
+    "record_biopsy_collected": RecordBiopsyCollectedInput,
+    "record_manufacturing_milestone": RecordManufacturingMilestoneInput,
+    "record_infusion_administered": RecordInfusionAdministeredInput,
+    "record_adverse_event": RecordAdverseEventInput,
+    "record_withdrawal": RecordWithdrawalInput,
+    "record_death": RecordDeathInput,
+    "record_supervisor_decision": RecordSupervisorDecisionInput,
+}
+
+# The latest calendar date anywhere on Earth is UTC+14; a consent signed "today" at a site
+# ahead of UTC must not be refused as being in the future.
+_LATEST_UTC_OFFSET = timedelta(hours=14)
+
+# Queries and Updates need a live worker; without one the server holds the call open.
+WORKER_WAIT = timedelta(seconds=30)
+
+
+def journey_id(participant_id: str) -> str:
+    return f"{JOURNEY_ID_PREFIX}{participant_id}"
+
+
+def _workflow_class() -> Any:
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    return ParticipantJourneyWorkflow
+
+
+# ---------------------------------------------------------------- reading input
+
+
+def read_text_input(source: str | Path, what: str) -> str:
+    """Read a file (or stdin for '-') as UTF-8, turning I/O problems into one-line errors."""
+    if str(source) == "-":
+        raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        name = "standard input"
+    else:
+        name = str(source)
+        try:
+            raw = Path(source).read_bytes()
+        except FileNotFoundError:
+            raise InvalidInput(f"Cannot read {what} {name}: no such file") from None
+        except IsADirectoryError:
+            raise InvalidInput(f"Cannot read {what} {name}: it is a directory") from None
+        except OSError as error:
+            raise InvalidInput(f"Cannot read {what} {name}: {error.strerror or error}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"Cannot read {what} {name}: not UTF-8 text (bad byte at position {error.start}); save it as UTF-8 JSON"
+        ) from None
+
+
+def parse_json_object(text: str, source: str | Path, what: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            f"Cannot read {what} {source}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"Cannot read {what} {source}: expected a JSON object {{...}}")
+    return data
+
+
+def load_json_object(source: str | Path, what: str) -> dict[str, Any]:
+    return parse_json_object(read_text_input(source, what), source, what)
+
+
+def validate_model(model: type[ModelT], data: Any, what: str) -> ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise invalid_from_validation(error, what) from None
+
+
+def parse_consent(data: dict[str, Any], *, now: datetime | None = None) -> ConsentRecord:
+    """Validate a consent record for a start. Age is not judged here: screening owns eligibility."""
+    consent = validate_model(ConsentRecord, data, "consent record")
+    now = now or datetime.now(UTC)
+    latest_today = (now.astimezone(UTC) + _LATEST_UTC_OFFSET).date()
+    if consent.consent_date > latest_today:
+        raise InvalidInput(
+            "Invalid consent record: 1 problem(s)",
+            lines=[f"consent_date: {consent.consent_date.isoformat()} is in the future"],
+        )
+    return consent
+
+
+# ---------------------------------------------------------------- Temporal calls
+
+
+async def start_journey(client: Client, consent: ConsentRecord, protocol: ProtocolConfig, task_queue: str) -> str:
+    """Enrol a participant through the trial workflow, which starts the journey; returns its ID.
+
+    The enrolment is an Update on the trial workflow (started here on first use): the trial
+    handles Updates one at a time, which is what keeps concurrent starts under the cap.
+    """
+    from workflows.trial import TrialWorkflow
+
+    trial_id = trial_workflow_id(protocol.trial_id)
+    try:
+        await client.start_workflow(
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        accepted = await client.get_workflow_handle(trial_id).execute_update(
+            TrialWorkflow.enrol_participant,
+            EnrolParticipantInput(consent=consent, protocol=protocol),
+            rpc_timeout=WORKER_WAIT,
+        )
+    except WorkflowUpdateFailedError as error:
+        message = _failure_message(error)
+        kind = getattr(error.cause, "type", None)
+        if kind == "JourneyAlreadyExists":
+            raise JourneyAlreadyExists(message) from None
+        if kind == "EnrolmentClosed":
+            raise EnrolmentClosed(message) from None
+        raise UpdateRejected(f"Rejected: {message}") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise NoWorker(
+            f"No worker answered the trial workflow within {int(WORKER_WAIT.total_seconds())} s "
+            "— is `itc dev` or `python worker.py` running?"
+        ) from None
+    if not isinstance(accepted, EnrolmentAccepted):
+        accepted = EnrolmentAccepted.model_validate(accepted)
+    log.info(
+        "journey started",
+        workflow_id=accepted.workflow_id,
+        participant_id=consent.participant_id,
+        enrolled=accepted.enrolled,
+        target=accepted.target,
+    )
+    return accepted.workflow_id
+
+
+def _handle(client: Client, participant_id: str) -> WorkflowHandle[Any, Any]:
+    return client.get_workflow_handle(journey_id(participant_id))
+
+
+def _not_found(participant_id: str) -> JourneyNotFound:
+    return JourneyNotFound(f"No journey for participant {participant_id}")
+
+
+def _failure_message(error: BaseException) -> str:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ApplicationError) and cause.message:
+            return cause.message
+        next_cause = getattr(cause, "cause", None) or cause.__cause__
+        if next_cause is None and isinstance(cause, FailureError):
+            return cause.message
+        cause = next_cause
+    return str(error)
+
+
+def _rpc_to_user_error(error: RPCError, participant_id: str, doing: str) -> Exception:
+    if error.status == RPCStatusCode.DEADLINE_EXCEEDED:
+        return NoWorker(
+            f"No worker answered for {journey_id(participant_id)} within "
+            f"{int(WORKER_WAIT.total_seconds())} s — is `itc dev` or `python worker.py` running?"
+        )
+    if error.status == RPCStatusCode.NOT_FOUND:
+        if "completed" in error.message.lower() or "closed" in error.message.lower():
+            return UpdateRejected(f"The journey for {participant_id} has ended; it accepts no more {doing}")
+        return _not_found(participant_id)
+    return error
+
+
+async def record(client: Client, participant_id: str, update_name: str, payload: BaseModel) -> ActionAccepted:
+    """Send one staff Update and wait for the workflow to accept or reject it."""
+    if update_name not in UPDATE_INPUTS:
+        raise ValueError(f"unknown update {update_name}")
+    update = getattr(_workflow_class(), update_name)
+    try:
+        result = await _handle(client, participant_id).execute_update(update, payload, rpc_timeout=WORKER_WAIT)
+    except WorkflowUpdateFailedError as error:
+        message = _failure_message(error)
+        if getattr(error.cause, "type", None) == ROLE_NOT_PERMITTED and isinstance(payload, StaffAction):
+            await audit_refusal(client, participant_id, RecordRefusedActionInput(
+                update=update_name, actor_id=payload.actor_id, role=payload.role, request_id=payload.request_id,
+                refusal=ROLE_NOT_PERMITTED, message=message, refused_by="journey",
+            ))  # fmt: skip
+        raise UpdateRejected(f"Rejected: {message}") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise NoWorker(
+            f"No worker answered for {journey_id(participant_id)} within "
+            f"{int(WORKER_WAIT.total_seconds())} s — is `itc dev` or `python worker.py` running? "
+            "The record may still be applied when a worker starts; check `itc timeline`."
+        ) from None
+    except RPCError as error:
+        raise _rpc_to_user_error(error, participant_id, "records") from None
+    if not isinstance(result, ActionAccepted):
+        result = ActionAccepted.model_validate(result)
+    log.info(
+        "update accepted",
+        update=update_name,
+        participant_id=participant_id,
+        sequence=result.sequence,
+        stage=str(result.stage),
+    )
+    return result
+
+
+async def audit_refusal(client: Client, participant_id: str, refusal: RecordRefusedActionInput) -> bool:
+    """Put a refused action on the journey's audit trail; False when there is no open journey.
+
+    A refusal must not be lost quietly, so a failure to record it is logged as an error,
+    but it never hides the refusal itself from the person who was refused.
+    """
+    try:
+        await _handle(client, participant_id).signal(_workflow_class().record_refused_action, refusal)
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            # No open journey (unknown participant or ended): there is no trail to add to.
+            log.warning(
+                "refused action has no open journey to audit", participant_id=participant_id, update=refusal.update
+            )
+            return False
+        log.error(
+            "refused action not audited",
+            participant_id=participant_id,
+            update=refusal.update,
+            refusal=refusal.refusal,
+            error=error.status.name if error.status else str(error),
+        )
+        return False
+    log.info(
+        "action refused",
+        participant_id=participant_id,
+        update=refusal.update,
+        refusal=refusal.refusal,
+        role=refusal.role.value if refusal.role else None,
+    )
+    return True
+
+
+async def get_status(client: Client, participant_id: str) -> JourneyStatus:
+    try:
+        result = await _handle(client, participant_id).query(_workflow_class().get_state, rpc_timeout=WORKER_WAIT)
+    except WorkflowQueryFailedError as error:
+        raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
+    except RPCError as error:
+        raise _rpc_to_user_error(error, participant_id, "queries") from None
+    return result if isinstance(result, JourneyStatus) else JourneyStatus.model_validate(result)
+
+
+async def get_timeline(client: Client, participant_id: str) -> list[TimelineEntry]:
+    try:
+        result = await _handle(client, participant_id).query(_workflow_class().get_timeline, rpc_timeout=WORKER_WAIT)
+    except WorkflowQueryFailedError as error:
+        raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
+    except RPCError as error:
+        raise _rpc_to_user_error(error, participant_id, "queries") from None
+    return [entry if isinstance(entry, TimelineEntry) else TimelineEntry.model_validate(entry) for entry in result]

@@ -1,0 +1,56 @@
+"""Process settings, read from the environment (no prefix, so the names match the docs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+
+DEV_HOST = "127.0.0.1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    # None means "use the embedded dev stack" (`itc dev`), which listens on the dev ports below.
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    task_queue: str = "itc-journeys"
+    database_url: str | None = None
+    itc_data_dir: Path = Path(".itc-data")
+    itc_protocol_file: Path | None = None
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    dev_temporal_port: int = 7233
+    dev_ui_port: int = 8233
+    # The payload encryption keyring (payload_crypto/keyring.py): its JSON, or the path of a
+    # file holding it; without either, <ITC_DATA_DIR>/codec-keys.json. Secret, so never echoed.
+    itc_codec_keys: SecretStr | None = None
+    itc_codec_keys_file: Path | None = None
+
+    @field_validator(
+        "temporal_address", "database_url", "itc_protocol_file", "itc_codec_keys", "itc_codec_keys_file", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # `export DATABASE_URL=` in a shell script should mean "not set", not "connect to ''".
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"{DEV_HOST}:{self.dev_temporal_port}"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://{DEV_HOST}:{self.dev_ui_port}"
+
+    def protocol(self) -> ProtocolConfig:
+        if self.itc_protocol_file is None:
+            return DEFAULT_PROTOCOL
+        return ProtocolConfig.load(self.itc_protocol_file)

@@ -1,0 +1,140 @@
+"""The journey worker process: connect, register search attributes, run until SIGINT/SIGTERM.
+
+Needs TEMPORAL_ADDRESS and DATABASE_URL, or a running `itc dev` on the same ITC_DATA_DIR
+(whose embedded PostgreSQL it then shares). Entry points: `itc-worker` and `python worker.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from itc.runtime.database import close_pool, open_pool
+from itc.runtime.devstack import embedded_postgres_url
+from itc.runtime.errors import DatabaseUnreachable, UserFacingError
+from itc.runtime.interceptors import JourneyLogContextInterceptor
+from itc.runtime.logging import configure_logging, get_logger
+from itc.runtime.settings import Settings
+from itc.runtime.temporal_client import connect, ensure_search_attributes
+
+log = get_logger("worker")
+
+# Long enough for in-flight activities (one DB transaction or service call each) to finish.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
+    from activities.journey_activities import JourneyActivities, activities_for_worker
+    from activities.trial_reports import TrialReportActivities, trial_report_activities
+    from itc.eventstore.store import EventStore
+    from itc.services.postgres import (
+        PostgresLabService,
+        PostgresNotificationService,
+        PostgresSchedulingService,
+    )
+
+    acts = JourneyActivities(
+        EventStore(pool),
+        PostgresNotificationService(pool),
+        PostgresLabService(pool),
+        PostgresSchedulingService(pool),
+    )
+    return [*activities_for_worker(acts), *trial_report_activities(TrialReportActivities(client, task_queue))]
+
+
+def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
+    from workflows.journey import ParticipantJourneyWorkflow
+    from workflows.trial import TrialWorkflow
+
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
+        activities=build_activities(client, pool, settings.task_queue),
+        interceptors=[JourneyLogContextInterceptor()],
+        graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
+    )
+
+
+def resolve_database_url(settings: Settings) -> str:
+    dsn = settings.database_url or embedded_postgres_url(settings)
+    if not dsn:
+        raise DatabaseUnreachable(
+            "No database: set DATABASE_URL, or run `itc dev` (which starts the embedded PostgreSQL)"
+        )
+    return dsn
+
+
+@dataclass
+class RunningWorker:
+    worker: Worker
+    task: asyncio.Task[None]  # completes only if the worker stops or fails on its own
+
+
+@asynccontextmanager
+async def running_worker(settings: Settings) -> AsyncIterator[RunningWorker]:
+    """Connect, register search attributes and run a worker until the block exits."""
+    client = await connect(settings)
+    pool = await open_pool(resolve_database_url(settings))
+    try:
+        await ensure_search_attributes(client, settings.temporal_namespace)
+        worker = build_worker(client, pool, settings)
+        run_task = asyncio.create_task(worker.run(), name="temporal-worker")
+        log.info("worker started", task_queue=settings.task_queue, address=settings.effective_temporal_address)
+        try:
+            yield RunningWorker(worker, run_task)
+        finally:
+            # shutdown() lets in-flight activity attempts finish before the pool goes away.
+            if not run_task.done():
+                await worker.shutdown()
+            await asyncio.gather(run_task, return_exceptions=True)
+            log.info("worker stopped")
+    finally:
+        await close_pool(pool)
+
+
+def install_stop_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass  # not the main thread (tests) or not supported: the caller stops us instead
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or until `stop` is set, for callers that own the signals)."""
+    if stop is None:
+        stop = asyncio.Event()
+        install_stop_signals(stop)
+    async with running_worker(settings) as running:
+        stop_wait = asyncio.create_task(stop.wait())
+        await asyncio.wait({stop_wait, running.task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_wait.cancel()
+        if running.task.done() and not stop.is_set():
+            # A fatal worker error (e.g. the server went away for good) must not look like a clean exit.
+            running.task.result()
+
+
+def main() -> None:
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(run_worker(settings))
+    except UserFacingError as error:
+        log.error("worker cannot start", error=error.message)
+        print(error.message, file=sys.stderr)
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

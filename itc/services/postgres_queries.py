@@ -1,0 +1,50 @@
+"""SQL behind the PostgreSQL-backed default services."""
+
+INSERT_NOTIFICATION = """
+INSERT INTO notification_outbox
+    (notification_id, idempotency_key, participant_id, recipient, kind, subject, body, urgent)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING notification_id
+"""
+SELECT_NOTIFICATION_BY_KEY = "SELECT notification_id FROM notification_outbox WHERE idempotency_key = $1"
+
+INSERT_LAB_ORDER = """
+INSERT INTO lab_orders (order_id, idempotency_key, participant_id, codes, purpose, due_by)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING order_id
+"""
+SELECT_LAB_ORDER_BY_KEY = "SELECT order_id FROM lab_orders WHERE idempotency_key = $1"
+
+SELECT_APPOINTMENT_BY_KEY = "SELECT appointment_id, kind, day FROM appointments WHERE idempotency_key = $1"
+SELECT_CAPACITY = "SELECT per_day FROM resource_capacity WHERE kind = $1"
+BOOKED_PER_DAY = """
+SELECT day, count(*) AS booked FROM appointments
+WHERE kind = $1 AND status = 'booked' AND day BETWEEN $2 AND $3
+GROUP BY day
+"""
+# One lock per (kind, day): bookings for different days never wait on each other,
+# and a transaction only ever holds one of these, so they cannot deadlock.
+LOCK_DAY = "SELECT pg_advisory_xact_lock(hashtextextended('appointments:' || $1::text || ':' || $2::date::text, 0))"
+COUNT_BOOKED_ON_DAY = "SELECT count(*) FROM appointments WHERE kind = $1 AND day = $2 AND status = 'booked'"
+INSERT_APPOINTMENT = """
+INSERT INTO appointments (appointment_id, idempotency_key, participant_id, kind, day)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING appointment_id, kind, day
+"""
+
+CLAIM_CANCELLATION = """
+INSERT INTO appointment_cancellations (idempotency_key, participant_id, cancelled)
+VALUES ($1, $2, 0)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING idempotency_key
+"""
+SELECT_CANCELLATION = "SELECT cancelled FROM appointment_cancellations WHERE idempotency_key = $1"
+CANCEL_BOOKED = """
+UPDATE appointments SET status = 'cancelled', cancelled_at = now(), cancel_reason = $2
+WHERE participant_id = $1 AND status = 'booked'
+RETURNING appointment_id
+"""
+RECORD_CANCELLATION_COUNT = "UPDATE appointment_cancellations SET cancelled = $2 WHERE idempotency_key = $1"
