@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from temporalio.exceptions import ApplicationError
 
-from itc.models.roles import Action, Role, role_refusal
+from itc.actions import Action, Role, role_refusal
 
 OUT_OF_ORDER = "OutOfOrder"
 INVALID_VALUE = "InvalidValue"

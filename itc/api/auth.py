@@ -1,4 +1,8 @@
-"""Bearer tokens to roles, and the permission check every write goes through.
+"""Bearer tokens to roles, and the permission check every request goes through once.
+
+The check issues a `Permit`, and the operations behind the API and the dashboard take a
+Permit rather than a bare principal: a request is checked where its permit is issued (the
+route's dependency, or the dashboard page) and nowhere else.
 
 Tokens are compared in constant time, and neither they nor their holders are logged.
 """
@@ -7,16 +11,17 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from itc.actions import STAFF_ACTION_OF, Action, Role, allowed, refusal_message
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import Forbidden, NotAuthenticated
 from itc.models.inputs import PARTICIPANT_ID_PATTERN, RecordRefusedActionInput
-from itc.models.roles import RECORD_UPDATES, Action, Role, allowed, refusal_message
 from itc.runtime.journeys import audit_refusal
 from workflows.rejections import ROLE_NOT_PERMITTED
 
@@ -51,25 +56,30 @@ def identify(
     return Principal(role)
 
 
-def authorize(principal: Principal, action: Action) -> None:
-    if not principal.may(action):
-        raise Forbidden(refusal_message(principal.role, action))
+@dataclass(frozen=True)
+class Permit:
+    """The principal passed the permission check for `action`. Issued only by `permit`."""
+
+    principal: Principal
+    action: Action
 
 
 # A token names a role, not a person; the body's actor_id is not read before refusing.
 API_TOKEN_ACTOR = "api-token"
 
 
-async def authorize_record(
-    context: ApiContext, principal: Principal, action: Action, participant_id: str | None
-) -> None:
-    """authorize(), and a refused write on a participant's journey also joins its audit trail."""
+async def permit(
+    context: ApiContext, principal: Principal, action: Action, participant_id: str | None = None
+) -> Permit:
+    """The one permission check of a request; a refused write on a participant's journey also
+    joins its audit trail."""
     if principal.may(action):
-        return
+        return Permit(principal, action)
     message = refusal_message(principal.role, action)
-    if action in RECORD_UPDATES and participant_id and PARTICIPANT_ID.fullmatch(participant_id):
+    staff_action = STAFF_ACTION_OF.get(action)
+    if staff_action is not None and participant_id and PARTICIPANT_ID.fullmatch(participant_id):
         refusal = RecordRefusedActionInput(
-            update=RECORD_UPDATES[action], actor_id=API_TOKEN_ACTOR, role=principal.role,
+            update=staff_action.update, actor_id=API_TOKEN_ACTOR, role=principal.role,
             refusal=ROLE_NOT_PERMITTED, message=message, refused_by="api",
         )  # fmt: skip
         await audit_refusal(context.client, participant_id, refusal)
@@ -79,16 +89,15 @@ async def authorize_record(
 _bearer = HTTPBearer(auto_error=False, description="A token listed in the server's ITC_API_TOKENS")
 
 
-def require(action: Action):
-    """Dependency: the caller's role, refused (401/403) before the body is validated."""
+def require(action: Action) -> Callable[..., Awaitable[Permit]]:
+    """Dependency: the caller's permit, refused (401/403) before the body is validated."""
 
     async def dependency(
         request: Request,
         context: Annotated[ApiContext, Depends(get_context)],
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Principal:
+    ) -> Permit:
         principal = identify(context.tokens, credentials.credentials if credentials else None)
-        await authorize_record(context, principal, action, request.path_params.get("participant_id"))
-        return principal
+        return await permit(context, principal, action, request.path_params.get("participant_id"))
 
     return dependency

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from fastapi import Request
 from temporalio.client import Client
@@ -31,5 +31,4 @@ class ApiContext:
 
 
 def get_context(request: Request) -> ApiContext:
-    context: Any = request.app.state.context
-    return context
+    return cast(ApiContext, request.app.state.context)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from itc.models.roles import Action
+from itc.actions import Action
 from itc.rules.lab_catalogue import LAB_SPECS, LabCode
 
 Values = Mapping[str, str]
@@ -87,15 +87,31 @@ def _drop_none(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+Reader = Callable[[Values], FormInput]
+# The form reader of each staff action that has a dashboard form (its template is
+# templates/forms/<action>.html); filled in by @reads below.
+READERS: dict[Action, Reader] = {}
+
+
+def reads(action: Action) -> Callable[[Reader], Reader]:
+    def register(reader: Reader) -> Reader:
+        READERS[action] = reader
+        return reader
+
+    return register
+
+
 def _staff(values: Values, actor_id: str) -> dict[str, Any]:
     return _drop_none(
         {"actor_id": actor_id, "reason": text(values, "reason"), "request_id": text(values, "request_id")}
     )
 
 
+@reads(Action.LAB_RESULTS)
 def lab_results(values: Values) -> FormInput:
     collected_at = utc_time(values, "collected_at")
-    results, names = [], {}
+    results: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     for code in LabCode:
         entered = text(values, f"lab.{code.value}")
         if entered is None:
@@ -113,6 +129,7 @@ def lab_results(values: Values) -> FormInput:
     return FormInput({"results": results}, names)
 
 
+@reads(Action.ELIGIBILITY)
 def eligibility(values: Values) -> FormInput:
     return FormInput(
         _drop_none(
@@ -130,8 +147,10 @@ def eligibility(values: Values) -> FormInput:
     )
 
 
+@reads(Action.SCAN)
 def scan(values: Values) -> FormInput:
-    lesions, names = [], {}
+    lesions: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     for row in range(1, LESION_ROWS + 1):
         lesion_id = text(values, f"lesion.{row}.id")
         organ = text(values, f"lesion.{row}.organ")
@@ -163,6 +182,7 @@ def scan(values: Values) -> FormInput:
     )
 
 
+@reads(Action.BIOPSY)
 def biopsy(values: Values) -> FormInput:
     return FormInput(
         _drop_none({"sample_id": text(values, "sample_id"), "collected_at": utc_time(values, "collected_at")})
@@ -172,6 +192,7 @@ def biopsy(values: Values) -> FormInput:
 RELEASE_QC_NUMBERS = ("endotoxin_eu_per_ml", "viability_percent", "cd56_cd3neg_purity_percent", "viable_cells_total")
 
 
+@reads(Action.MILESTONE)
 def milestone(values: Values) -> FormInput:
     succeeded = values.get("outcome", "succeeded") != "failed"
     data: dict[str, Any] = {
@@ -192,6 +213,7 @@ def milestone(values: Values) -> FormInput:
     return FormInput(_drop_none(data), {"release_qc": "Release QC"})
 
 
+@reads(Action.INFUSION)
 def infusion(values: Values) -> FormInput:
     return FormInput(
         _drop_none(
@@ -205,6 +227,7 @@ def infusion(values: Values) -> FormInput:
     )
 
 
+@reads(Action.ADVERSE_EVENT)
 def adverse_event(values: Values) -> FormInput:
     category = text(values, "category")
     data: dict[str, Any] = {
@@ -240,30 +263,19 @@ def adverse_event(values: Values) -> FormInput:
     return FormInput(_drop_none(data), {"crs": "CRS findings", "icans": "ICANS findings"})
 
 
+@reads(Action.WITHDRAWAL)
 def withdrawal(values: Values) -> FormInput:
     return FormInput(_drop_none({"withdrawn_at": utc_time(values, "withdrawn_at")}))
 
 
+@reads(Action.DEATH)
 def death(values: Values) -> FormInput:
     return FormInput(_drop_none({"died_at": utc_time(values, "died_at"), "attribution": text(values, "attribution")}))
 
 
+@reads(Action.DECISION)
 def decision(values: Values) -> FormInput:
     return FormInput(_drop_none({"decision": text(values, "decision"), "ae_id": text(values, "ae_id")}))
-
-
-READERS: dict[Action, Callable[[Values], FormInput]] = {
-    Action.LAB_RESULTS: lab_results,
-    Action.ELIGIBILITY: eligibility,
-    Action.SCAN: scan,
-    Action.BIOPSY: biopsy,
-    Action.MILESTONE: milestone,
-    Action.INFUSION: infusion,
-    Action.ADVERSE_EVENT: adverse_event,
-    Action.WITHDRAWAL: withdrawal,
-    Action.DEATH: death,
-    Action.DECISION: decision,
-}
 
 
 def record_input(action: Action, values: Values, actor_id: str) -> FormInput:

@@ -1,26 +1,30 @@
 """The operations behind both the JSON API and the dashboard's forms, so a form and an API
-call are checked by the same permission table and validated by the same models."""
+call are checked by the same permission table and validated by the same models.
+
+Each operation takes the request's `Permit` instead of checking the role again: the check ran
+once, where the permit was issued. Reading is open to every role, so any permit lets its holder
+read (a dashboard form refused by the journey shows the page again under the form's permit).
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from itc.api.auth import Principal, authorize, authorize_record
+from itc.actions import STAFF_ACTION_OF
+from itc.api.auth import Permit, Principal
 from itc.api.context import ApiContext
 from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
 from itc.models.enums import Stage
 from itc.models.events import JourneyEvent
-from itc.models.inputs import ActionAccepted, ParticipantId
-from itc.models.roles import RECORD_UPDATES, Action
+from itc.models.inputs import ActionAccepted, ParticipantId, StaffAction
 from itc.models.state import JourneyStatus, TimelineEntry
 from itc.runtime.errors import InvalidInput
 from itc.runtime.journeys import (
-    UPDATE_INPUTS,
     get_status,
     get_timeline,
     journey_id,
@@ -34,6 +38,7 @@ from itc.runtime.logging import REDACTED, get_logger
 log = get_logger(__name__)
 
 _PARTICIPANT = TypeAdapter(ParticipantId)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # Kept in the event store for the trial record; not needed to supervise a journey.
 AUDIT_MASKED_KEYS = frozenset({"date_of_birth"})
@@ -61,9 +66,8 @@ def _as_dict(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
     return data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
 
 
-async def start(context: ApiContext, principal: Principal, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
-    authorize(principal, Action.START)
-    consent = acting_as(principal, parse_consent(_as_dict(data)))
+async def start(context: ApiContext, permit: Permit, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
+    consent = acting_as(permit.principal, parse_consent(_as_dict(data)))
     workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
     return StartedJourney(
         participant_id=consent.participant_id,
@@ -73,24 +77,17 @@ async def start(context: ApiContext, principal: Principal, data: BaseModel | Map
     )
 
 
-def parse_record(action: Action, data: Mapping[str, Any]) -> BaseModel:
-    return validate_model(UPDATE_INPUTS[RECORD_UPDATES[action]], dict(data), "input")
-
-
 async def record_action(
-    context: ApiContext,
-    principal: Principal,
-    action: Action,
-    participant_id: str,
-    data: BaseModel | Mapping[str, Any],
+    context: ApiContext, permit: Permit, participant_id: str, data: StaffAction | Mapping[str, Any]
 ) -> ActionAccepted:
-    await authorize_record(context, principal, action, participant_id)
+    """Record the staff action the permit was issued for."""
+    staff_action = STAFF_ACTION_OF[permit.action]
     participant_id = check_participant_id(participant_id)
-    payload = data if isinstance(data, BaseModel) else parse_record(action, data)
-    return await record(context.client, participant_id, RECORD_UPDATES[action], acting_as(principal, payload))
+    payload = data if isinstance(data, StaffAction) else validate_model(staff_action.input_model, dict(data), "input")
+    return await record(context.client, participant_id, staff_action.update, acting_as(permit.principal, payload))
 
 
-def acting_as(principal: Principal, payload: BaseModel) -> BaseModel:
+def acting_as(principal: Principal, payload: ModelT) -> ModelT:
     """The token decides the role: a body may repeat it, never claim another."""
     claimed = getattr(payload, "role", None)
     if claimed is not None and claimed != principal.role:
@@ -100,19 +97,16 @@ def acting_as(principal: Principal, payload: BaseModel) -> BaseModel:
     return payload.model_copy(update={"role": principal.role})
 
 
-async def status(context: ApiContext, principal: Principal, participant_id: str) -> JourneyStatus:
-    authorize(principal, Action.READ)
+async def status(context: ApiContext, permit: Permit, participant_id: str) -> JourneyStatus:
     return await get_status(context.client, check_participant_id(participant_id))
 
 
-async def timeline(context: ApiContext, principal: Principal, participant_id: str) -> list[TimelineEntry]:
-    authorize(principal, Action.READ)
+async def timeline(context: ApiContext, permit: Permit, participant_id: str) -> list[TimelineEntry]:
     return await get_timeline(context.client, check_participant_id(participant_id))
 
 
-async def events(context: ApiContext, principal: Principal, participant_id: str) -> list[JourneyEvent]:
+async def events(context: ApiContext, permit: Permit, participant_id: str) -> list[JourneyEvent]:
     """The permanent record; a journey whose first events are not stored yet has none."""
-    authorize(principal, Action.READ)
     participant_id = check_participant_id(participant_id)
     stored = await context.store.events_for(participant_id)
     if not stored:
@@ -126,25 +120,23 @@ def mask_event(event: JourneyEvent) -> AuditEvent:
     return AuditEvent.model_validate({**event.model_dump(), "payload": payload})
 
 
-async def audit(context: ApiContext, principal: Principal, participant_id: str) -> list[AuditEvent]:
-    return [mask_event(event) for event in await events(context, principal, participant_id)]
+async def audit(context: ApiContext, permit: Permit, participant_id: str) -> list[AuditEvent]:
+    return [mask_event(event) for event in await events(context, permit, participant_id)]
 
 
 async def participants(
-    context: ApiContext, principal: Principal, stage: str | None = None, site: str | None = None
+    context: ApiContext, permit: Permit, stage: str | None = None, site: str | None = None
 ) -> list[ParticipantSummary]:
-    authorize(principal, Action.READ)
     wanted = check_stage(stage)
     rows = await context.store.list_status(stage=wanted.value if wanted else None, site=site or None)
     return [ParticipantSummary.model_validate(row) for row in rows]
 
 
 async def statuses(
-    context: ApiContext, principal: Principal, participant_ids: list[str], timeout: float
+    context: ApiContext, permit: Permit, participant_ids: list[str], timeout: float
 ) -> dict[str, JourneyStatus | None]:
     """Live status of several journeys at once; None where a journey did not answer in time,
     so one stuck journey cannot hold a whole page."""
-    authorize(principal, Action.READ)
 
     async def one(participant_id: str) -> JourneyStatus | None:
         try:

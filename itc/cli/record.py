@@ -1,18 +1,26 @@
-"""`itc record ...`: one command per staff Update.
+"""`itc record ...`: one command per staff action in the registry (`itc.actions`).
 
 Each takes --participant, --actor and --role (or ITC_ROLE), then either --json FILE ('-' for stdin) with the whole
 input model, or flags for the common fields (flags override the file). The input is
 validated locally first, so a typo never needs a server to be reported.
+
+A command's name, help and input model come from its registry entry; the flags beyond the
+shared ones come from the function registered for it with @flags, which turns them into
+input fields. An action without one still gets its command, taking --json.
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.models.enums import (
@@ -22,10 +30,9 @@ from itc.models.enums import (
     Milestone,
     ScanKind,
 )
-from itc.models.inputs import ParticipantId
-from itc.models.roles import ACTION_OF_UPDATE, Role, roles_for
+from itc.models.inputs import ParticipantId, StaffAction
 from itc.runtime.errors import InvalidInput
-from itc.runtime.journeys import UPDATE_INPUTS, load_json_object, record, validate_model
+from itc.runtime.journeys import load_json_object, record, validate_model
 from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 
@@ -43,17 +50,19 @@ Reason = Annotated[str | None, Opt("--reason", help="Why; required when correcti
 RequestId = Annotated[str | None, Opt("--request-id", help="Reuse to make a retry apply once.")]
 Corrects = Annotated[int | None, Opt("--corrects", help="Sequence number of the event this corrects.")]
 When = Annotated[str | None, Opt(help="ISO 8601 with time zone, e.g. 2026-01-06T09:00:00Z.")]
+SampleId = Annotated[str | None, Opt("--sample-id")]
+AttributionOpt = Annotated[Attribution | None, Opt("--attribution")]
 
 _PARTICIPANT = TypeAdapter(ParticipantId)
 
 
 def _send(
-    update_name: str,
-    participant: str,
-    actor: str | None,
-    role: Role | None,
-    json_file: Path | None,
+    spec: StaffActionSpec,
     fields: dict[str, Any],
+    participant: str,
+    actor: str | None = None,
+    role: Role | None = None,
+    json_file: Path | None = None,
     reason: str | None = None,
     request_id: str | None = None,
     corrects: int | None = None,
@@ -73,17 +82,17 @@ def _send(
             "corrects_sequence": corrects,
         }
         data.update({key: value for key, value in {**fields, **common}.items() if value is not None})
-        payload = validate_model(UPDATE_INPUTS[update_name], data, "input")
+        payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
         fail_with(error)
     if payload.role is None:
-        permitted = " or ".join(r.value for r in roles_for(ACTION_OF_UPDATE[update_name]))
+        permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
-    accepted = run_async(_execute(settings, participant, update_name, payload))
+    accepted = run_async(_execute(settings, participant, spec.update, payload))
     typer.echo(f"Accepted #{accepted.sequence} ({accepted.stage.value}): {accepted.message}")
 
 
-async def _execute(settings: Settings, participant: str, update_name: str, payload: Any) -> Any:
+async def _execute(settings: Settings, participant: str, update_name: str, payload: StaffAction) -> Any:
     client = await connect(settings)
     return await record(client, participant, update_name, payload)
 
@@ -139,32 +148,41 @@ def parse_lesion(text: str) -> dict[str, Any]:
     }
 
 
-@app.command("lab-results")
+@dataclass(frozen=True)
+class Flags:
+    """A command's own flags: `fields` takes them and returns input fields (None for unset)."""
+
+    fields: Callable[..., dict[str, Any]]
+    # Withdrawal, death and decisions are not corrected from the command line.
+    corrects: bool = True
+
+
+FLAGS: dict[Action, Flags] = {}
+
+
+def flags(
+    action: Action, *, corrects: bool = True
+) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    def register(fields: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        FLAGS[action] = Flags(fields, corrects)
+        return fields
+
+    return register
+
+
+@flags(Action.LAB_RESULTS)
 def lab_results(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     result: Annotated[
         list[str] | None,
         Opt("--result", "-r", help="CODE=VALUE[:uln=N][:lln=N], repeatable: creatinine=1.1, ecg=normal"),
     ] = None,
     collected_at: When = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """Lab results and assessments (screening, baseline, pre-infusion, toxicity checks)."""
-    results = [parse_lab_result(item, collected_at) for item in result] if result else None
-    _send("record_lab_results", participant, actor, role, json_file, {"results": results}, reason, request_id, corrects)
+) -> dict[str, Any]:
+    return {"results": [parse_lab_result(item, collected_at) for item in result] if result else None}
 
 
-@app.command("eligibility")
+@flags(Action.ELIGIBILITY)
 def eligibility(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     advanced_breast_cancer: Annotated[bool | None, Opt("--advanced-breast-cancer/--no-advanced-breast-cancer")] = None,
     progressed: Annotated[
         bool | None, Opt("--progressed/--not-progressed", help="Progressed on chemo and/or radiotherapy.")
@@ -177,12 +195,8 @@ def eligibility(
     active_infection: Annotated[bool | None, Opt("--active-infection/--no-active-infection")] = None,
     other_cancer: Annotated[bool | None, Opt("--other-cancer/--no-other-cancer")] = None,
     assessed_at: When = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """The investigator's eligibility assessment (the clinical criteria labs cannot show)."""
-    fields = {
+) -> dict[str, Any]:
+    return {
         "advanced_breast_cancer": advanced_breast_cancer,
         "progressed_on_chemo_or_radiotherapy": progressed,
         "metastasis_count": metastasis_count,
@@ -192,60 +206,34 @@ def eligibility(
         "other_unrelated_cancer": other_cancer,
         "assessed_at": assessed_at,
     }
-    _send("record_eligibility_assessment", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
-@app.command("scan")
+@flags(Action.SCAN)
 def scan(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     kind: Annotated[ScanKind | None, Opt("--kind")] = None,
     scanned_at: When = None,
     lesion: Annotated[list[str] | None, Opt("--lesion", "-l", help="ID:ORGAN:MM[:node], repeatable.")] = None,
     new_lesions: Annotated[bool | None, Opt("--new-lesions/--no-new-lesions")] = None,
     non_target_progression: Annotated[bool | None, Opt("--non-target-progression/--no-non-target-progression")] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """A CT scan with RECIST 1.1 target lesions."""
-    fields = {
+) -> dict[str, Any]:
+    return {
         "kind": kind,
         "scanned_at": scanned_at,
         "target_lesions": [parse_lesion(item) for item in lesion] if lesion else None,
         "new_lesions": new_lesions,
         "unequivocal_non_target_progression": non_target_progression,
     }
-    _send("record_scan_result", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
-@app.command("biopsy")
-def biopsy(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
-    sample_id: Annotated[str | None, Opt("--sample-id")] = None,
-    collected_at: When = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """The skin biopsy was collected; its sample ID starts the chain of identity."""
-    fields = {"sample_id": sample_id, "collected_at": collected_at}
-    _send("record_biopsy_collected", participant, actor, role, json_file, fields, reason, request_id, corrects)
+@flags(Action.BIOPSY)
+def biopsy(sample_id: SampleId = None, collected_at: When = None) -> dict[str, Any]:
+    return {"sample_id": sample_id, "collected_at": collected_at}
 
 
-@app.command("milestone")
+@flags(Action.MILESTONE)
 def milestone(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     milestone: Annotated[Milestone | None, Opt("--milestone")] = None,
-    sample_id: Annotated[str | None, Opt("--sample-id")] = None,
+    sample_id: SampleId = None,
     occurred_at: When = None,
     succeeded: Annotated[bool | None, Opt("--succeeded/--failed")] = None,
     failure_code: Annotated[str | None, Opt("--failure-code")] = None,
@@ -253,12 +241,8 @@ def milestone(
         list[str] | None,
         Opt("--qc", help="Release QC KEY=VALUE, repeatable: viability_percent=85, sterility_negative=true"),
     ] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """A manufacturing milestone reported by the lab."""
-    fields = {
+) -> dict[str, Any]:
+    return {
         "milestone": milestone,
         "sample_id": sample_id,
         "occurred_at": occurred_at,
@@ -266,44 +250,30 @@ def milestone(
         "failure_code": failure_code,
         "release_qc": _pairs(qc, "--qc", "viability_percent=85"),
     }
-    _send("record_manufacturing_milestone", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
-@app.command("infusion")
+@flags(Action.INFUSION)
 def infusion(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     number: Annotated[int | None, Opt("--number", help="1, 2 or 3")] = None,
     administered_at: When = None,
     cells: Annotated[float | None, Opt("--cells", help="Viable cells administered, e.g. 5.1e9")] = None,
     product_sample_id: Annotated[str | None, Opt("--product-sample-id")] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """An infusion was administered."""
-    fields = {
+) -> dict[str, Any]:
+    return {
         "infusion_number": number,
         "administered_at": administered_at,
         "cells_administered": cells,
         "product_sample_id": product_sample_id,
     }
-    _send("record_infusion_administered", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
-@app.command("adverse-event")
+@flags(Action.ADVERSE_EVENT)
 def adverse_event(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     ae_id: Annotated[str | None, Opt("--ae-id", help="Omit for a new AE; give it to update one.")] = None,
     term: Annotated[str | None, Opt("--term", help="CTCAE v5 term, e.g. nausea")] = None,
     category: Annotated[AeCategory | None, Opt("--category")] = None,
     grade: Annotated[int | None, Opt("--grade", help="CTCAE grade 1-5 (not for CRS/ICANS)")] = None,
-    attribution: Annotated[Attribution | None, Opt("--attribution")] = None,
+    attribution: AttributionOpt = None,
     serious: Annotated[bool | None, Opt("--serious/--not-serious")] = None,
     unexpected: Annotated[bool | None, Opt("--unexpected/--expected")] = None,
     onset_at: When = None,
@@ -312,12 +282,8 @@ def adverse_event(
         list[str] | None, Opt("--crs", help="CRS findings KEY=VALUE: temperature_c=38.5, vasopressors=1")
     ] = None,
     icans: Annotated[list[str] | None, Opt("--icans", help="ICANS findings KEY=VALUE: ice_score=6")] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-    corrects: Corrects = None,
-) -> None:
-    """An adverse event (new, or an update to one by --ae-id)."""
-    fields = {
+) -> dict[str, Any]:
+    return {
         "ae_id": ae_id,
         "term": term,
         "category": category,
@@ -330,50 +296,63 @@ def adverse_event(
         "crs": _pairs(crs, "--crs", "temperature_c=38.5"),
         "icans": _pairs(icans, "--icans", "ice_score=6"),
     }
-    _send("record_adverse_event", participant, actor, role, json_file, fields, reason, request_id, corrects)
 
 
-@app.command("withdrawal")
-def withdrawal(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
-    withdrawn_at: When = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-) -> None:
-    """The participant withdrew consent: all future contact stops."""
-    _send("record_withdrawal", participant, actor, role, json_file, {"withdrawn_at": withdrawn_at}, reason, request_id)
+@flags(Action.WITHDRAWAL, corrects=False)
+def withdrawal(withdrawn_at: When = None) -> dict[str, Any]:
+    return {"withdrawn_at": withdrawn_at}
 
 
-@app.command("death")
-def death(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
-    died_at: When = None,
-    attribution: Annotated[Attribution | None, Opt("--attribution")] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-) -> None:
-    """The participant died."""
-    fields = {"died_at": died_at, "attribution": attribution}
-    _send("record_death", participant, actor, role, json_file, fields, reason, request_id)
+@flags(Action.DEATH, corrects=False)
+def death(died_at: When = None, attribution: AttributionOpt = None) -> dict[str, Any]:
+    return {"died_at": died_at, "attribution": attribution}
 
 
-@app.command("decision")
+@flags(Action.DECISION, corrects=False)
 def decision(
-    participant: Participant,
-    actor: Actor = None,
-    role: RoleOpt = None,
-    json_file: JsonFile = None,
     decision: Annotated[DecisionKind | None, Opt("--decision")] = None,
     ae_id: Annotated[str | None, Opt("--ae-id", help="The AE an SAE/SUSAR report acknowledges.")] = None,
-    reason: Reason = None,
-    request_id: RequestId = None,
-) -> None:
-    """A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported)."""
-    fields = {"decision": decision, "ae_id": ae_id}
-    _send("record_supervisor_decision", participant, actor, role, json_file, fields, reason, request_id)
+) -> dict[str, Any]:
+    return {"decision": decision, "ae_id": ae_id}
+
+
+def _option(name: str, annotation: Any, default: Any = None) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+# Every command's own flags sit between these, in this order, as `itc record X --help` lists them.
+_LEADING = (
+    _option("participant", Participant, inspect.Parameter.empty),
+    _option("actor", Actor),
+    _option("role", RoleOpt),
+    _option("json_file", JsonFile),
+)
+_TRAILING = (_option("reason", Reason), _option("request_id", RequestId))
+_CORRECTS = _option("corrects", Corrects)
+_SHARED = frozenset(parameter.name for parameter in (*_LEADING, *_TRAILING, _CORRECTS))
+
+
+def _add_command(spec: StaffActionSpec, own: Flags) -> None:
+    """One typer command: the shared options and the action's own flags, as one signature."""
+    own_flags = list(inspect.signature(own.fields, eval_str=True).parameters.values())
+    parameters = [*_LEADING, *(_option(p.name, p.annotation, p.default) for p in own_flags), *_TRAILING]
+    if own.corrects:
+        parameters.append(_CORRECTS)
+
+    def command(**given: Any) -> None:
+        shared = {name: given.pop(name) for name in _SHARED if name in given}
+        _send(spec, own.fields(**given), **shared)
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    command.__doc__ = spec.help
+    command.__name__ = spec.action.value.replace("-", "_")
+    app.command(spec.action.value)(command)
+
+
+def _no_flags() -> dict[str, Any]:
+    return {}
+
+
+for _spec in STAFF_ACTIONS:
+    _add_command(_spec, FLAGS.get(_spec.action, Flags(_no_flags)))

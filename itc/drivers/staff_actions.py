@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from itc.actions import BY_UPDATE
 from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted, StaffAction
-from itc.models.roles import ACTION_OF_UPDATE, roles_for
 from itc.models.state import JourneyStatus
 
 
@@ -35,9 +35,9 @@ PRE_INFUSION = {"creatinine": 0.9, "alt": 30.0, "ast": 28.0, "neutrophils": 3000
 
 def acting_in_role(update_name: str, payload: Any) -> Any:
     """Scripts act in the role whose job the action is, unless the payload says otherwise."""
-    if update_name not in ACTION_OF_UPDATE:
+    if update_name not in BY_UPDATE:
         return payload
-    role = roles_for(ACTION_OF_UPDATE[update_name])[0]
+    role = BY_UPDATE[update_name].permitted_roles[0]
     if isinstance(payload, dict) and "role" not in payload:
         return {**payload, "role": role.value}
     if isinstance(payload, StaffAction) and payload.role is None:
@@ -158,14 +158,16 @@ async def give_infusion(j: DrivenJourney, number: int, sample_id: str = SAMPLE) 
 
 async def administer_infusion(j: DrivenJourney, number: int, sample_id: str = SAMPLE) -> ActionAccepted:
     """The infusion itself at the planned dose, its pre-infusion labs already recorded."""
-    state = await j.state()
+    dose_plan = (await j.state()).dose_plan
+    if dose_plan is None:
+        raise RuntimeError("no dose plan yet: manufacturing has not released a product")
     return await j.update(
         "record_infusion_administered",
         {
             "actor_id": STAFF,
             "infusion_number": number,
             "administered_at": (await j.now()).isoformat(),
-            "cells_administered": state.dose_plan.cells_per_infusion,
+            "cells_administered": dose_plan.cells_per_infusion,
             "product_sample_id": sample_id,
         },
     )

@@ -29,20 +29,11 @@ from temporalio.exceptions import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.actions import STAFF_ACTIONS
 from itc.models.inputs import (
     ActionAccepted,
     ConsentRecord,
-    RecordAdverseEventInput,
-    RecordBiopsyCollectedInput,
-    RecordDeathInput,
-    RecordEligibilityAssessmentInput,
-    RecordInfusionAdministeredInput,
-    RecordLabResultsInput,
-    RecordManufacturingMilestoneInput,
     RecordRefusedActionInput,
-    RecordScanResultInput,
-    RecordSupervisorDecisionInput,
-    RecordWithdrawalInput,
     StaffAction,
 )
 from itc.models.state import JourneyStatus, TimelineEntry
@@ -66,18 +57,7 @@ log = get_logger(__name__)
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 # Update name -> its input model; the names are the workflow's update method names.
-UPDATE_INPUTS: dict[str, type[BaseModel]] = {
-    "record_lab_results": RecordLabResultsInput,
-    "record_eligibility_assessment": RecordEligibilityAssessmentInput,
-    "record_scan_result": RecordScanResultInput,
-    "record_biopsy_collected": RecordBiopsyCollectedInput,
-    "record_manufacturing_milestone": RecordManufacturingMilestoneInput,
-    "record_infusion_administered": RecordInfusionAdministeredInput,
-    "record_adverse_event": RecordAdverseEventInput,
-    "record_withdrawal": RecordWithdrawalInput,
-    "record_death": RecordDeathInput,
-    "record_supervisor_decision": RecordSupervisorDecisionInput,
-}
+UPDATE_INPUTS: dict[str, type[StaffAction]] = {spec.update: spec.input_model for spec in STAFF_ACTIONS}
 
 # The latest calendar date anywhere on Earth is UTC+14; a consent signed "today" at a site
 # ahead of UTC must not be refused as being in the future.

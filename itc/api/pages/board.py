@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from itc.api import operations
+from itc.api.auth import Permit
 from itc.api.cohort_view import board_rows, due_buckets, is_open
 from itc.api.context import ApiContext, get_context
-from itc.api.pages.session import Session, SessionDep
+from itc.api.pages.session import ReaderDep, SessionDep
 from itc.api.templating import render
 from itc.models.enums import Stage
 
@@ -24,10 +25,10 @@ Context = Annotated[ApiContext, Depends(get_context)]
 LIVE_TIMEOUT_SECONDS = 5.0
 
 
-async def _board(context: ApiContext, session: Session, stage: str | None, site: str | None) -> dict[str, Any]:
-    summaries = await operations.participants(context, session.principal, stage, site)
+async def _board(context: ApiContext, reader: Permit, stage: str | None, site: str | None) -> dict[str, Any]:
+    summaries = await operations.participants(context, reader, stage, site)
     live = await operations.statuses(
-        context, session.principal, [s.participant_id for s in summaries if is_open(s)], LIVE_TIMEOUT_SECONDS
+        context, reader, [s.participant_id for s in summaries if is_open(s)], LIVE_TIMEOUT_SECONDS
     )
     now = datetime.now(UTC)
     return {"rows": board_rows(summaries, live, now), "now": now, "stage": stage or "", "site": site or ""}
@@ -35,10 +36,15 @@ async def _board(context: ApiContext, session: Session, stage: str | None, site:
 
 @router.get("/")
 async def board_page(
-    request: Request, session: SessionDep, context: Context, stage: str | None = None, site: str | None = None
+    request: Request,
+    session: SessionDep,
+    reader: ReaderDep,
+    context: Context,
+    stage: str | None = None,
+    site: str | None = None,
 ) -> HTMLResponse:
-    board = await _board(context, session, stage, site)
-    everyone = await operations.participants(context, session.principal)
+    board = await _board(context, reader, stage, site)
+    everyone = await operations.participants(context, reader)
     sites = sorted({row.site for row in everyone if row.site})
     return render(
         request,
@@ -49,15 +55,15 @@ async def board_page(
 
 @router.get("/board/rows")
 async def board_rows_fragment(
-    request: Request, session: SessionDep, context: Context, stage: str | None = None, site: str | None = None
+    request: Request, reader: ReaderDep, context: Context, stage: str | None = None, site: str | None = None
 ) -> HTMLResponse:
-    return render(request, "_board_table.html", await _board(context, session, stage, site))
+    return render(request, "_board_table.html", await _board(context, reader, stage, site))
 
 
-async def _due(context: ApiContext, session: Session) -> dict[str, Any]:
-    summaries = await operations.participants(context, session.principal)
+async def _due(context: ApiContext, reader: Permit) -> dict[str, Any]:
+    summaries = await operations.participants(context, reader)
     live = await operations.statuses(
-        context, session.principal, [s.participant_id for s in summaries if is_open(s)], LIVE_TIMEOUT_SECONDS
+        context, reader, [s.participant_id for s in summaries if is_open(s)], LIVE_TIMEOUT_SECONDS
     )
     now = datetime.now(UTC)
     unanswered = sorted(pid for pid, status in live.items() if status is None)
@@ -65,10 +71,10 @@ async def _due(context: ApiContext, session: Session) -> dict[str, Any]:
 
 
 @router.get("/due")
-async def due_page(request: Request, session: SessionDep, context: Context) -> HTMLResponse:
-    return render(request, "due.html", {**await _due(context, session), "session": session, "context": context})
+async def due_page(request: Request, session: SessionDep, reader: ReaderDep, context: Context) -> HTMLResponse:
+    return render(request, "due.html", {**await _due(context, reader), "session": session, "context": context})
 
 
 @router.get("/due/items")
-async def due_fragment(request: Request, session: SessionDep, context: Context) -> HTMLResponse:
-    return render(request, "_due_lists.html", await _due(context, session))
+async def due_fragment(request: Request, reader: ReaderDep, context: Context) -> HTMLResponse:
+    return render(request, "_due_lists.html", await _due(context, reader))

@@ -11,10 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from itc.actions import STAFF_ACTIONS, Action
 from itc.api import forms, operations, participant_view
+from itc.api.auth import Permit, permit
 from itc.api.context import ApiContext, get_context
 from itc.api.formatting import input_time
-from itc.api.pages.session import Session, SessionDep
+from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
 from itc.models.enums import (
     AeCategory,
@@ -25,7 +27,6 @@ from itc.models.enums import (
     ScanKind,
     Stage,
 )
-from itc.models.roles import Action
 from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 from itc.runtime.errors import InvalidInput, UpdateRejected
 
@@ -62,18 +63,7 @@ STAGE_FORMS: dict[Stage, tuple[Action, ...]] = {
 }
 ANY_STAGE_FORMS = (Action.ADVERSE_EVENT, Action.LAB_RESULTS, Action.DECISION, Action.WITHDRAWAL, Action.DEATH)
 
-FORM_TITLES: dict[Action, str] = {
-    Action.LAB_RESULTS: "Lab results and assessments",
-    Action.ELIGIBILITY: "Eligibility assessment",
-    Action.SCAN: "CT scan (RECIST 1.1)",
-    Action.BIOPSY: "Biopsy collected",
-    Action.MILESTONE: "Manufacturing milestone",
-    Action.INFUSION: "Infusion given",
-    Action.ADVERSE_EVENT: "Adverse event",
-    Action.WITHDRAWAL: "Withdrawal of consent",
-    Action.DEATH: "Death",
-    Action.DECISION: "Supervisor decision",
-}
+FORM_TITLES: dict[Action, str] = {spec.action: spec.form_title for spec in STAFF_ACTIONS}
 
 
 @dataclass(frozen=True)
@@ -84,10 +74,10 @@ class FormError:
     values: dict[str, str]
 
 
-async def _view(context: ApiContext, session: Session, participant_id: str) -> participant_view.ParticipantView:
-    status = await operations.status(context, session.principal, participant_id)
-    timeline = await operations.timeline(context, session.principal, participant_id)
-    events = await operations.events(context, session.principal, participant_id)
+async def _view(context: ApiContext, reader: Permit, participant_id: str) -> participant_view.ParticipantView:
+    status = await operations.status(context, reader, participant_id)
+    timeline = await operations.timeline(context, reader, participant_id)
+    events = await operations.events(context, reader, participant_id)
     return participant_view.build(status, timeline, events, datetime.now(UTC))
 
 
@@ -187,25 +177,37 @@ def _page_context(
 
 @router.get("/participants/{participant_id}")
 async def participant_page(
-    request: Request, participant_id: str, session: SessionDep, context: Context, done: str | None = None
+    request: Request,
+    participant_id: str,
+    session: SessionDep,
+    reader: ReaderDep,
+    context: Context,
+    done: str | None = None,
 ) -> HTMLResponse:
-    view = await _view(context, session, participant_id)
+    view = await _view(context, reader, participant_id)
     return render(request, "participant.html", _page_context(request, session, context, view, done=done))
 
 
 @router.get("/participants/{participant_id}/live")
 async def participant_live(
-    request: Request, participant_id: str, session: SessionDep, context: Context, shown_stage: str | None = None
+    request: Request,
+    participant_id: str,
+    session: SessionDep,
+    reader: ReaderDep,
+    context: Context,
+    shown_stage: str | None = None,
 ) -> HTMLResponse:
     """The refreshed half of the page; the forms stay as rendered, so say when they are stale."""
-    view = await _view(context, session, participant_id)
+    view = await _view(context, reader, participant_id)
     page = _page_context(request, session, context, view)
     return render(request, "_participant_live.html", {**page, "shown_stage": shown_stage})
 
 
 @router.get("/participants/{participant_id}/audit")
-async def audit_page(request: Request, participant_id: str, session: SessionDep, context: Context) -> HTMLResponse:
-    events = await operations.audit(context, session.principal, participant_id)
+async def audit_page(
+    request: Request, participant_id: str, session: SessionDep, reader: ReaderDep, context: Context
+) -> HTMLResponse:
+    events = await operations.audit(context, reader, participant_id)
     return render(
         request,
         "audit.html",
@@ -225,11 +227,12 @@ async def submit(
     values = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
     if action not in forms.READERS:
         raise InvalidInput(f"{action.value} is not a staff action on a journey")
+    recording = await permit(context, session.principal, action, participant_id)
     form = forms.record_input(action, values, session.staff_id)
     try:
-        accepted = await operations.record_action(context, session.principal, action, participant_id, form.data)
+        accepted = await operations.record_action(context, recording, participant_id, form.data)
     except (InvalidInput, UpdateRejected) as refusal:
-        view = await _view(context, session, participant_id)
+        view = await _view(context, recording, participant_id)
         error = FormError(action, refusal.message, form.readable(refusal.lines), values)
         return render(
             request,

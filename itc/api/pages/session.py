@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 
-from itc.api.auth import Principal, identify
+from itc.actions import Action
+from itc.api.auth import Permit, Principal, identify, permit
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import LoginRequired, NotAuthenticated
 from itc.api.templating import render
@@ -96,3 +97,11 @@ async def current_session(request: Request, context: Annotated[ApiContext, Depen
 
 
 SessionDep = Annotated[Session, Depends(current_session)]
+
+
+async def reading(session: SessionDep, context: Annotated[ApiContext, Depends(get_context)]) -> Permit:
+    """The permit of a page that only reads: its one permission check."""
+    return await permit(context, session.principal, Action.READ)
+
+
+ReaderDep = Annotated[Permit, Depends(reading)]

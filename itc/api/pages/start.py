@@ -9,13 +9,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from itc.actions import Action
 from itc.api import forms, operations
-from itc.api.auth import authorize
+from itc.api.auth import permit
 from itc.api.context import ApiContext, get_context
 from itc.api.pages.session import Session, SessionDep
 from itc.api.templating import render
 from itc.models.enums import ReceptorStatus, Sex
-from itc.models.roles import Action
 from itc.runtime.errors import (
     EnrolmentClosed,
     InvalidInput,
@@ -48,7 +48,7 @@ def _page(
 
 @router.get("/participants/new")
 async def start_page(request: Request, session: SessionDep, context: Context) -> HTMLResponse:
-    authorize(session.principal, Action.START)
+    await permit(context, session.principal, Action.START)
     today = datetime.now(UTC).date().isoformat()
     return _page(request, session, context, {"consent_date": today, "consent_form_version": "ICF-2.1", "sex": "female"})
 
@@ -56,9 +56,10 @@ async def start_page(request: Request, session: SessionDep, context: Context) ->
 @router.post("/participants/new")
 async def start_submit(request: Request, session: SessionDep, context: Context) -> Response:
     values = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    starting = await permit(context, session.principal, Action.START)
     form = forms.consent(values, session.staff_id)
     try:
-        started = await operations.start(context, session.principal, form.data)
+        started = await operations.start(context, starting, form.data)
     except (InvalidInput, UpdateRejected, JourneyAlreadyExists, EnrolmentClosed) as error:
         status = 409 if isinstance(error, JourneyAlreadyExists | EnrolmentClosed) else 422
         return _page(

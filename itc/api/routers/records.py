@@ -1,51 +1,49 @@
-"""POST /api/journeys/{participant_id}/<action>: one route per staff Update, each taking
-that Update's input model, so the OpenAPI spec documents every field."""
+"""POST /api/journeys/{participant_id}/<action>: one route per staff action in the registry,
+each taking that action's input model, so the OpenAPI spec documents every field."""
 
-# No `from __future__ import annotations`: each route's body annotation is a loop variable,
-# which FastAPI can only see if annotations are evaluated when the function is defined.
+# No `from __future__ import annotations`: each route's body annotation is a registry entry's
+# model, which FastAPI can only see if annotations are evaluated when the function is defined.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 
+from itc.actions import STAFF_ACTIONS, StaffActionSpec
 from itc.api import operations
-from itc.api.auth import Principal, require
+from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
-from itc.api.errors import ERROR_RESPONSES, Problem
+from itc.api.errors import ERROR_RESPONSES
+from itc.api.routers.params import JOURNEY_NOT_FOUND, ParticipantPath
 from itc.models.inputs import ActionAccepted
-from itc.models.roles import DESCRIPTIONS, RECORD_UPDATES, Action, roles_for
-from itc.runtime.journeys import UPDATE_INPUTS
 
 router = APIRouter(prefix="/api/journeys", tags=["records"], responses=ERROR_RESPONSES)
 
-ParticipantPath = Annotated[str, Path(description="Study ID, e.g. ITC-007", examples=["ITC-007"])]
 
-
-def _add_record_route(action: Action) -> None:
-    model: Any = UPDATE_INPUTS[RECORD_UPDATES[action]]
+def _add_record_route(spec: StaffActionSpec) -> None:
+    model: Any = spec.input_model
 
     async def record(
         participant_id: ParticipantPath,
         payload: model,
-        principal: Annotated[Principal, Depends(require(action))],
+        permit: Annotated[Permit, Depends(require(spec.action))],
         context: Annotated[ApiContext, Depends(get_context)],
     ) -> ActionAccepted:
-        return await operations.record_action(context, principal, action, participant_id, payload)
+        return await operations.record_action(context, permit, participant_id, payload)
 
-    roles = ", ".join(role.value for role in roles_for(action))
+    roles = ", ".join(role.value for role in spec.permitted_roles)
     router.add_api_route(
-        f"/{{participant_id}}/{action.value}",
+        f"/{{participant_id}}/{spec.action.value}",
         record,
         methods=["POST"],
-        name=RECORD_UPDATES[action],
-        summary=DESCRIPTIONS[action].capitalize(),
+        name=spec.update,
+        summary=spec.description.capitalize(),
         description=(
-            f"Sends the `{RECORD_UPDATES[action]}` Update and waits for the journey to accept it. "
+            f"Sends the `{spec.update}` Update and waits for the journey to accept it. "
             f"A refusal by the journey's validator is a 422 with its message. Roles: {roles}."
         ),
-        responses={404: {"model": Problem, "description": "No journey for this participant"}},
+        responses=JOURNEY_NOT_FOUND,
     )
 
 
-for _action in RECORD_UPDATES:
-    _add_record_route(_action)
+for _spec in STAFF_ACTIONS:
+    _add_record_route(_spec)

@@ -3,28 +3,30 @@ the safety pause, open SAE clocks; and a supervisor's resume with its recorded r
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from itc.api.auth import Principal, require
+from itc.actions import Action
+from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import ERROR_RESPONSES, Problem
 from itc.api.operations import acting_as
-from itc.models.roles import Action
 from itc.models.trial import ResumeTrialInput, TrialStatus
 from itc.runtime.trials import get_trial_status, resume_trial
 
 router = APIRouter(prefix="/api/trial", tags=["trial"], responses=ERROR_RESPONSES)
 
-Reader = Annotated[Principal, Depends(require(Action.READ))]
-Resumer = Annotated[Principal, Depends(require(Action.TRIAL_RESUME))]
+Reader = Annotated[Permit, Depends(require(Action.READ))]
+Resumer = Annotated[Permit, Depends(require(Action.TRIAL_RESUME))]
 Context = Annotated[ApiContext, Depends(get_context)]
-NOT_STARTED = {404: {"model": Problem, "description": "No participant has been enrolled yet"}}
+NOT_STARTED: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No participant has been enrolled yet"}
+}
 
 
 @router.get("", summary="Trial status", responses=NOT_STARTED)
-async def trial_status(principal: Reader, context: Context) -> TrialStatus:
+async def trial_status(permit: Reader, context: Context) -> TrialStatus:
     return await get_trial_status(context.client, context.protocol)
 
 
@@ -34,5 +36,5 @@ async def trial_status(principal: Reader, context: Context) -> TrialStatus:
     description="Supervisors only; the reason is recorded with the decision.",
     responses=NOT_STARTED,
 )
-async def trial_resume(body: ResumeTrialInput, principal: Resumer, context: Context) -> TrialStatus:
-    return await resume_trial(context.client, context.protocol, acting_as(principal, body))
+async def trial_resume(body: ResumeTrialInput, permit: Resumer, context: Context) -> TrialStatus:
+    return await resume_trial(context.client, context.protocol, acting_as(permit.principal, body))

@@ -1,0 +1,258 @@
+"""Every action staff take on the trial, once: its name, its Update, its input model, who may
+take it and how people see it. The permission table, the refusal messages, the API's record
+routes, the dashboard's form titles, the CLI's record commands and the test drivers' roles are
+all read from here, so an action cannot be allowed in one place and missing in another.
+
+Adding a staff action is one `Action` member (its URL segment and CLI command) and one entry
+below, plus its core logic: the journey's Update handler and validator taking `input_model`.
+The API route, the permission check, the refusal message and a CLI command taking `--json`
+follow from the entry; command-line flags beyond `--json` (`itc.cli.record`) and a dashboard
+form (a reader in `itc.api.forms` and `templates/forms/<action>.html`) are optional extras,
+each checked against this registry by the tests.
+
+Reading (status, list, timeline, audit) is open to every role; each write belongs to the
+roles whose staff actually perform it, so a token leaked from the lab cannot, say, record a
+death or a supervisor's decision.
+
+This module imports models only: the journey's Update validators read it inside the
+workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from pydantic import BaseModel
+
+from itc.models.inputs import (
+    ConsentRecord,
+    RecordAdverseEventInput,
+    RecordBiopsyCollectedInput,
+    RecordDeathInput,
+    RecordEligibilityAssessmentInput,
+    RecordInfusionAdministeredInput,
+    RecordLabResultsInput,
+    RecordManufacturingMilestoneInput,
+    RecordScanResultInput,
+    RecordSupervisorDecisionInput,
+    RecordWithdrawalInput,
+    StaffAction,
+)
+from itc.models.roles import Action, Role
+from itc.models.trial import ResumeTrialInput
+
+
+class SignatureMeaning(StrEnum):
+    """What an electronic signature on the action attests (21 CFR 11.50)."""
+
+    PERFORMED = "performed"
+    VERIFIED = "verified"
+    APPROVED = "approved"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionSpec:
+    action: Action
+    roles: frozenset[Role]
+    # How a refusal names the action: "The lab role may not <description>".
+    description: str
+    # A short name for lists and menus.
+    label: str
+    # One sentence on what the action does, for command and route help.
+    help: str
+    # The workflow Update that carries the action; None for what is not an Update on a journey.
+    update: str | None = None
+    input_model: type[BaseModel] | None = None
+    # The dashboard form's heading; None where the dashboard has no such form.
+    form_title: str | None = None
+    signature_meaning: SignatureMeaning | None = None
+
+    def permits(self, role: Role) -> bool:
+        return role in self.roles
+
+    @property
+    def permitted_roles(self) -> list[Role]:
+        """In `Role` order, so every message lists them alike."""
+        return [role for role in Role if role in self.roles]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffActionSpec(ActionSpec):
+    """A staff action on a participant's journey: one Update, recorded through a form."""
+
+    update: str
+    input_model: type[StaffAction]
+    form_title: str
+
+
+OPERATIONS = frozenset({Role.OPERATIONS})
+LAB = frozenset({Role.LAB})
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+
+STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
+    StaffActionSpec(
+        action=Action.LAB_RESULTS,
+        update="record_lab_results",
+        input_model=RecordLabResultsInput,
+        roles=frozenset({Role.OPERATIONS, Role.LAB}),
+        description="record lab results",
+        label="Lab results",
+        form_title="Lab results and assessments",
+        help="Lab results and assessments (screening, baseline, pre-infusion, toxicity checks).",
+    ),
+    StaffActionSpec(
+        action=Action.ELIGIBILITY,
+        update="record_eligibility_assessment",
+        input_model=RecordEligibilityAssessmentInput,
+        roles=OPERATIONS,
+        description="record an eligibility assessment",
+        label="Eligibility",
+        form_title="Eligibility assessment",
+        help="The investigator's eligibility assessment (the clinical criteria labs cannot show).",
+    ),
+    StaffActionSpec(
+        action=Action.SCAN,
+        update="record_scan_result",
+        input_model=RecordScanResultInput,
+        roles=OPERATIONS,
+        description="record a scan",
+        label="Scan",
+        form_title="CT scan (RECIST 1.1)",
+        help="A CT scan with RECIST 1.1 target lesions.",
+    ),
+    StaffActionSpec(
+        action=Action.BIOPSY,
+        update="record_biopsy_collected",
+        input_model=RecordBiopsyCollectedInput,
+        roles=OPERATIONS,
+        description="record a biopsy",
+        label="Biopsy",
+        form_title="Biopsy collected",
+        help="The skin biopsy was collected; its sample ID starts the chain of identity.",
+    ),
+    StaffActionSpec(
+        action=Action.MILESTONE,
+        update="record_manufacturing_milestone",
+        input_model=RecordManufacturingMilestoneInput,
+        roles=LAB,
+        description="record a manufacturing milestone",
+        label="Manufacturing milestone",
+        form_title="Manufacturing milestone",
+        help="A manufacturing milestone reported by the lab.",
+    ),
+    StaffActionSpec(
+        action=Action.INFUSION,
+        update="record_infusion_administered",
+        input_model=RecordInfusionAdministeredInput,
+        roles=OPERATIONS,
+        description="record an infusion",
+        label="Infusion",
+        form_title="Infusion given",
+        help="An infusion was administered.",
+    ),
+    StaffActionSpec(
+        action=Action.ADVERSE_EVENT,
+        update="record_adverse_event",
+        input_model=RecordAdverseEventInput,
+        roles=OPERATIONS,
+        description="record an adverse event",
+        label="Adverse event",
+        form_title="Adverse event",
+        help="An adverse event (new, or an update to one by --ae-id).",
+    ),
+    StaffActionSpec(
+        action=Action.WITHDRAWAL,
+        update="record_withdrawal",
+        input_model=RecordWithdrawalInput,
+        roles=OPERATIONS,
+        description="record a withdrawal",
+        label="Withdrawal",
+        form_title="Withdrawal of consent",
+        help="The participant withdrew consent: all future contact stops.",
+    ),
+    StaffActionSpec(
+        action=Action.DEATH,
+        update="record_death",
+        input_model=RecordDeathInput,
+        roles=OPERATIONS,
+        description="record a death",
+        label="Death",
+        form_title="Death",
+        help="The participant died.",
+    ),
+    StaffActionSpec(
+        action=Action.DECISION,
+        update="record_supervisor_decision",
+        input_model=RecordSupervisorDecisionInput,
+        roles=SUPERVISOR,
+        description="record a supervisor decision",
+        label="Supervisor decision",
+        form_title="Supervisor decision",
+        help="A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported).",
+    ),
+)
+
+ENTRIES: tuple[ActionSpec, ...] = (
+    ActionSpec(
+        action=Action.READ,
+        roles=frozenset(Role),
+        description="read journeys",
+        label="Read",
+        help="The cohort list, and one journey's status, timeline and audit trail.",
+    ),
+    ActionSpec(
+        action=Action.START,
+        input_model=ConsentRecord,
+        roles=OPERATIONS,
+        description="start a journey",
+        label="Consent",
+        help="Informed consent is signed: start the participant's journey.",
+    ),
+    *STAFF_ACTIONS,
+    ActionSpec(
+        action=Action.TRIAL_RESUME,
+        input_model=ResumeTrialInput,
+        roles=SUPERVISOR,
+        description="resume the trial",
+        label="Trial resume",
+        help="Resume enrolment and infusions after a safety pause, with the reason recorded.",
+    ),
+)
+
+
+def _index() -> Mapping[Action, ActionSpec]:
+    index = {entry.action: entry for entry in ENTRIES}
+    if len(index) != len(ENTRIES) or set(index) != set(Action):
+        missing = sorted(set(Action) - set(index))
+        raise RuntimeError(f"every action needs exactly one registry entry; missing: {missing}")
+    return MappingProxyType(index)
+
+
+ACTIONS: Mapping[Action, ActionSpec] = _index()
+STAFF_ACTION_OF: Mapping[Action, StaffActionSpec] = MappingProxyType({spec.action: spec for spec in STAFF_ACTIONS})
+BY_UPDATE: Mapping[str, StaffActionSpec] = MappingProxyType({spec.update: spec for spec in STAFF_ACTIONS})
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return ACTIONS[action].permits(role)
+
+
+def roles_for(action: Action) -> list[Role]:
+    return ACTIONS[action].permitted_roles
+
+
+def role_refusal(role: Role | None, action: Action) -> str | None:
+    """Why `role` may not take `action`, or None when it may. The role is optional in the input
+    models only so that histories from before roles still replay: a new action must name one."""
+    if role is None:
+        permitted = ", ".join(r.value for r in roles_for(action))
+        return f"Say which role you act in (role: {permitted}); every staff action must declare one."
+    return None if allowed(role, action) else refusal_message(role, action)
+
+
+def refusal_message(role: Role, action: Action) -> str:
+    permitted = ", ".join(role.value for role in roles_for(action))
+    return f"The {role.value} role may not {ACTIONS[action].description}; that is for: {permitted}."
