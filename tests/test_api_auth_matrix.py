@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fixtures_api import Api, consent, eligibility, screening_labs
+from fixtures_api import TOKENS, Api, consent, eligibility, screening_labs
 from fixtures_devstack import fresh_participant, iso
 
+from itc.api import auth
 from itc.api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
-from itc.models.roles import Role
+from itc.api.pages.session import STAFF_COOKIE, TOKEN_COOKIE
+from itc.models.roles import Action, Role
 
 
 def _now() -> str:
@@ -191,3 +193,55 @@ async def test_a_refused_role_is_refused_before_its_input_is_judged(api: Api) ->
     response = await api.http.post("/api/journeys", json={"participant_id": "x"}, headers=api.auth(Role.LAB))
     assert response.status_code == 403
     assert "may not start a journey" in response.json()["detail"]
+
+
+@pytest.fixture
+def role_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Role | None, Action]]:
+    """Every permission check the API makes, as (role, action); pages asking whether to show a
+    link or a form (`Principal.may`) are not checks."""
+    checks: list[tuple[Role | None, Action]] = []
+    check = auth.role_refusal
+
+    def counted(role: Role | None, action: Action) -> str | None:
+        checks.append((role, action))
+        return check(role, action)
+
+    monkeypatch.setattr(auth, "role_refusal", counted)
+    return checks
+
+
+async def test_each_api_request_checks_the_role_once(api: Api, role_checks: list[tuple[Role | None, Action]]) -> None:
+    participant = fresh_participant("ONCE")
+    await api.start(participant)
+    for endpoint in ENDPOINTS:
+        for role in Role:
+            role_checks.clear()
+            target = fresh_participant("ONCE") if endpoint.name == "start" else participant
+            response = await _call(api, endpoint, target, api.auth(role))
+            assert len(role_checks) == 1, (endpoint.name, role.value, role_checks, response.status_code)
+
+
+async def test_each_dashboard_form_checks_the_role_once(
+    api: Api, role_checks: list[tuple[Role | None, Action]]
+) -> None:
+    participant = fresh_participant("ONCE")
+    await api.start(participant)
+
+    def signed_in(role: Role) -> dict[str, str]:
+        return {"Cookie": f"{TOKEN_COOKIE}={TOKENS[role]}; {STAFF_COOKIE}=nurse.form"}
+
+    role_checks.clear()
+    refused = await api.http.post(
+        f"/participants/{participant}/record/death", data={"died_at": "2026-01-06T09:00"}, headers=signed_in(Role.LAB)
+    )
+    assert refused.status_code == 403, refused.text
+    assert role_checks == [(Role.LAB, Action.DEATH)]
+
+    role_checks.clear()
+    accepted = await api.http.post(
+        f"/participants/{participant}/record/lab-results",
+        data={"collected_at": _now().removesuffix("Z")[:16], "lab.creatinine": "0.9"},
+        headers=signed_in(Role.OPERATIONS),
+    )
+    assert accepted.status_code == 303, accepted.text
+    assert role_checks == [(Role.OPERATIONS, Action.LAB_RESULTS)]

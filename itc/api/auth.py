@@ -18,7 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from itc.actions import STAFF_ACTION_OF, Action, Role, allowed, refusal_message
+from itc.actions import STAFF_ACTION_OF, Action, Role, allowed, role_refusal
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import Forbidden, NotAuthenticated
 from itc.models.inputs import PARTICIPANT_ID_PATTERN, RecordRefusedActionInput
@@ -71,11 +71,11 @@ API_TOKEN_ACTOR = "api-token"
 async def permit(
     context: ApiContext, principal: Principal, action: Action, participant_id: str | None = None
 ) -> Permit:
-    """The one permission check of a request; a refused write on a participant's journey also
-    joins its audit trail."""
-    if principal.may(action):
+    """The one permission check of a request (the same `role_refusal` the journey's validators
+    apply); a refused write on a participant's journey also joins its audit trail."""
+    message = role_refusal(principal.role, action)
+    if message is None:
         return Permit(principal, action)
-    message = refusal_message(principal.role, action)
     staff_action = STAFF_ACTION_OF.get(action)
     if staff_action is not None and participant_id and PARTICIPANT_ID.fullmatch(participant_id):
         refusal = RecordRefusedActionInput(
