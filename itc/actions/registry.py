@@ -27,20 +27,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel
 
-from itc.models.inputs import (
-    ConsentRecord,
-    RecordAdverseEventInput,
-    RecordBiopsyCollectedInput,
-    RecordDeathInput,
-    RecordEligibilityAssessmentInput,
-    RecordInfusionAdministeredInput,
-    RecordLabResultsInput,
-    RecordManufacturingMilestoneInput,
-    RecordScanResultInput,
-    RecordSupervisorDecisionInput,
-    RecordWithdrawalInput,
-    StaffAction,
-)
+from itc.models import inputs
 from itc.models.roles import Action, Role
 from itc.models.trial import ResumeTrialInput
 
@@ -84,7 +71,7 @@ class StaffActionSpec(ActionSpec):
     """A staff action on a participant's journey: one Update, recorded through a form."""
 
     update: str
-    input_model: type[StaffAction]
+    input_model: type[inputs.StaffAction]
     form_title: str
 
 
@@ -96,7 +83,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.LAB_RESULTS,
         update="record_lab_results",
-        input_model=RecordLabResultsInput,
+        input_model=inputs.RecordLabResultsInput,
         roles=frozenset({Role.OPERATIONS, Role.LAB}),
         description="record lab results",
         label="Lab results",
@@ -106,7 +93,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.ELIGIBILITY,
         update="record_eligibility_assessment",
-        input_model=RecordEligibilityAssessmentInput,
+        input_model=inputs.RecordEligibilityAssessmentInput,
         roles=OPERATIONS,
         description="record an eligibility assessment",
         label="Eligibility",
@@ -116,7 +103,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.SCAN,
         update="record_scan_result",
-        input_model=RecordScanResultInput,
+        input_model=inputs.RecordScanResultInput,
         roles=OPERATIONS,
         description="record a scan",
         label="Scan",
@@ -126,7 +113,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.BIOPSY,
         update="record_biopsy_collected",
-        input_model=RecordBiopsyCollectedInput,
+        input_model=inputs.RecordBiopsyCollectedInput,
         roles=OPERATIONS,
         description="record a biopsy",
         label="Biopsy",
@@ -136,7 +123,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.MILESTONE,
         update="record_manufacturing_milestone",
-        input_model=RecordManufacturingMilestoneInput,
+        input_model=inputs.RecordManufacturingMilestoneInput,
         roles=LAB,
         description="record a manufacturing milestone",
         label="Manufacturing milestone",
@@ -146,7 +133,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.INFUSION,
         update="record_infusion_administered",
-        input_model=RecordInfusionAdministeredInput,
+        input_model=inputs.RecordInfusionAdministeredInput,
         roles=OPERATIONS,
         description="record an infusion",
         label="Infusion",
@@ -156,7 +143,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.ADVERSE_EVENT,
         update="record_adverse_event",
-        input_model=RecordAdverseEventInput,
+        input_model=inputs.RecordAdverseEventInput,
         roles=OPERATIONS,
         description="record an adverse event",
         label="Adverse event",
@@ -166,7 +153,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.WITHDRAWAL,
         update="record_withdrawal",
-        input_model=RecordWithdrawalInput,
+        input_model=inputs.RecordWithdrawalInput,
         roles=OPERATIONS,
         description="record a withdrawal",
         label="Withdrawal",
@@ -176,7 +163,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.DEATH,
         update="record_death",
-        input_model=RecordDeathInput,
+        input_model=inputs.RecordDeathInput,
         roles=OPERATIONS,
         description="record a death",
         label="Death",
@@ -186,7 +173,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
         action=Action.DECISION,
         update="record_supervisor_decision",
-        input_model=RecordSupervisorDecisionInput,
+        input_model=inputs.RecordSupervisorDecisionInput,
         roles=SUPERVISOR,
         description="record a supervisor decision",
         label="Supervisor decision",
@@ -205,7 +192,7 @@ ENTRIES: tuple[ActionSpec, ...] = (
     ),
     ActionSpec(
         action=Action.START,
-        input_model=ConsentRecord,
+        input_model=inputs.ConsentRecord,
         roles=OPERATIONS,
         description="start a journey",
         label="Consent",

@@ -3,7 +3,7 @@ and the dashboard pages, over one Temporal client and one event-store pool.
 
 The API is the routers in API_ROUTERS; a new concern (such as a trial-level view) is
 one more module in api/routers/ exposing `router`, passed in `extra_routers` or added to
-API_ROUTERS, with its actions in journey_models/roles.py.
+API_ROUTERS, with its actions in the registry, itc/actions/registry.py.
 """
 
 from __future__ import annotations

@@ -227,6 +227,13 @@ def infusion(values: Values) -> FormInput:
     )
 
 
+def _findings(values: Values, group: str, *, texts: tuple[str, ...], flags: tuple[str, ...]) -> dict[str, Any]:
+    """One group of boxes named "<group>.<field>": typed values and checkboxes."""
+    found: dict[str, Any] = {name: text(values, f"{group}.{name}") for name in texts}
+    found.update({name: flag(values, f"{group}.{name}") for name in flags})
+    return _drop_none(found)
+
+
 @reads(Action.ADVERSE_EVENT)
 def adverse_event(values: Values) -> FormInput:
     category = text(values, "category")
@@ -242,23 +249,15 @@ def adverse_event(values: Values) -> FormInput:
         "resolved_at": utc_time(values, "resolved_at"),
     }
     if category == "crs":
-        data["crs"] = _drop_none(
-            {
-                "temperature_c": text(values, "crs.temperature_c"),
-                "hypotension": flag(values, "crs.hypotension"),
-                "vasopressors": text(values, "crs.vasopressors"),
-                "oxygen_l_per_min": text(values, "crs.oxygen_l_per_min"),
-                "oxygen_by_facemask": flag(values, "crs.oxygen_by_facemask"),
-                "positive_pressure_ventilation": flag(values, "crs.positive_pressure_ventilation"),
-            }
+        data["crs"] = _findings(
+            values,
+            "crs",
+            texts=("temperature_c", "vasopressors", "oxygen_l_per_min"),
+            flags=("hypotension", "oxygen_by_facemask", "positive_pressure_ventilation"),
         )
     if category == "icans":
-        data["icans"] = _drop_none(
-            {
-                "ice_score": text(values, "icans.ice_score"),
-                "unarousable": flag(values, "icans.unarousable"),
-                "seizure_over_5_minutes": flag(values, "icans.seizure_over_5_minutes"),
-            }
+        data["icans"] = _findings(
+            values, "icans", texts=("ice_score",), flags=("unarousable", "seizure_over_5_minutes")
         )
     return FormInput(_drop_none(data), {"crs": "CRS findings", "icans": "ICANS findings"})
 

@@ -21,6 +21,7 @@ from itc.cli.dev import run_dev
 from itc.cli.errors import run_async
 from itc.cli.render import status_text
 from itc.cli.serve import banner as dashboard_banner
+from itc.drivers.staff_actions import ELIGIBLE_FINDINGS
 from itc.models.enums import Stage
 from itc.models.inputs import (
     ConsentRecord,
@@ -78,14 +79,8 @@ def eligibility_assessment(at: datetime) -> RecordEligibilityAssessmentInput:
     return RecordEligibilityAssessmentInput(
         actor_id="demo.investigator",
         role=Role.OPERATIONS,
-        advanced_breast_cancer=True,
-        progressed_on_chemo_or_radiotherapy=True,
-        metastasis_count=1,
-        metastasis_site="lung",
-        metastasis_measurable=True,
-        active_uncontrolled_infection=False,
-        other_unrelated_cancer=False,
         assessed_at=at,
+        **ELIGIBLE_FINDINGS,
     )
 
 

@@ -22,13 +22,13 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _rows(pairs: Iterable[tuple[str, str | list[str]]]) -> str:
+def _rows(pairs: Iterable[tuple[str, str | Sequence[str]]]) -> str:
     """Label/value rows; a list value gets one line per item, aligned under the first."""
     pairs = list(pairs)
     width = max(len(label) for label, _ in pairs)
     lines = []
     for label, value in pairs:
-        items = (value or [DASH]) if isinstance(value, list) else [value]
+        items = [value] if isinstance(value, str) else (list(value) or [DASH])
         lines.append(f"{label.ljust(width)}  {items[0]}")
         lines.extend(f"{' ' * width}  {item}" for item in items[1:])
     return "\n".join(lines)
@@ -140,7 +140,7 @@ def status_list_text(rows: Sequence[dict[str, Any]]) -> str:
 
 def to_json(data: Any) -> str:
     if hasattr(data, "model_dump_json"):
-        return data.model_dump_json(indent=2)
+        return str(data.model_dump_json(indent=2))
     if isinstance(data, list) and data and hasattr(data[0], "model_dump"):
         data = [item.model_dump(mode="json") for item in data]
     return json.dumps(data, indent=2, default=str)

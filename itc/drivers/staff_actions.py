@@ -30,6 +30,16 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 GOOD_SCREENING_LABS = {"creatinine": 1.0, "spo2": 98.0, "alt": 30.0, "ast": 28.0}
+# An investigator's assessment that meets every clinical criterion of the protocol.
+ELIGIBLE_FINDINGS: dict[str, Any] = {
+    "advanced_breast_cancer": True,
+    "progressed_on_chemo_or_radiotherapy": True,
+    "metastasis_count": 1,
+    "metastasis_site": "lung",
+    "metastasis_measurable": True,
+    "active_uncontrolled_infection": False,
+    "other_unrelated_cancer": False,
+}
 PRE_INFUSION = {"creatinine": 0.9, "alt": 30.0, "ast": 28.0, "neutrophils": 3000.0, "platelets": 200000.0}
 
 
@@ -61,18 +71,12 @@ async def record_labs(
 
 
 async def record_eligibility(j: DrivenJourney, **overrides: Any) -> ActionAccepted:
-    assessment: dict[str, Any] = dict(
-        actor_id=STAFF,
-        advanced_breast_cancer=True,
-        progressed_on_chemo_or_radiotherapy=True,
-        metastasis_count=1,
-        metastasis_site="lung",
-        metastasis_measurable=True,
-        active_uncontrolled_infection=False,
-        other_unrelated_cancer=False,
-        assessed_at=(await j.now()).isoformat(),
-    )
-    assessment.update(overrides)
+    assessment: dict[str, Any] = {
+        "actor_id": STAFF,
+        **ELIGIBLE_FINDINGS,
+        "assessed_at": (await j.now()).isoformat(),
+        **overrides,
+    }
     return await j.update("record_eligibility_assessment", assessment)
 
 
