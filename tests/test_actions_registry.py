@@ -10,7 +10,6 @@ from typer.main import get_command
 
 from itc.actions import ACTIONS, BY_UPDATE, STAFF_ACTIONS, Action, Role, refusal_message, role_refusal
 from itc.api import forms
-from itc.api.pages.participant import FORM_TITLES
 from itc.api.routers.records import router as records_router
 from itc.cli.record import app as record_app
 from itc.runtime.journeys import UPDATE_INPUTS
@@ -51,6 +50,10 @@ def test_reading_is_open_to_every_role() -> None:
     assert ACTIONS[Action.READ].roles == frozenset(Role)
 
 
+def test_only_a_supervisor_decision_always_gives_its_reason() -> None:
+    assert [spec.action for spec in STAFF_ACTIONS if spec.reason_required] == [Action.DECISION]
+
+
 def test_refusals_read_from_the_entry() -> None:
     assert role_refusal(Role.LAB, Action.DEATH) == refusal_message(Role.LAB, Action.DEATH)
     assert refusal_message(Role.LAB, Action.DEATH) == "The lab role may not record a death; that is for: operations."
@@ -68,4 +71,3 @@ def test_every_staff_action_has_a_route_a_command_and_a_form() -> None:
         assert commands[spec.action.value].help == spec.help
         assert spec.action in forms.READERS, spec.action
         assert (FORM_TEMPLATES / f"{spec.action.value}.html").is_file(), spec.action
-        assert FORM_TITLES[spec.action] == spec.form_title

@@ -74,6 +74,11 @@ class StaffActionSpec(ActionSpec):
     input_model: type[inputs.StaffAction]
     form_title: str
 
+    @property
+    def reason_required(self) -> bool:
+        """Whether every record of this action must say why, not only a correction."""
+        return self.input_model.model_fields["reason"].is_required()
+
 
 OPERATIONS = frozenset({Role.OPERATIONS})
 LAB = frozenset({Role.LAB})

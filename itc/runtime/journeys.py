@@ -290,21 +290,20 @@ async def audit_refusal(client: Client, participant_id: str, refusal: RecordRefu
     return True
 
 
-async def get_status(client: Client, participant_id: str) -> JourneyStatus:
+async def _query(client: Client, participant_id: str, query: Any) -> Any:
     try:
-        result = await _handle(client, participant_id).query(_workflow_class().get_state, rpc_timeout=WORKER_WAIT)
+        return await _handle(client, participant_id).query(query, rpc_timeout=WORKER_WAIT)
     except WorkflowQueryFailedError as error:
         raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
     except RPCError as error:
         raise _rpc_to_user_error(error, participant_id, "queries") from None
+
+
+async def get_status(client: Client, participant_id: str) -> JourneyStatus:
+    result = await _query(client, participant_id, _workflow_class().get_state)
     return result if isinstance(result, JourneyStatus) else JourneyStatus.model_validate(result)
 
 
 async def get_timeline(client: Client, participant_id: str) -> list[TimelineEntry]:
-    try:
-        result = await _handle(client, participant_id).query(_workflow_class().get_timeline, rpc_timeout=WORKER_WAIT)
-    except WorkflowQueryFailedError as error:
-        raise QueryFailed(f"The journey of {participant_id} could not answer: {error}") from None
-    except RPCError as error:
-        raise _rpc_to_user_error(error, participant_id, "queries") from None
+    result = await _query(client, participant_id, _workflow_class().get_timeline)
     return [entry if isinstance(entry, TimelineEntry) else TimelineEntry.model_validate(entry) for entry in result]

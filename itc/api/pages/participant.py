@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from itc.actions import STAFF_ACTIONS, Action
+from itc.actions import STAFF_ACTION_OF, Action
 from itc.api import forms, operations, participant_view
 from itc.api.auth import Permit, permit
 from itc.api.context import ApiContext, get_context
@@ -62,8 +62,6 @@ STAGE_FORMS: dict[Stage, tuple[Action, ...]] = {
     Stage.FOLLOW_UP: (Action.SCAN,),
 }
 ANY_STAGE_FORMS = (Action.ADVERSE_EVENT, Action.LAB_RESULTS, Action.DECISION, Action.WITHDRAWAL, Action.DEATH)
-
-FORM_TITLES: dict[Action, str] = {spec.action: spec.form_title for spec in STAFF_ACTIONS}
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,7 @@ def _page_context(
         "primary_forms": primary,
         "other_forms": other,
         "values_for": values_for,
-        "form_titles": FORM_TITLES,
+        "staff_actions": STAFF_ACTION_OF,
         "temporal_link": context.temporal_link(operations.workflow_id_for(view.status.participant_id)),
         "lab_codes": list(LabCode),
         "lab_specs": LAB_SPECS,
