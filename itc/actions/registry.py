@@ -46,7 +46,7 @@ class ActionSpec:
     roles: frozenset[Role]
     # How a refusal names the action: "The lab role may not <description>".
     description: str
-    # A short name for lists and menus.
+    # A short name for lists and menus (the API docs list the record routes by it).
     label: str
     # One sentence on what the action does, for command and route help.
     help: str

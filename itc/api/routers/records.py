@@ -36,7 +36,7 @@ def _add_record_route(spec: StaffActionSpec) -> None:
         record,
         methods=["POST"],
         name=spec.update,
-        summary=spec.description.capitalize(),
+        summary=spec.label,
         description=(
             f"Sends the `{spec.update}` Update and waits for the journey to accept it. "
             f"A refusal by the journey's validator is a 422 with its message. Roles: {roles}."
