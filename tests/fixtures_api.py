@@ -19,6 +19,7 @@ from fixtures_devstack import consent as stack_consent
 
 from itc.api.app import create_app
 from itc.api.settings import ApiSettings
+from itc.drivers.staff_actions import ELIGIBLE_FINDINGS
 from itc.models.roles import Role
 from itc.runtime.database import close_pool, open_pool
 from itc.runtime.temporal_client import connect
@@ -49,17 +50,7 @@ def screening_labs(creatinine: float = 0.8, *, at: datetime | None = None) -> di
 
 
 def eligibility() -> dict[str, Any]:
-    return {
-        "actor_id": "dr.api",
-        "advanced_breast_cancer": True,
-        "progressed_on_chemo_or_radiotherapy": True,
-        "metastasis_count": 1,
-        "metastasis_site": "lung",
-        "metastasis_measurable": True,
-        "active_uncontrolled_infection": False,
-        "other_unrelated_cancer": False,
-        "assessed_at": iso(datetime.now(UTC)),
-    }
+    return {"actor_id": "dr.api", **ELIGIBLE_FINDINGS, "assessed_at": iso(datetime.now(UTC))}
 
 
 @dataclass
