@@ -148,11 +148,13 @@ def parse_lesion(text: str) -> dict[str, Any]:
     }
 
 
+# Takes a command's own flags as keyword arguments; returns input fields (None for unset).
+FieldsFromFlags = Callable[..., dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class Flags:
-    """A command's own flags: `fields` takes them and returns input fields (None for unset)."""
-
-    fields: Callable[..., dict[str, Any]]
+    fields: FieldsFromFlags
     # Withdrawal, death and decisions are not corrected from the command line.
     corrects: bool = True
 
@@ -160,10 +162,8 @@ class Flags:
 FLAGS: dict[Action, Flags] = {}
 
 
-def flags(
-    action: Action, *, corrects: bool = True
-) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    def register(fields: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+def flags(action: Action, *, corrects: bool = True) -> Callable[[FieldsFromFlags], FieldsFromFlags]:
+    def register(fields: FieldsFromFlags) -> FieldsFromFlags:
         FLAGS[action] = Flags(fields, corrects)
         return fields
 
