@@ -3,6 +3,8 @@ Update on the journey, each with the handler's own input model, a route, a comma
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from temporalio import workflow
@@ -71,3 +73,15 @@ def test_every_staff_action_has_a_route_a_command_and_a_form() -> None:
         assert commands[spec.action.value].help == spec.help
         assert spec.action in forms.READERS, spec.action
         assert (FORM_TEMPLATES / f"{spec.action.value}.html").is_file(), spec.action
+
+
+def test_the_registry_imports_neither_temporal_nor_the_web_stack() -> None:
+    """The journey's validators read it inside the workflow sandbox, so it stays a models module."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, itc.actions; print(' '.join(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    for heavy in ("temporalio", "fastapi", "typer", "itc.api", "itc.cli", "itc.runtime"):
+        assert heavy not in loaded, heavy
