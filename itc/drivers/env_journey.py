@@ -131,6 +131,7 @@ def worker_for(client: Client, task_queue: str, services: MockServices, *, real_
     """A worker for journeys and the trial; with real_trial_reports, reports reach the trial workflow."""
     from activities import names
     from activities.trial_reports import TrialReportActivities, trial_report_activities
+    from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
     activities = services.activities()
@@ -143,4 +144,5 @@ def worker_for(client: Client, task_queue: str, services: MockServices, *, real_
         task_queue=task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=activities,
+        workflow_runner=workflow_runner(),
     )
