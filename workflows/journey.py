@@ -106,7 +106,6 @@ ACTIVITY_RETRY = RetryPolicy(
 ActionT = TypeVar("ActionT", bound=StaffAction)
 ArgT = TypeVar("ArgT")
 ResultT = TypeVar("ResultT")
-ActivityOwner = JourneyActivities | TrialReportActivities
 
 
 class JourneyInterrupted(Exception):

@@ -23,7 +23,7 @@ def sae_clock_report(state: JourneyState, clock: SaeClock, status: str) -> Repor
     message = RecordSaeClockInput(
         participant_id=state.participant_id,
         ae_id=clock.ae_id,
-        clock=clock.clock,
+        clock=clock.clock.value,
         due_at=clock.due_at,
         status=status,
     )
