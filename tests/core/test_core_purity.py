@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import itc.journey
@@ -42,3 +44,15 @@ def test_the_core_imports_only_itself_models_rules_and_the_standard_library():
             assert root in allowed_roots, f"{path.name} imports {module}"
             if root == "itc":
                 assert module.split(".")[1] in {"journey", "models", "rules"}, f"{path.name} imports {module}"
+
+
+def test_nothing_the_core_imports_pulls_temporal_in():
+    """Transitively too: a fresh interpreter that loads every core module has no temporalio module."""
+    probe = (
+        "import importlib, pkgutil, sys, itc.journey\n"
+        "for m in pkgutil.iter_modules(itc.journey.__path__):\n"
+        "    importlib.import_module('itc.journey.' + m.name)\n"
+        "print(sorted(k for k in sys.modules if k.split('.')[0] == 'temporalio'))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
