@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
     from itc.rules.stopping import decide
     from workflows import search_attributes as sa
     from workflows.journey import ParticipantJourneyWorkflow
-    from workflows.rejections import NOT_ALLOWED_NOW, authorise, reject
+    from workflows.rejections import NOT_ALLOWED_NOW, authorize, reject
 
 ENROLMENT_CLOSED = "EnrolmentClosed"
 # Continue as new well before Temporal's limits; each enrolment or report adds a handful of events.
@@ -113,7 +113,7 @@ class TrialWorkflow:
     def _validate_enrolment(self, inp: EnrolParticipantInput) -> None:
         if not isinstance(inp, EnrolParticipantInput):
             raise reject(NOT_ALLOWED_NOW, "The enrolment has no consent record: send it as one JSON object.")
-        authorise(inp.consent.role, Action.START)
+        authorize(inp.consent.role, Action.START)
         self._check_enrolment_open(inp.consent.participant_id)
 
     def _check_enrolment_open(self, participant_id: str) -> None:
@@ -174,7 +174,7 @@ class TrialWorkflow:
     def _validate_resume(self, inp: ResumeTrialInput) -> None:
         if not isinstance(inp, ResumeTrialInput):
             raise reject(NOT_ALLOWED_NOW, "A resume needs the supervisor's actor_id and reason.")
-        authorise(inp.role, Action.TRIAL_RESUME)
+        authorize(inp.role, Action.TRIAL_RESUME)
         if not self.s.paused:
             raise reject(NOT_ALLOWED_NOW, "The trial is not paused.")
 

@@ -53,6 +53,7 @@ def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
 
 def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
     from workflows.journey import ParticipantJourneyWorkflow
+    from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
     return Worker(
@@ -60,6 +61,7 @@ def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
         task_queue=settings.task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=build_activities(client, pool, settings.task_queue),
+        workflow_runner=workflow_runner(),
         interceptors=[JourneyLogContextInterceptor()],
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     )

@@ -143,9 +143,12 @@ def activity_definition_name(fn: Any) -> str:
 
 
 def simulation_worker(client: Client, task_queue: str, pool: asyncpg.Pool, services: SimulatedServices) -> Worker:
+    from workflows.runner import workflow_runner
+
     return Worker(
         client,
         task_queue=task_queue,
         workflows=simulation_workflows(),
         activities=simulation_activities(client, task_queue, pool, services),
+        workflow_runner=workflow_runner(),
     )
