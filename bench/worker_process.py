@@ -19,9 +19,9 @@ import sys
 from temporalio.worker import Worker
 
 from bench.ceiling import CeilingWorkflow, noop
+from itc.base.logging import configure_logging
+from itc.base.settings import Settings
 from itc.runtime.database import close_pool, open_pool
-from itc.runtime.logging import configure_logging
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 from itc.runtime.worker import build_worker
 

@@ -24,10 +24,10 @@ from journey_harness import (
 )
 from temporalio.client import WorkflowUpdateFailedError
 
+from itc.base.errors import EnrolmentClosed
 from itc.models.enums import Stage
 from itc.models.trial import RecordDltOutcomeInput, ResumeTrialInput, StartTrialInput, trial_workflow_id
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import EnrolmentClosed
 from itc.runtime.journeys import journey_id, start_journey
 from workflows.trial import TrialWorkflow
 

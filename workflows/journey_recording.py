@@ -243,7 +243,7 @@ class JourneyRecording:
                 activity.REPORT_DLT_OUTCOME,
                 ReportDltOutcomeInput(
                     trial_workflow_id=trial_workflow_id(self.s.protocol.trial_id),
-                    protocol=self.s.protocol,
+                    protocol_version=self.s.protocol.version,
                     outcome=outcome,
                 ),
             )
@@ -262,7 +262,7 @@ class JourneyRecording:
                 activity.REPORT_SAE_CLOCK,
                 ReportSaeClockInput(
                     trial_workflow_id=trial_workflow_id(self.s.protocol.trial_id),
-                    protocol=self.s.protocol,
+                    protocol_version=self.s.protocol.version,
                     clock=message,
                 ),
             )

@@ -13,12 +13,13 @@ from itc.api.auth import Principal, authorize, authorize_record
 from itc.api.context import ApiContext
 from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
+from itc.base.errors import InvalidInput
+from itc.base.logging import REDACTED, get_logger
 from itc.models.enums import Stage
 from itc.models.events import JourneyEvent
 from itc.models.inputs import ActionAccepted, ParticipantId
 from itc.models.roles import RECORD_UPDATES, Action
 from itc.models.state import JourneyStatus, TimelineEntry
-from itc.runtime.errors import InvalidInput
 from itc.runtime.journeys import (
     UPDATE_INPUTS,
     get_status,
@@ -29,7 +30,6 @@ from itc.runtime.journeys import (
     start_journey,
     validate_model,
 )
-from itc.runtime.logging import REDACTED, get_logger
 
 log = get_logger(__name__)
 

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from itc.base.errors import InvalidInput
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.models.enums import (
@@ -24,9 +26,7 @@ from itc.models.enums import (
 )
 from itc.models.inputs import ParticipantId
 from itc.models.roles import ACTION_OF_UPDATE, Role, roles_for
-from itc.runtime.errors import InvalidInput
 from itc.runtime.journeys import UPDATE_INPUTS, load_json_object, record, validate_model
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)

@@ -19,8 +19,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
+from itc.base.errors import UserFacingError
 from itc.crypto.keyring import Keyring
-from itc.runtime.errors import UserFacingError
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"

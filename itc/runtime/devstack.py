@@ -24,11 +24,11 @@ from typing import Any
 
 from temporalio.client import Client
 
+from itc.base.errors import DevStackError
+from itc.base.logging import get_logger
+from itc.base.settings import DEV_HOST, Settings
 from itc.crypto.keyring import resolve_keyring
 from itc.runtime.database import close_pool, open_pool
-from itc.runtime.errors import DevStackError
-from itc.runtime.logging import get_logger
-from itc.runtime.settings import DEV_HOST, Settings
 from itc.runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
 

@@ -14,14 +14,14 @@ from itc.api.auth import authorize
 from itc.api.context import ApiContext, get_context
 from itc.api.pages.session import Session, SessionDep
 from itc.api.templating import render
-from itc.models.enums import ReceptorStatus, Sex
-from itc.models.roles import Action
-from itc.runtime.errors import (
+from itc.base.errors import (
     EnrolmentClosed,
     InvalidInput,
     JourneyAlreadyExists,
     UpdateRejected,
 )
+from itc.models.enums import ReceptorStatus, Sex
+from itc.models.roles import Action
 
 router = APIRouter(include_in_schema=False)
 
