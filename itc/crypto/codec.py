@@ -40,10 +40,6 @@ class EncryptionCodec(PayloadCodec):
         self.keyring = keyring
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
 
-    @property
-    def active_key_id(self) -> str:
-        return self.keyring.active_id
-
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encrypt(payload) for payload in payloads]
 
