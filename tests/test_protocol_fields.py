@@ -477,9 +477,7 @@ async def observe(observer: JourneyObserver, env: WorkflowEnvironment, protocol:
 @pytest.mark.parametrize(
     ("field", "value", "observer", "base"), [(f, *c) for f, c in JOURNEY_CASES.items()], ids=list(JOURNEY_CASES)
 )
-async def test_changing_a_field_only_the_workflows_read_changes_the_journey(
-    workflow_env, field, value, observer, base
-):
+async def test_changing_a_field_only_the_workflows_read_changes_the_journey(workflow_env, field, value, observer, base):
     if not workflow_env.supports_time_skipping:
         pytest.skip("needs the time-skipping test server")
     key = (observer.__name__, base.model_dump_json())
