@@ -8,6 +8,8 @@ comes from the versions this worker knows (the default and any loaded amendment)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
@@ -82,5 +84,5 @@ def _protocol_of(inp: ReportDltOutcomeInput | ReportSaeClockInput) -> ProtocolCo
     return known if trial_workflow_id(known.trial_id) == inp.trial_workflow_id else None
 
 
-def trial_report_activities(acts: TrialReportActivities) -> list:
+def trial_report_activities(acts: TrialReportActivities) -> list[Callable[..., Awaitable[None]]]:
     return [acts.report_dlt_outcome, acts.report_sae_clock]

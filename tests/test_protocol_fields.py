@@ -22,6 +22,7 @@ from journey_harness import (
     DAY,
     HOUR,
     STAFF,
+    Journey,
     SUPERVISOR,
     MockServices,
     advance_to,
@@ -403,6 +404,13 @@ async def sae_clocks(run: Run, p: ProtocolConfig) -> Any:
     return sorted((c.ae_id, c.clock, c.due_at - c.started_at) for c in state.open_sae_clocks)
 
 
+async def terminate_settled(run: Run, workflow_id: str) -> None:
+    # A workflow terminated with its task in flight leaves the time-skipping server unable to skip time.
+    journey = Journey(run.env, run.env.client.get_workflow_handle(workflow_id), run.services)
+    await journey.settle()
+    await journey.handle.terminate("observed")
+
+
 async def trial_enrolment(run: Run, p: ProtocolConfig) -> Any:
     """Two enrolments through the trial; the trial ID gets a suffix so runs never share a trial."""
     suffix = f"-{uuid.uuid4().hex[:8]}"
@@ -411,15 +419,15 @@ async def trial_enrolment(run: Run, p: ProtocolConfig) -> Any:
     today = (await run.env.get_current_time()).date()
     outcomes = []
     for number in range(2):
-        participant = f"PF-{uuid.uuid4().hex[:6]}-{number}"
+        participant = f"PF{uuid.uuid4().hex[:6].upper()}-{number:03d}"
         try:
             await enrol_through_trial(client, consent_record(participant, today), p, run.task_queue)
             outcomes.append("enrolled")
-            await client.get_workflow_handle(journey_id(participant)).terminate("observed")
+            await terminate_settled(run, journey_id(participant))
         except EnrolmentClosed:
             outcomes.append("closed")
     trial = client.get_workflow_handle(trial_workflow_id(p.trial_id))
-    await trial.terminate("observed")
+    await terminate_settled(run, trial.id)
     return trial.id.removesuffix(suffix), outcomes
 
 

@@ -239,7 +239,9 @@ def create_codec_app(codec: EncryptionCodec, token: str, origins: Sequence[str])
     return app
 
 
-def _route(apply: Callable[[Request, Transform, str], Awaitable[Response]], transform: Transform, what: str):
+def _route(
+    apply: Callable[[Request, Transform, str], Awaitable[Response]], transform: Transform, what: str
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         return await apply(request, transform, what)
 

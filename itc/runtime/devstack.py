@@ -84,7 +84,8 @@ def port_in_use(host: str, port: int) -> bool:
 def free_port(host: str = DEV_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def temporal_command(binary: str, settings: Settings, data_dir: Path) -> list[str]:
