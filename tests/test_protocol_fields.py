@@ -12,17 +12,17 @@ observer. The walk over the model makes a field added without a case fail here.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from fixtures_temporal import open_environment
 from journey_harness import (
     DAY,
     HOUR,
     STAFF,
-    Journey,
     SUPERVISOR,
     MockServices,
     advance_to,
@@ -56,7 +56,6 @@ from itc.rules.config import (
     StoppingRule,
 )
 from itc.rules.lab_catalogue import LabCode
-from itc.runtime.journeys import journey_id
 from itc.runtime.journeys import start_journey as enrol_through_trial
 
 
@@ -274,14 +273,12 @@ def _offsets(due: list[Any], since: datetime) -> list[tuple[str, timedelta, time
 async def opening(run: Run, p: ProtocolConfig) -> Any:
     j = await start_journey(run.env, run.task_queue, run.services, protocol=p)
     state = await j.state()
-    await j.handle.terminate("observed")
     return state.protocol_version, _offsets(state.next_due, state.stage_entered_at)
 
 
 async def screening_reminders(run: Run, p: ProtocolConfig) -> Any:
     j = await start_journey(run.env, run.task_queue, run.services, protocol=p)
     await j.advance(20 * DAY + HOUR)
-    await j.handle.terminate("observed")
     return [effect for effect in run.services.side_effects() if effect[0] == "send_notification"]
 
 
@@ -291,7 +288,6 @@ async def baseline_and_biopsy(run: Run, p: ProtocolConfig) -> Any:
     at_baseline = await j.state()
     await complete_baseline(j)
     at_biopsy = await j.state()
-    await j.handle.terminate("observed")
     eligible_at = at_baseline.stage_entered_at
     return _offsets(at_baseline.next_due, eligible_at), _offsets(at_biopsy.next_due, eligible_at)
 
@@ -312,7 +308,6 @@ async def manufacturing(run: Run, p: ProtocolConfig) -> Any:
         rebiopsy = "accepted"
     except WorkflowUpdateFailedError as refused:
         rebiopsy = f"refused: {getattr(refused.cause, 'type', None)}"
-    await j.handle.terminate("observed")
     return plan, decision_after_3_days, rebiopsy
 
 
@@ -331,7 +326,6 @@ async def infusion_schedule(run: Run, p: ProtocolConfig) -> Any:
     given = state.infusions[0].administered_at
     second = state.infusions[1].target_at - given
     checks = _offsets([d for d in state.next_due if d.action == "toxicity_check"], given)
-    await j.handle.terminate("observed")
     return plan, labs_ordered_60_hours_ahead, second, checks
 
 
@@ -355,7 +349,6 @@ async def infusion_hold(run: Run, p: ProtocolConfig) -> Any:
     held = next(i for i in (await j.state()).infusions if i.number == 2).held_since is not None
     await j.advance(5 * DAY)
     discontinued = (await j.state()).infusions_discontinued
-    await j.handle.terminate("observed")
     return held, discontinued
 
 
@@ -377,7 +370,6 @@ async def response_and_follow_up(run: Run, p: ProtocolConfig) -> Any:
     state = await j.wait_for_stage(Stage.FOLLOW_UP)
     follow_up_due = _offsets(state.next_due, first_infusion)
     cycles = await follow_up_to_end(j)
-    await j.handle.terminate("observed")
     return response_due, confirmation_due, follow_up_due, cycles
 
 
@@ -400,15 +392,7 @@ async def sae_clocks(run: Run, p: ProtocolConfig) -> Any:
             },
         )
     state = await j.state()
-    await j.handle.terminate("observed")
     return sorted((c.ae_id, c.clock, c.due_at - c.started_at) for c in state.open_sae_clocks)
-
-
-async def terminate_settled(run: Run, workflow_id: str) -> None:
-    # A workflow terminated with its task in flight leaves the time-skipping server unable to skip time.
-    journey = Journey(run.env, run.env.client.get_workflow_handle(workflow_id), run.services)
-    await journey.settle()
-    await journey.handle.terminate("observed")
 
 
 async def trial_enrolment(run: Run, p: ProtocolConfig) -> Any:
@@ -423,12 +407,9 @@ async def trial_enrolment(run: Run, p: ProtocolConfig) -> Any:
         try:
             await enrol_through_trial(client, consent_record(participant, today), p, run.task_queue)
             outcomes.append("enrolled")
-            await terminate_settled(run, journey_id(participant))
         except EnrolmentClosed:
             outcomes.append("closed")
-    trial = client.get_workflow_handle(trial_workflow_id(p.trial_id))
-    await terminate_settled(run, trial.id)
-    return trial.id.removesuffix(suffix), outcomes
+    return trial_workflow_id(p.trial_id).removesuffix(suffix), outcomes
 
 
 FOLLOW_UP_BASE = changed(DEFAULT_PROTOCOL, "follow_up.duration_months", 12)
@@ -472,6 +453,15 @@ JOURNEY_CASES: dict[str, tuple[Any, JourneyObserver, ProtocolConfig]] = {
 }
 
 _unchanged: dict[tuple[str, str], Any] = {}
+
+
+@pytest.fixture(scope="module")
+async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    """A server of this module's own: the observed journeys are left running (a workflow
+    terminated on the time-skipping server was seen to stop it skipping time for a while),
+    and the server's end ends them all."""
+    async with open_environment(request.config.getoption("--workflow-environment")) as env:
+        yield env
 
 
 async def observe(observer: JourneyObserver, env: WorkflowEnvironment, protocol: ProtocolConfig) -> Any:

@@ -242,7 +242,7 @@ async def update_inputs(client, workflow_id: str) -> list[dict]:
         if e.HasField("workflow_execution_update_accepted_event_attributes")
     ]
     codec = client.data_converter.payload_codec
-    decoded = [await codec.decode(list(args)) if codec else list(args) for args in accepted]
+    decoded = [await codec.decode(list(args.payloads)) if codec else list(args.payloads) for args in accepted]
     return [json.loads(payload.data) for payloads in decoded for payload in payloads]
 
 
