@@ -15,7 +15,9 @@ from itc.models.trial import (
 def dlt_outcome_report(state: JourneyState, dlt_found: bool, description: str | None) -> ReportDltOutcomeInput:
     outcome = RecordDltOutcomeInput(participant_id=state.participant_id, dlt=dlt_found, description=description)
     return ReportDltOutcomeInput(
-        trial_workflow_id=trial_workflow_id(state.protocol.trial_id), protocol=state.protocol, outcome=outcome
+        trial_workflow_id=trial_workflow_id(state.protocol.trial_id),
+        protocol_version=state.protocol.version,
+        outcome=outcome,
     )
 
 
@@ -28,5 +30,7 @@ def sae_clock_report(state: JourneyState, clock: SaeClock, status: str) -> Repor
         status=status,
     )
     return ReportSaeClockInput(
-        trial_workflow_id=trial_workflow_id(state.protocol.trial_id), protocol=state.protocol, clock=message
+        trial_workflow_id=trial_workflow_id(state.protocol.trial_id),
+        protocol_version=state.protocol.version,
+        clock=message,
     )
