@@ -1,3 +1,6 @@
+import pytest
+from markers import marks_for
+
 pytest_plugins = [
     "fixtures_codec",
     "fixtures_pg",
@@ -7,3 +10,10 @@ pytest_plugins = [
     "fixtures_api",
     "fixtures_faults",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Marked by the servers a test needs, so that no test file has to remember to.
+    for item in items:
+        for name in marks_for(item.path.name, set(getattr(item, "fixturenames", ()))):
+            item.add_marker(name)

@@ -1,16 +1,23 @@
 """What a test started on a shared Temporal server, and terminating what is still running.
 
 A workflow left running on the session's time-skipping server outlives its test's worker.
-When one of its timers fires, the server schedules a workflow task that no worker will
-ever pick up, and a scheduled workflow task holds the server's clock at real speed: every
-later test that skips weeks then waits out the RPC deadline. So whatever a test started is
-terminated when it ends, pass or fail.
+The server holds its clock at real speed from the moment it schedules a workflow task until
+a worker completes it; when a leftover's timer fires, no worker ever will, and every later
+test that skips weeks waits out its deadline. So whatever a test started is terminated when
+it ends, pass or fail.
+
+Terminating is not enough on its own: a workflow terminated while a workflow task is in
+flight never releases the clock either (the task's completion is refused). So a leftover
+with a workflow task in flight has it completed first, by a worker of its task queue that
+runs workflows only: with no activity worker, nothing it does can start another task before
+it is terminated. (A task the test's own worker had taken when it stopped comes back after
+the task's time-out, about 10 s.)
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from temporalio.api.workflowservice.v1 import ListOpenWorkflowExecutionsRequest
@@ -24,6 +31,11 @@ from temporalio.client import (
     WorkflowUpdateHandle,
 )
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.worker import Worker
+
+from itc.drivers.quiescence import history_events, in_flight, poll_until
+from workflows.journey import ParticipantJourneyWorkflow
+from workflows.trial import TrialWorkflow
 
 TEARDOWN_REASON = "test teardown"
 
@@ -86,8 +98,51 @@ async def open_workflow_ids(client: Client) -> set[str]:
             return ids
 
 
+TASK_SECONDS = 60.0
+
+
+async def workflow_task_in_flight(client: Client, workflow_id: str) -> bool:
+    try:
+        return in_flight(await history_events(client, workflow_id)).workflow_task
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return False
+
+
 async def terminate_running(client: Client, workflow_ids: set[str]) -> set[str]:
-    """Terminate each workflow's latest run; returns the IDs that were still running."""
+    """Terminate each workflow's latest run, with no workflow task in flight; returns the IDs
+    that were still running."""
+    busy = {i for i in workflow_ids if await workflow_task_in_flight(client, i)}
+    async with AsyncExitStack() as workers:
+        queues: set[str] = set()
+        for workflow_id in busy:
+            own = (await client.get_workflow_handle(workflow_id).describe()).task_queue
+            queues |= {own, await _queue_of_pending_task(client, workflow_id)}
+        for queue in sorted(queues):
+            worker = Worker(client, task_queue=queue, workflows=[ParticipantJourneyWorkflow, TrialWorkflow])
+            await workers.enter_async_context(worker)
+        for workflow_id in sorted(busy):
+            await poll_until(
+                lambda i=workflow_id: _done(client, i), f"{workflow_id} finishing its workflow task", TASK_SECONDS
+            )
+        return await _terminate(client, workflow_ids)
+
+
+async def _queue_of_pending_task(client: Client, workflow_id: str) -> str:
+    """The queue the workflow task waits on: the workflow's own, or the sticky queue of the
+    worker that ran it last, which then never comes back to take it."""
+    scheduled = [
+        e for e in await history_events(client, workflow_id) if e.HasField("workflow_task_scheduled_event_attributes")
+    ]
+    return scheduled[-1].workflow_task_scheduled_event_attributes.task_queue.name
+
+
+async def _done(client: Client, workflow_id: str) -> bool:
+    return not await workflow_task_in_flight(client, workflow_id)
+
+
+async def _terminate(client: Client, workflow_ids: set[str]) -> set[str]:
     terminated: set[str] = set()
     for workflow_id in sorted(workflow_ids):
         try:

@@ -7,6 +7,7 @@ workflows that opened while the test ran.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fixtures_temporal import SharedServer
 from journey_harness import MockServices, consent_record, worker_for
@@ -14,6 +15,8 @@ from started_workflows import TEARDOWN_REASON, terminated_on_exit
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
 
+from itc.drivers.quiescence import wait_quiescent
+from itc.drivers.skip_time import skip_time
 from itc.models.trial import EnrolParticipantInput, StartTrialInput, trial_workflow_id
 from itc.rules.config import ProtocolConfig
 from itc.runtime.journeys import journey_id, start_journey
@@ -55,6 +58,8 @@ async def test_what_was_started_inside_is_terminated_and_nothing_else(shared_ser
                 EnrolParticipantInput(consent=consent_record("TD-002", today), protocol=with_update),
                 start_workflow_operation=start,
             )
+            for journey in (journey_id("TD-001"), journey_id("TD-002")):
+                await wait_quiescent(client, journey)
         inside = [
             trial_workflow_id(started.trial_id),
             journey_id("TD-001"),
@@ -79,14 +84,34 @@ async def test_what_was_started_inside_is_terminated_and_nothing_else(shared_ser
 async def test_a_workflow_that_already_ended_is_passed_over(shared_server: SharedServer, task_queue: str):
     client = shared_server.env.client
     protocol = fresh_protocol()
-    async with terminated_on_exit(client, shared_server.started):
-        async with worker_for(client, task_queue, MockServices()):
-            trial = await client.start_workflow(
-                TrialWorkflow.run,
-                StartTrialInput(protocol=protocol),
-                id=trial_workflow_id(protocol.trial_id),
-                task_queue=task_queue,
-            )
-            await trial.terminate(reason="ended by the test itself")
+    async with terminated_on_exit(client, shared_server.started), worker_for(client, task_queue, MockServices()):
+        trial = await client.start_workflow(
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_workflow_id(protocol.trial_id),
+            task_queue=task_queue,
+        )
+        # Idle first: the test server never frees its clock from a task in flight at termination.
+        await wait_quiescent(client, trial.id)
+        await trial.terminate(reason="ended by the test itself")
     history = await trial.fetch_history()
     assert history.events[-1].workflow_execution_terminated_event_attributes.reason == "ended by the test itself"
+
+
+async def test_a_leftover_with_a_task_in_flight_is_run_to_idle_so_the_clock_moves_on(
+    shared_server: SharedServer, task_queue: str
+):
+    env = shared_server.env
+    protocol = fresh_protocol()
+    async with terminated_on_exit(env.client, shared_server.started):
+        # No worker: the first workflow task stays scheduled, which holds the clock.
+        await env.client.start_workflow(
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_workflow_id(protocol.trial_id),
+            task_queue=task_queue,
+        )
+    assert await status(env.client, trial_workflow_id(protocol.trial_id)) == WorkflowExecutionStatus.TERMINATED
+    before = await env.get_current_time()
+    await skip_time(env, timedelta(days=30), deadline=timedelta(seconds=20))
+    assert await env.get_current_time() - before >= timedelta(days=30)
