@@ -1,5 +1,5 @@
 import pytest
-from markers import marks_for
+from markers import marks_for, timeout_for
 
 pytest_plugins = [
     "fixtures_codec",
@@ -15,5 +15,8 @@ pytest_plugins = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Marked by the servers a test needs, so that no test file has to remember to.
     for item in items:
-        for name in marks_for(item.path.name, set(getattr(item, "fixturenames", ()))):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for name in marks_for(item.path.name, fixtures):
             item.add_marker(name)
+        if (seconds := timeout_for(fixtures)) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(seconds))

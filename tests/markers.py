@@ -24,6 +24,17 @@ SERVER_FIXTURES = frozenset(
 )
 
 
+# pytest-timeout's limit (pyproject.toml) covers a test and the fixtures it sets up. These
+# fixtures alone can take longer on a loaded machine; their tests get this limit instead.
+LONG_SETUP_FIXTURES = frozenset({"quick_results"})  # its subprocess may take up to 300 s
+LONG_TIMEOUT_SECONDS = 480
+
+
+def timeout_for(fixtures: set[str]) -> int | None:
+    """A longer pytest-timeout limit for the test, or None for the default."""
+    return LONG_TIMEOUT_SECONDS if fixtures & LONG_SETUP_FIXTURES else None
+
+
 def marks_for(module: str, fixtures: set[str]) -> list[str]:
     """The marker names for a test in `module` (a file name) that uses `fixtures` (their closure)."""
     marks: list[str] = []

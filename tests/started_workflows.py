@@ -6,12 +6,10 @@ a worker completes it; when a leftover's timer fires, no worker ever will, and e
 test that skips weeks waits out its deadline. So whatever a test started is terminated when
 it ends, pass or fail.
 
-Terminating is not enough on its own: a workflow terminated while a workflow task is in
-flight never releases the clock either (the task's completion is refused). So a leftover
-with a workflow task in flight has it completed first, by a worker of its task queue that
-runs workflows only: with no activity worker, nothing it does can start another task before
-it is terminated. (A task the test's own worker had taken when it stopped comes back after
-the task's time-out, about 10 s.)
+Terminating is not enough on its own: the test server's clock stays held by a workflow
+terminated while a workflow task or an activity of its is in flight. So a leftover that is
+not idle is first run to idle by a worker of its task queue with the mocked activities,
+then terminated. (A task the stopped worker had taken comes back after its time-out.)
 """
 
 from __future__ import annotations
@@ -31,11 +29,10 @@ from temporalio.client import (
     WorkflowUpdateHandle,
 )
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Worker
 
+from itc.drivers.env_journey import worker_for
+from itc.drivers.mock_services import MockServices
 from itc.drivers.quiescence import history_events, in_flight, poll_until
-from workflows.journey import ParticipantJourneyWorkflow
-from workflows.trial import TrialWorkflow
 
 TEARDOWN_REASON = "test teardown"
 
@@ -98,48 +95,47 @@ async def open_workflow_ids(client: Client) -> set[str]:
             return ids
 
 
-TASK_SECONDS = 60.0
+IDLE_SECONDS = 60.0
 
 
-async def workflow_task_in_flight(client: Client, workflow_id: str) -> bool:
+async def is_idle(client: Client, workflow_id: str) -> bool:
     try:
-        return in_flight(await history_events(client, workflow_id)).workflow_task
+        return in_flight(await history_events(client, workflow_id)).settled
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise
-        return False
+        return True
 
 
 async def terminate_running(client: Client, workflow_ids: set[str]) -> set[str]:
-    """Terminate each workflow's latest run, with no workflow task in flight; returns the IDs
+    """Terminate each workflow's latest run once nothing of it is in flight; returns the IDs
     that were still running."""
-    busy = {i for i in workflow_ids if await workflow_task_in_flight(client, i)}
+    busy = {i for i in workflow_ids if not await is_idle(client, i)}
+    if not busy:
+        return await _terminate(client, workflow_ids)
+    queues: set[str] = set()
+    for workflow_id in busy:
+        own = (await client.get_workflow_handle(workflow_id).describe()).task_queue
+        queues |= {own, await _queue_of_pending_task(client, workflow_id)}
     async with AsyncExitStack() as workers:
-        queues: set[str] = set()
-        for workflow_id in busy:
-            own = (await client.get_workflow_handle(workflow_id).describe()).task_queue
-            queues |= {own, await _queue_of_pending_task(client, workflow_id)}
-        for queue in sorted(queues):
-            worker = Worker(client, task_queue=queue, workflows=[ParticipantJourneyWorkflow, TrialWorkflow])
-            await workers.enter_async_context(worker)
-        for workflow_id in sorted(busy):
-            await poll_until(
-                lambda i=workflow_id: _done(client, i), f"{workflow_id} finishing its workflow task", TASK_SECONDS
-            )
+        for queue in sorted(queues - {""}):
+            await workers.enter_async_context(worker_for(client, queue, MockServices()))
+
+        async def all_idle() -> bool:
+            # All at once: one leftover's last step may signal another (a trial its journeys).
+            return all([await is_idle(client, i) for i in sorted(workflow_ids)])
+
+        await poll_until(all_idle, f"{', '.join(sorted(busy))} going idle", IDLE_SECONDS, max_delay=0.5)
         return await _terminate(client, workflow_ids)
 
 
 async def _queue_of_pending_task(client: Client, workflow_id: str) -> str:
-    """The queue the workflow task waits on: the workflow's own, or the sticky queue of the
-    worker that ran it last, which then never comes back to take it."""
+    """The queue a workflow task waits on: the workflow's own, or the sticky queue of the
+    worker that ran it last, which has stopped and will never take it."""
     scheduled = [
         e for e in await history_events(client, workflow_id) if e.HasField("workflow_task_scheduled_event_attributes")
     ]
-    return scheduled[-1].workflow_task_scheduled_event_attributes.task_queue.name
-
-
-async def _done(client: Client, workflow_id: str) -> bool:
-    return not await workflow_task_in_flight(client, workflow_id)
+    return scheduled[-1].workflow_task_scheduled_event_attributes.task_queue.name if scheduled else ""
 
 
 async def _terminate(client: Client, workflow_ids: set[str]) -> set[str]:

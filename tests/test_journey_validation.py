@@ -165,6 +165,7 @@ async def test_update_delivered_with_the_start_comes_after_consent(workflow_env,
     from temporalio.client import WithStartWorkflowOperation
     from temporalio.common import WorkflowIDConflictPolicy
 
+    from itc.drivers.quiescence import wait_quiescent
     from itc.models.inputs import RecordLabResultsInput
     from itc.models.state import StartJourneyInput
     from workflows.journey import ParticipantJourneyWorkflow
@@ -188,5 +189,8 @@ async def test_update_delivered_with_the_start_comes_after_consent(workflow_env,
         )
         handle = await start.workflow_handle()
         timeline = await handle.query(ParticipantJourneyWorkflow.get_timeline)
+        # Idle before the worker stops: the test server's clock stays held by a workflow
+        # left with an activity in flight, even once it is terminated.
+        await wait_quiescent(workflow_env.client, handle.id)
     assert [e.type for e in timeline[:2]] == ["ConsentRecorded", "StageChanged"]
     assert accepted.sequence == 3
