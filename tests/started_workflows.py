@@ -1,10 +1,10 @@
 """What a test started on a shared Temporal server, and terminating what is still running.
 
 A workflow left running on the session's time-skipping server outlives its test's worker.
-The server holds its clock at real speed from the moment it schedules a workflow task until
-a worker completes it; when a leftover's timer fires, no worker ever will, and every later
-test that skips weeks waits out its deadline. So whatever a test started is terminated when
-it ends, pass or fail.
+The server holds its clock at real speed while a workflow task or an activity waits for a
+worker; when a leftover's timer fires, no worker ever comes, and every later test that skips
+weeks waits out its deadline. So whatever a test started is terminated when it ends, pass
+or fail.
 
 Terminating is not enough on its own: the test server's clock stays held by a workflow
 terminated while a workflow task or an activity of its is in flight. So a leftover that is
