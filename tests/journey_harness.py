@@ -1,8 +1,8 @@
 """Drive ParticipantJourneyWorkflow in tests: activities mocked by name, staff actions as Updates.
 
-The mocks, the journey driver and the scripted staff actions live in
-`journeys_scripted`, shared with the benchmarks; this module adds only what is
-pytest's: a journey that needs months to pass is skipped on the real dev server.
+The mocks, the journey driver and the scripted staff actions live in `itc.drivers`,
+shared with the benchmarks; this module adds only what is pytest's: a journey that needs
+months to pass is skipped on the real dev server.
 """
 
 from __future__ import annotations

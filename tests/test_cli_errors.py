@@ -211,6 +211,7 @@ def test_invalid_settings_are_reported(unreachable_env: dict[str, str]) -> None:
     assert "log_format: Input should be 'auto', 'json' or 'console'" in result.stderr
 
 
+@pytest.mark.slow  # runs starter.py in a fresh interpreter per case
 def test_starter_script_reports_like_the_cli(tmp_path: Path, unreachable_env: dict[str, str]) -> None:
     repo = Path(__file__).resolve().parents[1]
     consent = {**VALID_CONSENT, "weight_kg": 400}

@@ -63,7 +63,6 @@ async def test_hold_that_resolves_then_infusion_given(workflow_env, task_queue):
         await give_infusion(j, 2)
         state = await j.state()
         assert state.infusions_given == 2 and not state.infusions_discontinued
-        await j.handle.terminate("test done")
 
     events = services.event_types()
     assert (
@@ -89,7 +88,6 @@ async def test_hold_beyond_limit_discontinues_infusions(workflow_env, task_queue
         await j.advance(timedelta(days=14, hours=1))
         state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
         assert state.infusions_discontinued and state.infusions_given == 1
-        await j.handle.terminate("test done")
     events = services.event_types()
     assert "InfusionsDiscontinued" in events
     assert ("send_notification", "supervisor:infusions_discontinued") in services.side_effects()
@@ -110,7 +108,6 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
         with pytest.raises(WorkflowUpdateFailedError) as refused:
             await give_infusion(j, 2)
         assert "infusion cannot be recorded in stage response_assessment" in str(refused.value.cause).lower()
-        await j.handle.terminate("test done")
 
     assert services.side_effects() == [
         ("order_labs", "screening"),
@@ -143,4 +140,3 @@ async def test_grade4_neutropenia_longer_than_7_days_is_a_dlt(workflow_env, task
         await j.advance(timedelta(hours=1))
         state = await j.state()
         assert state.dlt and "lasting more than 7 days" in state.dlt_description
-        await j.handle.terminate("test done")

@@ -29,7 +29,6 @@ async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue,
         j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-777")
         await pass_screening(j)
         consent_dob = (await j.timeline())[0]  # the consent is event 1; its DOB must not be logged
-        await j.handle.terminate("test done")
     output = capsys.readouterr().out
 
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
@@ -60,7 +59,6 @@ async def test_search_attributes_hold_no_phi(workflow_env, task_queue):
                 namespace=workflow_env.client.namespace, execution=WorkflowExecution(workflow_id=j.handle.id)
             )
         )
-        await j.handle.terminate("test done")
     fields = raw.workflow_execution_info.search_attributes.indexed_fields
     custom = {
         name: json.loads(payload.data)

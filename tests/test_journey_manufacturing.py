@@ -50,7 +50,6 @@ async def test_deadline_escalation_then_rebiopsy_then_success(workflow_env, task
         await manufacture(j, "SKN-0002")
         state = await j.state()
         assert state.stage is Stage.INFUSION and state.dose_plan is not None
-        await j.handle.terminate("test done")
 
     effects = services.side_effects()
     assert effects.count(("book_appointment", "biopsy")) == 2
@@ -119,7 +118,6 @@ async def test_release_qc_failure_is_a_manufacturing_failure(workflow_env, task_
         state = await j.state()
         assert state.stage is Stage.MANUFACTURING and state.awaiting_supervisor_decision
         assert state.dose_plan is None
-        await j.handle.terminate("test done")
     assert "ManufacturingFailed" in services.event_types()
 
 
@@ -147,7 +145,6 @@ async def test_second_rebiopsy_beyond_protocol_limit_is_refused(workflow_env, ta
                 {"actor_id": SUPERVISOR, "decision": "re_biopsy", "reason": "Try a third time"},
             )
         assert "only off_study remains" in str(refused.value.cause)
-        await j.handle.terminate("test done")
 
 
 async def test_refused_booking_is_escalated_to_staff_not_lost(workflow_env, task_queue):
@@ -157,7 +154,6 @@ async def test_refused_booking_is_escalated_to_staff_not_lost(workflow_env, task
         await pass_screening(j)
         state = await j.state()
         assert state.stage is Stage.BASELINE
-        await j.handle.terminate("test done")
     assert services.side_effects()[-2:] == [
         ("book_appointment", "ct_scan"),
         ("send_notification", "site_staff:service_refused"),

@@ -54,7 +54,6 @@ async def test_boundary_values_are_eligible(workflow_env, task_queue):
         await record_eligibility(j)
         state = await j.wait_for_stage(Stage.BASELINE)
         assert state.failed_criteria == []
-        await j.handle.terminate("test done")
 
 
 async def test_stale_screening_labs_do_not_count(workflow_env, task_queue):
@@ -69,7 +68,6 @@ async def test_stale_screening_labs_do_not_count(workflow_env, task_queue):
         assert state.stage is Stage.SCREENING
         await record_labs(j, GOOD_SCREENING_LABS)
         await j.wait_for_stage(Stage.BASELINE)
-        await j.handle.terminate("test done")
 
 
 async def test_incomplete_screening_reminds_then_escalates(workflow_env, task_queue):
@@ -81,4 +79,3 @@ async def test_incomplete_screening_reminds_then_escalates(workflow_env, task_qu
         await j.advance(timedelta(days=14))
         assert services.side_effects()[-1] == ("send_notification", "supervisor:screening_incomplete")
         assert (await j.state()).stage is Stage.SCREENING
-        await j.handle.terminate("test done")

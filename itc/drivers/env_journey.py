@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from itc.drivers.mock_services import MockServices
+from itc.drivers.quiescence import poll_for_stage, wait_quiescent
+from itc.drivers.skip_time import skip_time
 from itc.drivers.staff_actions import acting_in_role
 from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted, ConsentRecord
@@ -47,10 +47,18 @@ def consent_record(participant_id: str, consent_day: date, **overrides: Any) -> 
     return ConsentRecord(**values)
 
 
+# Generous bounds for waits that take milliseconds on an idle machine: they are conditions
+# polled until met, so a busy machine only makes them slower, never fail.
+SETTLE_SECONDS = 60.0
+STAGE_SECONDS = 60.0
+
+
 class Journey:
     """One participant's journey, with the clock under the caller's control."""
 
-    def __init__(self, env: WorkflowEnvironment, handle: WorkflowHandle, services: MockServices) -> None:
+    def __init__(
+        self, env: WorkflowEnvironment, handle: WorkflowHandle[Any, Any], services: MockServices | None
+    ) -> None:
         self.env, self.handle, self.services = env, handle, services
 
     async def now(self) -> datetime:
@@ -60,41 +68,18 @@ class Journey:
         if not self.env.supports_time_skipping:
             # On the real dev server a month takes a month.
             raise TimeSkippingUnavailable("needs the time-skipping test server")
-        await self.env.sleep(duration)
+        await skip_time(self.env, duration)
         await self.settle()
 
     async def settle(self) -> None:
-        """Let the journey finish reacting: no workflow task and no activity in flight.
-
-        The time-skipping server does not report a pending workflow task, so a query stands in
-        for it: it is answered only after the task in flight. The history not growing across a
-        query, with no activity pending, means the journey waits only on timers or staff. Without
-        this a staff action could overtake what the journey was doing (lab results recorded
-        before the receipt of the order that asked for them).
-        """
-        # Give the worker a moment to run any tasks the time skip released.
-        await asyncio.sleep(0.05)
-        request = DescribeWorkflowExecutionRequest(
-            namespace=self.env.client.namespace,
-            execution=WorkflowExecution(workflow_id=self.handle.id),
-        )
-        seen_length = None
-        for _ in range(200):
-            try:
-                await self.handle.query(ParticipantJourneyWorkflow.get_state)
-            except (WorkflowQueryFailedError, RPCError):
-                # A workflow whose task fails answers no query; the history still tells.
-                await asyncio.sleep(0.02)
-            # Raw describe: decoding search attributes is not needed to see pending work.
-            raw = await self.env.client.workflow_service.describe_workflow_execution(request)
-            length = raw.workflow_execution_info.history_length
-            if not raw.HasField("pending_workflow_task") and not raw.pending_activities and length == seen_length:
-                return
-            seen_length = length
-            await asyncio.sleep(0.005)
+        """Wait until the journey has nothing in flight: the tasks and activities a start, an
+        Update or a time skip released have all run, so what a test reads next is final."""
+        await wait_quiescent(self.env.client, self.handle.id, timeout=SETTLE_SECONDS)
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
-        result = await self.handle.execute_update(name, acting_in_role(name, payload), result_type=ActionAccepted)
+        result: ActionAccepted = await self.handle.execute_update(
+            name, acting_in_role(name, payload), result_type=ActionAccepted
+        )
         await self.settle()
         return result
 
@@ -104,15 +89,8 @@ class Journey:
     async def timeline(self) -> list[TimelineEntry]:
         return await self.handle.query(ParticipantJourneyWorkflow.get_timeline)
 
-    async def wait_for_stage(self, stage: Stage, timeout: float = 30.0) -> JourneyStatus:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
-            state = await self.state()
-            if state.stage is stage:
-                return state
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"stage is {state.stage.value}, expected {stage.value}")
-            await asyncio.sleep(0.05)
+    async def wait_for_stage(self, stage: Stage, timeout: float = STAGE_SECONDS) -> JourneyStatus:
+        return await poll_for_stage(self.state, stage, self.handle.id, timeout)
 
 
 async def start_journey(
@@ -138,10 +116,10 @@ async def start_journey(
     return journey
 
 
-def activity_definition_name(fn) -> str:
-    from temporalio import activity
-
-    return activity._Definition.must_from_callable(fn).name
+def activity_definition_name(fn: Callable[..., Any]) -> str:
+    definition = activity._Definition.must_from_callable(fn)
+    assert definition.name is not None, "registered activities are named"
+    return definition.name
 
 
 def worker_for(client: Client, task_queue: str, services: MockServices, *, real_trial_reports: bool = False) -> Worker:

@@ -2,15 +2,25 @@
 
 The server records an activity's completion and the workflow task it causes in one step,
 so "neither pending" means the workflow is idle, waiting only on timers or staff.
+
+The dev server's describe call reports pending tasks and activities (`is_idle`); the
+time-skipping test server's leaves both empty, so `is_settled` reads the same facts from
+the workflow's history, which both servers keep exactly.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.api.workflowservice.v1 import (
+    DescribeWorkflowExecutionRequest,
+    GetWorkflowExecutionHistoryRequest,
+)
 from temporalio.client import Client
 
 from itc.models.enums import Stage
@@ -46,8 +56,95 @@ async def is_idle(client: Client, workflow_id: str) -> bool:
     return not raw.HasField("pending_workflow_task") and not raw.pending_activities
 
 
+_ACTIVITY_CLOSED = {
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_task_failed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_task_timed_out_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: "activity_task_canceled_event_attributes",
+}
+_CHILD_RESOLVED = {
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: "child_workflow_execution_started_event_attributes",
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: "start_child_workflow_execution_failed_event_attributes",
+}
+_WORKFLOW_CLOSED = {
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+}
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """What a workflow's history shows in flight."""
+
+    closed: bool
+    workflow_task: bool
+    activities_or_children: int
+
+    @property
+    def settled(self) -> bool:
+        return self.closed or (not self.workflow_task and not self.activities_or_children)
+
+
+def in_flight(events: list[HistoryEvent]) -> InFlight:
+    task_open = False
+    waiting: set[int] = set()
+    for event in events:
+        kind = event.event_type
+        if kind in _WORKFLOW_CLOSED:
+            return InFlight(closed=True, workflow_task=False, activities_or_children=0)
+        if kind == EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED:
+            task_open = True
+        elif kind in (EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED):
+            # A failed task is retried by the server until the code is fixed: waiting for it
+            # would only stall, and what a test reads next will show the failure.
+            task_open = False
+        elif kind in (
+            EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+            EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+        ):
+            waiting.add(event.event_id)
+        elif kind in _ACTIVITY_CLOSED:
+            waiting.discard(getattr(event, _ACTIVITY_CLOSED[kind]).scheduled_event_id)
+        elif kind in _CHILD_RESOLVED:
+            waiting.discard(getattr(event, _CHILD_RESOLVED[kind]).initiated_event_id)
+    return InFlight(closed=False, workflow_task=task_open, activities_or_children=len(waiting))
+
+
+def settled(events: list[HistoryEvent]) -> bool:
+    """Whether a history shows nothing in flight: closed, or its last workflow task done, no
+    activity running and no child workflow waiting to start."""
+    return in_flight(events).settled
+
+
+async def history_events(client: Client, workflow_id: str) -> list[HistoryEvent]:
+    """The latest run's history, raw: payloads stay encoded, nothing is decrypted."""
+    events: list[HistoryEvent] = []
+    page_token = b""
+    while True:
+        response = await client.workflow_service.get_workflow_execution_history(
+            GetWorkflowExecutionHistoryRequest(
+                namespace=client.namespace,
+                execution=WorkflowExecution(workflow_id=workflow_id),
+                next_page_token=page_token,
+            )
+        )
+        events.extend(response.history.events)
+        page_token = response.next_page_token
+        if not page_token:
+            return events
+
+
+async def is_settled(client: Client, workflow_id: str) -> bool:
+    return settled(await history_events(client, workflow_id))
+
+
 async def wait_quiescent(client: Client, workflow_id: str, timeout: float = 60.0) -> None:
-    await poll_until(lambda: is_idle(client, workflow_id), f"{workflow_id} going idle", timeout)
+    """Wait until the workflow has nothing in flight, on the dev server or the test server."""
+    await poll_until(lambda: is_settled(client, workflow_id), f"{workflow_id} going idle", timeout)
 
 
 async def poll_for_stage(
@@ -60,5 +157,8 @@ async def poll_for_stage(
         seen.append(await state())
         return seen[-1].stage is stage
 
-    await poll_until(reached, f"{what} reaching {stage.value}", timeout, **delays)
+    try:
+        await poll_until(reached, f"{what} reaching {stage.value}", timeout, **delays)
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}; it is in {seen[-1].stage.value}") from None
     return seen[-1]

@@ -75,6 +75,7 @@ class FhirNotificationService:
 
     def resource(self, request: SendNotificationInput) -> dict[str, Any]:
         client = self._client
+        content: dict[str, Any]
         if client.version is FhirVersion.R5:
             # R5 dropped contentString; plain text travels as an attachment.
             content = {

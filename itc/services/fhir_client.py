@@ -70,7 +70,8 @@ class FhirClient:
         """Check the resource against this FHIR version's model and return its JSON form."""
         module = fhir.resources.R4B if self.version is FhirVersion.R4B else fhir.resources
         model = module.get_fhir_model_class(resource["resourceType"])
-        return model.model_validate(resource).model_dump(mode="json")
+        valid: dict[str, Any] = model.model_validate(resource).model_dump(mode="json")
+        return valid
 
     async def create(self, resource: dict[str, Any], idempotency_key: str) -> CreateResult:
         """Conditional create: a retry with the same key finds the first resource instead of making another."""

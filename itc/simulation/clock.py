@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio.testing import WorkflowEnvironment
 
+from itc.drivers.skip_time import skip_time
+
 GRID = timedelta(minutes=15)
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -47,4 +49,4 @@ class SimClock:
     async def advance_to(self, moment: datetime) -> None:
         now = await self.now()
         if moment > now:
-            await self._env.sleep(moment - now)
+            await skip_time(self._env, moment - now)

@@ -202,7 +202,9 @@ class Fate:
 
     def progression_after(self, week8_scan_at: datetime) -> datetime:
         """When the disease progresses (seen at the next scan), for a participant without PD at week 8."""
-        hazard = self.params.progression_hazard_per_month[self.week8_response.value]
+        # Keyed by CR, PR and SD only: a week-8 PD is the progression itself, never asked here.
+        hazards = {str(response): rate for response, rate in self.params.progression_hazard_per_month.items()}
+        hazard = hazards[self.week8_response.value]
         return week8_scan_at + _finite_days(self.dice.exponential_days("progression", hazard))
 
     def misses_follow_up(self, cycle_due: datetime) -> bool:

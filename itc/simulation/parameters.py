@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import (
@@ -33,13 +33,16 @@ def _ordered(spread: tuple[float, float, float]) -> tuple[float, float, float]:
     return spread
 
 
+_Key = TypeVar("_Key")
+
+
 def _grade_table(table: dict[int, float]) -> dict[int, float]:
     if sum(table.values()) > 1:
         raise ValueError(f"grade probabilities add up to {sum(table.values()):g}; at most 1 is possible")
     return table
 
 
-def _weights(table: dict) -> dict:  # type: ignore[type-arg]
+def _weights(table: dict[_Key, float]) -> dict[_Key, float]:
     if not table or sum(table.values()) <= 0:
         raise ValueError("give at least one positive weight")
     return table
