@@ -97,7 +97,7 @@ def shared_processors() -> list[Any]:
     ]
 
 
-class _CurrentStreamHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]  # generic in typeshed, not at run time
+class _CurrentStreamHandler(logging.StreamHandler):
     """Looks up sys.stdout/sys.stderr at each write, so a handler outliving a swapped stream
     (pytest capture, CliRunner, a reconfigured console) never writes to a closed file."""
 
