@@ -247,9 +247,14 @@ async def test_each_role_sees_only_its_own_forms_and_is_refused_the_others(tab: 
     assert await page.locator("#form-eligibility").count() == 0
     assert await page.get_by_role("link", name="Start a journey").count() == 0
 
-    # Posting anyway (the cookie goes along) is refused by the same permission table as the API.
+    # Posting anyway (the cookie and the session's CSRF token go along) is refused by the same
+    # permission table as the API.
+    csrf = await page.locator("#form-lab-results input[name=csrf_token]").get_attribute("value")
+    assert csrf
     refused = await page.request.post(
-        f"{tab.base_url}/participants/{participant}/record/eligibility", form={"metastasis_count": "1"}
+        f"{tab.base_url}/participants/{participant}/record/eligibility",
+        form={"metastasis_count": "1", "csrf_token": csrf},
+        headers={"Origin": tab.base_url},
     )
     assert refused.status == 403
     assert "The lab role may not record an eligibility assessment" in await refused.text()

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.api.security_headers import apply_security_headers, policy_for
 from itc.runtime.errors import (
     DatabaseUnreachable,
     DevStackError,
@@ -126,6 +127,12 @@ def problem_response(status: int, message: str, lines: list[str]) -> JSONRespons
 
 def install_error_handlers(app: FastAPI) -> None:
     async def handle(request: Request, error: Exception) -> Response:
+        response = await answer(request, error)
+        # Unexpected errors are answered outside every middleware, so the headers are added here too.
+        apply_security_headers(response.headers, request.url.path, policy_for(request.url.path))
+        return response
+
+    async def answer(request: Request, error: Exception) -> Response:
         status, message, lines = describe(error)
         if status >= 500:
             # The type and route only: messages of unexpected errors may quote input values.
