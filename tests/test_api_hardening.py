@@ -332,3 +332,20 @@ async def test_a_burst_of_writes_over_the_limit_gets_429_and_recovers(served_str
 
         await asyncio.sleep(retry_after)
         assert (await refused_write()).status_code == 403  # heard again, and refused by role as before
+
+
+async def test_a_dashboard_session_is_limited_like_its_token(served_strict: str, api: Api) -> None:
+    participant = fresh_participant("FLOOD")
+    await api.start(participant)
+    browser = await _signed_in(served_strict, Role.SUPERVISOR, "sup.flood")
+    try:
+        path = f"/participants/{participant}/record/decision"
+        # Without the form's token each is refused, and each still counts against the session's token.
+        answers = [await browser.post(path, data={"decision": "continue"}) for _ in range(BURST + 1)]
+        assert [answer.status_code for answer in answers] == [403] * BURST + [429]
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+        # The API with the same token draws on the same bucket.
+        over = await browser.post("/api/trial/resume", json={"reason": "flood"}, headers=auth(Role.SUPERVISOR))
+        assert over.status_code == 429
+    finally:
+        await browser.aclose()
