@@ -8,7 +8,7 @@ API_ROUTERS, with its actions in the registry, itc/actions/registry.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -70,20 +70,21 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    install_request_guards(app, api_settings)
+    install_request_guards(app, api_settings, app.state.context.tokens)
     return app
 
 
-def install_request_guards(app: FastAPI, api_settings: ApiSettings) -> None:
+def install_request_guards(app: FastAPI, api_settings: ApiSettings, tokens: Iterable[str]) -> None:
     """Added innermost first; a request meets them in the opposite order: headers on every
-    answer, then the rate limit and the body limit before anything reads the body or looks
-    at a token, then the same-origin check of the dashboard's writes."""
+    answer, then the rate limit and the body limit before anything reads the body or
+    authenticates, then the same-origin check of the dashboard's writes."""
     app.add_middleware(SameOriginWrites, api_prefix=API_PREFIX)
     app.add_middleware(BodyLimit, max_bytes=api_settings.itc_api_max_body_bytes)
     app.add_middleware(
         WriteRateLimit,
         per_minute=api_settings.itc_api_write_rate_per_minute,
         burst=api_settings.itc_api_write_burst,
+        known_tokens=tokens,
         token_cookie=TOKEN_COOKIE,
     )
     app.add_middleware(SecurityHeaders, served=app)

@@ -3,8 +3,9 @@ token (the dashboard's session cookie), checked before the body is read or the r
 authenticated, so refused requests count as much as accepted ones: a flood of refusals
 would otherwise still reach the journey's audit trail.
 
-Requests with no token at all share one bucket per client address. Over the limit the
-answer is 429 with `Retry-After`, the whole seconds until the bucket holds a write again.
+Requests with no token or an unknown one share one bucket per client address (so inventing
+tokens earns no fresh buckets). Over the limit the answer is 429 with `Retry-After`, the
+whole seconds until the bucket holds a write again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -62,9 +63,14 @@ class TokenBuckets:
 
 
 class WriteRateLimit:
-    def __init__(self, app: ASGIApp, per_minute: float, burst: int, token_cookie: str) -> None:
+    def __init__(
+        self, app: ASGIApp, per_minute: float, burst: int, known_tokens: Iterable[str], token_cookie: str
+    ) -> None:
         self.app = app
         self.buckets = TokenBuckets(per_minute, burst)
+        # Digests only: the lookup is by the digest of what was presented, so its timing says
+        # nothing about how close a guess came, and no usable token is kept here.
+        self.known = frozenset(_digest(token) for token in known_tokens)
         self.token_cookie = token_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -81,8 +87,11 @@ class WriteRateLimit:
     def _key(self, connection: HTTPConnection) -> str:
         scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
         token = credentials.strip() if scheme.lower() == "bearer" else ""
-        token = token or connection.cookies.get(self.token_cookie, "")
-        if token:
-            # Held as a digest: the limiter keeps no usable token in memory.
-            return "token:" + hashlib.sha256(token.encode()).hexdigest()
+        digest = _digest(token or connection.cookies.get(self.token_cookie, ""))
+        if digest in self.known:
+            return "token:" + digest
         return "client:" + (connection.client.host if connection.client else "unknown")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -53,10 +53,12 @@ def inline_script_hashes(html: str) -> list[str]:
     ]
 
 
-async def swagger_ui_policy(app: FastAPI, docs_path: str = "/docs") -> str:
-    """The /docs policy, hashing the inline script of the page the app serves there."""
+async def swagger_ui_policy(app: FastAPI, root_path: str, docs_path: str = "/docs") -> str:
+    """The /docs policy, hashing the inline script of the page the app serves there (which
+    names the OpenAPI spec's URL under the root path the app is served at)."""
     route = next(route for route in app.router.routes if getattr(route, "path", None) == docs_path)
-    page = await route.endpoint(Request({"type": "http", "root_path": "", "headers": []}))  # type: ignore[attr-defined]
+    request = Request({"type": "http", "root_path": root_path, "headers": []})
+    page = await route.endpoint(request)  # type: ignore[attr-defined]
     return docs_policy(inline_script_hashes(bytes(page.body).decode()))
 
 
@@ -85,21 +87,23 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, served: FastAPI) -> None:
         self.app = app
         self.served = served
-        self.docs_csp: str | None = None
+        self.docs_csp: dict[str, str] = {}  # by root path
 
-    async def policy(self, path: str) -> str:
+    async def policy(self, scope: Scope) -> str:
+        path = scope["path"]
         if path != "/docs":
             return policy_for(path)
-        if self.docs_csp is None:
+        root_path = scope.get("root_path", "")
+        if root_path not in self.docs_csp:
             # Built on first use: the page is rendered by an async endpoint.
-            self.docs_csp = await swagger_ui_policy(self.served)
-        return self.docs_csp
+            self.docs_csp[root_path] = await swagger_ui_policy(self.served, root_path)
+        return self.docs_csp[root_path]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = await self.policy(scope["path"])
+        policy = await self.policy(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
