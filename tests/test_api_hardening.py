@@ -163,6 +163,11 @@ async def test_a_streamed_oversized_body_is_refused_as_soon_as_it_passes_the_lim
     assert accepted.status_code == 201, accepted.text
 
 
+async def _stream(size: int) -> AsyncIterator[bytes]:
+    for _ in range(size // 4096):
+        yield b"x" * 4096
+
+
 # --- security headers ----------------------------------------------------------------------
 
 
@@ -183,6 +188,15 @@ async def test_every_kind_of_page_has_the_security_headers(served: str, apps: di
     in_process = httpx.ASGITransport(app=apps["guarded"])
     async with httpx.AsyncClient(transport=in_process, base_url="http://testserver") as direct:
         too_large = await direct.post("/api/journeys", content=b"{", headers={"Content-Length": str(10 * MAX_BODY)})
+        streamed_too_large = await direct.post("/api/journeys", content=_stream(2 * MAX_BODY))
+        streamed_form_too_large = await direct.post(
+            "/login", content=_stream(2 * MAX_BODY), headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+    # Refused while the body was read, the answer is the API's problem or the dashboard's error page.
+    assert streamed_too_large.status_code == 413
+    assert streamed_too_large.json() == {"detail": too_large.json()["detail"], "problems": []}
+    assert streamed_form_too_large.status_code == 413
+    assert "text/html" in streamed_form_too_large.headers["content-type"]
     async with httpx.AsyncClient(base_url=served, timeout=10) as http:
         pages = [
             await http.get("/login"),
@@ -197,8 +211,25 @@ async def test_every_kind_of_page_has_the_security_headers(served: str, apps: di
             await http.get("/boom"),  # 500 page
             await http.get("/api/boom"),  # 500 JSON
             too_large,
+            streamed_too_large,
+            streamed_form_too_large,
         ]
-    assert [page.status_code for page in pages] == [200, 303, 200, 200, 200, 200, 404, 401, 404, 500, 500, 413]
+    assert [page.status_code for page in pages] == [
+        200,
+        303,
+        200,
+        200,
+        200,
+        200,
+        404,
+        401,
+        404,
+        500,
+        500,
+        413,
+        413,
+        413,
+    ]
     for page in pages:
         _assert_secure(page)
     assert "default-src 'self'" in _assert_secure(pages[0])

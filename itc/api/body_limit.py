@@ -9,16 +9,9 @@ counted as it arrives and refused as soon as it passes the limit.
 
 from __future__ import annotations
 
-from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from itc.api.errors import problem_response
-
-
-class BodyTooLarge(HTTPException):
-    # An HTTPException, so FastAPI's body reading passes it on instead of turning it into a 400.
-    def __init__(self, max_bytes: int) -> None:
-        super().__init__(413, f"The request body is larger than this server accepts ({max_bytes} bytes).")
+from itc.api.errors import BodyTooLarge, problem_response
 
 
 class BodyLimit:
