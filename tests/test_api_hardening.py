@@ -265,10 +265,11 @@ async def _form_token(http: httpx.AsyncClient, participant: str) -> str:
 
 
 async def _recorded(http: httpx.AsyncClient, participant: str) -> list[Any]:
-    """The journey's timeline, read from the journey itself (the store lags a little)."""
+    """What staff recorded on the journey's timeline, read from the journey itself (the store
+    lags a little); the journey's own entries (labs ordered on start) come when they come."""
     timeline = await http.get(f"/api/journeys/{participant}/timeline", headers=auth(Role.SUPERVISOR))
     assert timeline.status_code == 200, timeline.text
-    return list(timeline.json())
+    return [entry for entry in timeline.json() if entry["actor"] != "system"]
 
 
 def _lab_form(collected_at: str) -> dict[str, str]:
