@@ -17,7 +17,8 @@ from fixtures_devstack import fresh_participant, iso
 
 from itc.api import auth
 from itc.api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
-from itc.api.pages.session import STAFF_COOKIE, TOKEN_COOKIE
+from itc.api.csrf import csrf_token
+from itc.api.pages.session import SESSION_COOKIE, STAFF_COOKIE, TOKEN_COOKIE
 from itc.models.roles import Action, Role
 
 
@@ -228,7 +229,10 @@ async def test_each_dashboard_form_checks_the_role_once(
     await api.start(participant)
 
     def signed_in(role: Role) -> dict[str, str]:
-        return {"Cookie": f"{TOKEN_COOKIE}={TOKENS[role]}; {STAFF_COOKIE}=nurse.form"}
+        return {
+            "Cookie": f"{TOKEN_COOKIE}={TOKENS[role]}; {STAFF_COOKIE}=nurse.form; {SESSION_COOKIE}=session-once",
+            "X-CSRF-Token": csrf_token(TOKENS[role], "session-once", "nurse.form"),
+        }
 
     role_checks.clear()
     refused = await api.http.post(

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 from fixtures_api import TOKENS, Api, eligibility, screening_labs
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
@@ -69,13 +70,17 @@ class Session:
         self.page = page
         self.base_url = base_url
         self.problems: list[str] = []
+        # Blocks a test expects (a resource the page's policy refuses on purpose), kept apart.
+        self.expected_blocks: tuple[str, ...] = ()
+        self.blocked: list[str] = []
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("console", self._console)
 
     def _console(self, message: ConsoleMessage) -> None:
         # A 401/403/422 answer is the page working; a CSP refusal or a script error is not.
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.problems.append(f"console: {message.text}")
+            expected = any(blocked in message.text for blocked in self.expected_blocks)
+            (self.blocked if expected else self.problems).append(f"console: {message.text}")
 
     async def sign_in(self, role: Role, staff_id: str) -> None:
         await self.page.goto(f"{self.base_url}/login")
@@ -93,9 +98,18 @@ class Session:
         return path
 
 
+# Every page reports anything its Content-Security-Policy blocked as a console error.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
 @pytest.fixture
 async def tab(browser: Browser, base_url: str) -> AsyncIterator[Session]:
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    await context.add_init_script(REPORT_CSP_VIOLATIONS)
     session = Session(await context.new_page(), base_url)
     try:
         yield session
@@ -247,9 +261,14 @@ async def test_each_role_sees_only_its_own_forms_and_is_refused_the_others(tab: 
     assert await page.locator("#form-eligibility").count() == 0
     assert await page.get_by_role("link", name="Start a journey").count() == 0
 
-    # Posting anyway (the cookie goes along) is refused by the same permission table as the API.
+    # Posting anyway (the cookie and the session's CSRF token go along) is refused by the same
+    # permission table as the API.
+    csrf = await page.locator("#form-lab-results input[name=csrf_token]").get_attribute("value")
+    assert csrf
     refused = await page.request.post(
-        f"{tab.base_url}/participants/{participant}/record/eligibility", form={"metastasis_count": "1"}
+        f"{tab.base_url}/participants/{participant}/record/eligibility",
+        form={"metastasis_count": "1", "csrf_token": csrf},
+        headers={"Origin": tab.base_url},
     )
     assert refused.status == 403
     assert "The lab role may not record an eligibility assessment" in await refused.text()
@@ -263,3 +282,72 @@ async def test_an_unknown_token_cannot_sign_in(tab: Session) -> None:
     await page.get_by_label("Your staff ID").fill("someone")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("alert")).to_contain_text("Unknown bearer token")
+
+
+async def test_the_dashboard_and_the_api_docs_render_under_their_content_security_policy(
+    tab: Session, api: Api
+) -> None:
+    """Any CSP violation or script error on these pages fails the test (the `tab` fixture)."""
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    await tab.sign_in(Role.SUPERVISOR, "sup.csp")
+    page = tab.page
+    await page.goto(f"{tab.base_url}/participants/{participant}")
+    await expect(page.get_by_test_id("stage")).to_have_text("Screening")
+    await page.goto(f"{tab.base_url}/due")
+    await expect(page.get_by_role("heading", name="Due today and this week")).to_be_visible()
+
+    await page.goto(f"{tab.base_url}/docs")
+    await expect(page.locator(".swagger-ui .info .title")).to_contain_text("iTC journey engine")
+    await page.locator(".opblock-summary").first.click()  # opening an operation renders more of the UI
+    await expect(page.locator(".opblock-body").first).to_be_visible()
+
+    assert not tab.problems, tab.problems
+
+    # ReDoc renders too; the one thing its policy blocks is the remote "powered by" logo, which
+    # would otherwise be fetched from Redocly's CDN: the docs are served offline on purpose.
+    tab.expected_blocks = ("https://cdn.redoc.ly/",)
+    await page.goto(f"{tab.base_url}/redoc")
+    await expect(page.get_by_role("heading", name=re.compile("iTC journey engine"))).to_be_visible()
+    for _ in range(50):  # its console report follows the image's (refused) load
+        if tab.blocked:
+            break
+        await page.wait_for_timeout(100)
+    assert tab.blocked, "ReDoc's remote logo is blocked"
+
+
+async def test_a_form_posted_from_another_port_of_this_host_is_refused_and_records_nothing(
+    tab: Session, api: Api
+) -> None:
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    await tab.sign_in(Role.LAB, "lab.csrf")
+    before = await staff_entries(api, participant)
+
+    # Another site on this host: the browser sends the dashboard's cookies along with its form.
+    forger = FastAPI()
+
+    @forger.get("/")
+    async def forging_page() -> HTMLResponse:
+        return HTMLResponse(
+            f'<form method="post" action="{tab.base_url}/participants/{participant}/record/lab-results">'
+            '<input name="collected_at" value="2026-01-06T09:00"><input name="lab.creatinine" value="0.9">'
+            '<button type="submit">Win a prize</button></form>'
+        )
+
+    async with serving(forger, "127.0.0.1", 0) as forger_url:
+        page = tab.page
+        await page.goto(forger_url)
+        async with page.expect_response(re.compile("/record/lab-results")) as answer:
+            await page.get_by_role("button", name="Win a prize").click()
+        assert (await answer.value).status == 403
+        await expect(page.get_by_role("main")).to_contain_text("sent from another site")
+
+    assert await staff_entries(api, participant) == before
+
+
+async def staff_entries(api: Api, participant: str) -> list[Any]:
+    """The timeline entries staff recorded; the journey's own (labs ordered) come when they come."""
+    timeline = await api.http.get(f"/api/journeys/{participant}/timeline", headers=api.auth(Role.SUPERVISOR))
+    assert timeline.status_code == 200, timeline.text
+    return [entry for entry in timeline.json() if entry["actor"] != "system"]

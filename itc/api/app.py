@@ -8,18 +8,23 @@ API_ROUTERS, with its actions in the registry, itc/actions/registry.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from temporalio.client import Client
 
+from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
-from itc.api.errors import install_error_handlers
+from itc.api.csrf import SameOriginWrites
+from itc.api.errors import API_PREFIX, install_error_handlers
 from itc.api.pages import board, participant, session, start
+from itc.api.pages.session import TOKEN_COOKIE
+from itc.api.rate_limit import WriteRateLimit
 from itc.api.routers import journeys, queries, records, trial
+from itc.api.security_headers import SecurityHeaders
 from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
 from itc.base.settings import Settings
@@ -29,12 +34,6 @@ from itc.rules.config import ProtocolConfig
 API_ROUTERS: tuple[APIRouter, ...] = (journeys.router, records.router, queries.router, trial.router)
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (session.router, board.router, start.router, participant.router)
-
-# Pages load only this site's own files: htmx and the stylesheet; no inline script.
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-)
 
 
 def create_app(
@@ -71,17 +70,21 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        path = request.url.path
-        if not path.startswith(("/api/", "/docs", "/redoc", "/static-docs", "/openapi.json")):
-            response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        if path.startswith("/api/") or response.headers.get("content-type", "").startswith("text/html"):
-            # Journey data must not linger in shared caches or the back/forward cache.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    install_request_guards(app, api_settings, app.state.context.tokens)
     return app
+
+
+def install_request_guards(app: FastAPI, api_settings: ApiSettings, tokens: Iterable[str]) -> None:
+    """Added innermost first; a request meets them in the opposite order: headers on every
+    answer, then the rate limit and the body limit before anything reads the body or
+    authenticates, then the same-origin check of the dashboard's writes."""
+    app.add_middleware(SameOriginWrites, api_prefix=API_PREFIX)
+    app.add_middleware(BodyLimit, max_bytes=api_settings.itc_api_max_body_bytes)
+    app.add_middleware(
+        WriteRateLimit,
+        per_minute=api_settings.itc_api_write_rate_per_minute,
+        burst=api_settings.itc_api_write_burst,
+        known_tokens=tokens,
+        token_cookie=TOKEN_COOKIE,
+    )
+    app.add_middleware(SecurityHeaders, served=app)

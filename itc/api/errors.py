@@ -11,13 +11,14 @@ from typing import Any
 from urllib.parse import quote
 
 import asyncpg
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.api.security_headers import apply_security_headers, policy_for
 from itc.base.errors import (
     DatabaseUnreachable,
     DevStackError,
@@ -83,6 +84,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "Invalid input, or refused by the journey's validator"},
     503: {"model": Problem, "description": "Temporal, a worker or PostgreSQL is not answering"},
 }
+WRITE_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    413: {"model": Problem, "description": "The body is larger than ITC_API_MAX_BODY_BYTES"},
+    429: {"model": Problem, "description": "Too many writes with this token; wait `Retry-After` seconds"},
+}
+
+
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reading passes it on instead of turning it into a 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"The request body is larger than this server accepts ({max_bytes} bytes).")
 
 
 def status_code_for(error: UserFacingError) -> int:
@@ -93,6 +106,8 @@ def describe(error: Exception) -> tuple[int, str, list[str]]:
     """Status, message and detail lines for any error a request can end in."""
     if isinstance(error, UserFacingError):
         return status_code_for(error), error.message, error.lines
+    if isinstance(error, BodyTooLarge):
+        return error.status_code, str(error.detail), []
     if isinstance(error, RequestValidationError) and any(p.get("type") == "json_invalid" for p in error.errors()):
         return 422, "The request body is not valid JSON.", []
     if isinstance(error, RequestValidationError):
@@ -126,6 +141,12 @@ def problem_response(status: int, message: str, lines: list[str]) -> JSONRespons
 
 def install_error_handlers(app: FastAPI) -> None:
     async def handle(request: Request, error: Exception) -> Response:
+        response = await answer(request, error)
+        # Unexpected errors are answered outside every middleware, so the headers are added here too.
+        apply_security_headers(response.headers, request.url.path, policy_for(request.url.path))
+        return response
+
+    async def answer(request: Request, error: Exception) -> Response:
         status, message, lines = describe(error)
         if status >= 500:
             # The type and route only: messages of unexpected errors may quote input values.
@@ -143,6 +164,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     for kind in (
         UserFacingError,
+        BodyTooLarge,
         RequestValidationError,
         WorkflowQueryFailedError,
         RPCError,

@@ -36,6 +36,13 @@ class ApiSettings(BaseSettings):
     # Where staff open a journey in Temporal's UI; the dev server's UI when unset.
     temporal_ui_url: str | None = None
     itc_dashboard_refresh_seconds: int = Field(default=10, ge=1, le=3600)
+    # Larger bodies are refused (413) before they are read, parsed or authenticated. The
+    # largest real input (a lab panel, a scan with five lesions) is a few kilobytes.
+    itc_api_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Writes (POST, PUT, PATCH, DELETE) per token or dashboard session, refused ones included:
+    # a steady rate and the burst allowed on top of it; more gets 429 with Retry-After.
+    itc_api_write_rate_per_minute: float = Field(default=240, gt=0)
+    itc_api_write_burst: int = Field(default=60, ge=1)
 
     @field_validator("itc_api_tokens", "temporal_ui_url", mode="before")
     @classmethod

@@ -1,8 +1,12 @@
 """Signing in to the dashboard: a token (the same ones the API takes) and the staff ID
-recorded as the actor of every form sent in this session."""
+recorded as the actor of every form sent in this session.
+
+Each sign-in also gets a random session ID, to which the forms' CSRF token is bound
+(api/csrf.py); every unsafe request of a session must carry that token."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -12,7 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 from itc.actions import Action
 from itc.api.auth import Permit, Principal, identify, permit
 from itc.api.context import ApiContext, get_context
-from itc.api.errors import LoginRequired, NotAuthenticated
+from itc.api.csrf import CSRF_FIELD, CSRF_HEADER, STALE_FORM, csrf_token, token_matches
+from itc.api.errors import Forbidden, LoginRequired, NotAuthenticated
+from itc.api.rate_limit import UNSAFE_METHODS
 from itc.api.templating import render
 from itc.models.inputs import ActorId
 
@@ -20,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 
 TOKEN_COOKIE = "itc_token"
 STAFF_COOKIE = "itc_staff"
+SESSION_COOKIE = "itc_session"
+SESSION_COOKIES = (TOKEN_COOKIE, STAFF_COOKIE, SESSION_COOKIE)
 SESSION_SECONDS = 12 * 3600  # one working day; then sign in again
 _ACTOR = TypeAdapter(ActorId)
 
@@ -48,7 +56,8 @@ async def login(
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     secure = request.url.scheme == "https"
-    for name, value in ((TOKEN_COOKIE, token.strip()), (STAFF_COOKIE, staff)):
+    cookies = ((TOKEN_COOKIE, token.strip()), (STAFF_COOKIE, staff), (SESSION_COOKIE, secrets.token_urlsafe(32)))
+    for name, value in cookies:
         response.set_cookie(
             name, value, max_age=SESSION_SECONDS, httponly=True, samesite="strict", secure=secure, path="/"
         )
@@ -56,9 +65,13 @@ async def login(
 
 
 @router.post("/logout")
-async def logout() -> Response:
+async def logout(request: Request, context: Annotated[ApiContext, Depends(get_context)]) -> Response:
+    try:
+        await current_session(request, context)  # a live session signs out only with its form's token
+    except LoginRequired:
+        pass  # nothing left to protect: clear whatever remains
     response = RedirectResponse("/login", status_code=303)
-    for name in (TOKEN_COOKIE, STAFF_COOKIE):
+    for name in SESSION_COOKIES:
         response.delete_cookie(name, path="/")
     return response
 
@@ -78,9 +91,10 @@ def _safe_next(value: str) -> str:
 
 
 class Session:
-    def __init__(self, principal: Principal, staff_id: str) -> None:
+    def __init__(self, principal: Principal, staff_id: str, csrf_token: str) -> None:
         self.principal = principal
         self.staff_id = staff_id
+        self.csrf_token = csrf_token
 
     @property
     def role(self) -> str:
@@ -88,12 +102,24 @@ class Session:
 
 
 async def current_session(request: Request, context: Annotated[ApiContext, Depends(get_context)]) -> Session:
-    principal = identify(context.tokens, request.cookies.get(TOKEN_COOKIE), error=LoginRequired)
+    """The signed-in session; for an unsafe method, only with the CSRF token of its forms."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    principal = identify(context.tokens, token, error=LoginRequired)
     staff_id = request.cookies.get(STAFF_COOKIE)
-    if not staff_id:
-        raise LoginRequired("Sign in again: the session has no staff ID.")
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not staff_id or not session_id or token is None:
+        raise LoginRequired("Sign in again: the session has ended.")
+    session = Session(principal, staff_id, csrf_token(token, session_id, staff_id))
     request.state.principal = principal  # error pages show who is signed in
-    return Session(principal, staff_id)
+    request.state.csrf_token = session.csrf_token  # and sign-out works from them
+    if request.method in UNSAFE_METHODS:
+        presented = request.headers.get(CSRF_HEADER)
+        if presented is None:
+            field = (await request.form()).get(CSRF_FIELD)
+            presented = field if isinstance(field, str) else None
+        if not token_matches(session.csrf_token, presented):
+            raise Forbidden(STALE_FORM)
+    return session
 
 
 SessionDep = Annotated[Session, Depends(current_session)]

@@ -10,13 +10,13 @@ from itc.actions import ACTIONS, Action
 from itc.api import operations
 from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
-from itc.api.errors import ERROR_RESPONSES, Problem
+from itc.api.errors import WRITE_ERROR_RESPONSES, Problem
 from itc.api.schemas import StartedJourney
 from itc.models.inputs import ConsentRecord
 
 START = ACTIONS[Action.START]
 
-router = APIRouter(prefix="/api/journeys", tags=["journeys"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/journeys", tags=["journeys"], responses=WRITE_ERROR_RESPONSES)
 
 
 @router.post(

@@ -12,11 +12,11 @@ from itc.actions import STAFF_ACTIONS, StaffActionSpec
 from itc.api import operations
 from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
-from itc.api.errors import ERROR_RESPONSES
+from itc.api.errors import WRITE_ERROR_RESPONSES
 from itc.api.routers.params import JOURNEY_NOT_FOUND, ParticipantPath
 from itc.models.inputs import ActionAccepted
 
-router = APIRouter(prefix="/api/journeys", tags=["records"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/journeys", tags=["records"], responses=WRITE_ERROR_RESPONSES)
 
 
 def _add_record_route(spec: StaffActionSpec) -> None:

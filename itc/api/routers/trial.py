@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 from itc.actions import Action
 from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
-from itc.api.errors import ERROR_RESPONSES, Problem
+from itc.api.errors import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, Problem
 from itc.api.operations import acting_as
 from itc.models.trial import ResumeTrialInput, TrialStatus
 from itc.runtime.trials import get_trial_status, resume_trial
@@ -34,7 +34,7 @@ async def trial_status(permit: Reader, context: Context) -> TrialStatus:
     "/resume",
     summary="Resume after a safety pause",
     description="Supervisors only; the reason is recorded with the decision.",
-    responses=NOT_STARTED,
+    responses={**NOT_STARTED, **WRITE_ERROR_RESPONSES},
 )
 async def trial_resume(body: ResumeTrialInput, permit: Resumer, context: Context) -> TrialStatus:
     return await resume_trial(context.client, context.protocol, acting_as(permit.principal, body))
