@@ -6,11 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import random
 import stat
+import zlib
 from datetime import date
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from structlog.testing import capture_logs
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -21,10 +24,14 @@ from itc.cli.keys import app as keys_app
 from itc.crypto.codec import (
     ENCODING,
     KEY_ID_METADATA,
+    NONCE_BYTES,
+    ZLIB_FORMAT,
     EncryptionCodec,
+    PayloadDecompressionError,
     PayloadDecryptionError,
     encrypted_converter,
 )
+from itc.crypto.compression import MAX_DECOMPRESSED_BYTES, PADDING_BLOCK
 from itc.crypto.keyring import (
     DEV_KEYRING_FILE,
     Keyring,
@@ -43,6 +50,39 @@ SECRET_TEXT = b'{"reason":"moved to Tabriz to live with her sister"}'
 
 def plain_payload(data: bytes = SECRET_TEXT) -> Payload:
     return Payload(metadata={"encoding": b"json/plain"}, data=data)
+
+
+def timeline_payload(entries: int = 60) -> Payload:
+    """JSON shaped like a journey's carried state: a timeline of events, each with its own times, actors and notes."""
+    rng = random.Random(entries)
+    timeline = [
+        {
+            "sequence": n,
+            "type": rng.choice(
+                ["follow_up_visit_recorded", "scan_recorded", "adverse_event_recorded", "labs_recorded"]
+            ),
+            "occurred_at": f"2027-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:00Z",
+            "actor_id": f"staff.{rng.choice(['amini', 'haddad', 'rostami', 'karimi'])}",
+            "protocol_version": "itc-1.0",
+            "details": {"sum_of_diameters_mm": round(rng.uniform(10, 90), 1), "note": f"visit {n}, no new lesions"},
+        }
+        for n in range(entries)
+    ]
+    return plain_payload(json.dumps({"participant_id": "ITC-0042", "timeline": timeline}).encode())
+
+
+def previous_format(keyring: Keyring, payload: Payload) -> Payload:
+    """A payload as the codec wrote it before compression: the bare proto encrypted, the key ID as associated data."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(keyring.active_key).encrypt(nonce, payload.SerializeToString(), keyring.active_id.encode())
+    return Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: keyring.active_id.encode()}, data=nonce + sealed)
+
+
+def sealed_plaintext(keyring: Keyring, plaintext: bytes) -> Payload:
+    """Any plaintext, authenticated under the active key: what only a key holder could write."""
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(keyring.active_key).encrypt(nonce, plaintext, keyring.active_id.encode())
+    return Payload(metadata={"encoding": ENCODING, KEY_ID_METADATA: keyring.active_id.encode()}, data=nonce + sealed)
 
 
 def key_b64(byte: int) -> str:
@@ -163,6 +203,115 @@ async def test_rotation_without_activation_only_adds_the_key() -> None:
         staged.activated("k3")
 
 
+# ---------------------------------------------------------------- compression before encryption
+
+
+@pytest.mark.parametrize("entries", [0, 1, 60, 2_000])
+async def test_round_trip_of_small_and_large_payloads(entries: int) -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    original = timeline_payload(entries)
+    [encrypted] = await codec.encode([original])
+    assert await codec.decode([encrypted]) == [original]
+    assert b"ITC-0042" not in encrypted.SerializeToString()
+
+
+async def test_incompressible_and_empty_payloads_round_trip_uncompressed() -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    noise = plain_payload(os.urandom(50_000))
+    empty = Payload()
+    encoded = await codec.encode([noise, empty])
+    assert await codec.decode(encoded) == [noise, empty]
+    # Stored as before: nonce, the bare proto, tag; compression that does not help is skipped.
+    assert [len(p.data) for p in encoded] == [NONCE_BYTES + p.ByteSize() + 16 for p in (noise, empty)]
+
+
+async def test_large_json_payload_is_much_smaller_than_before() -> None:
+    keyring = Keyring.generate("k1")
+    original = timeline_payload(400)
+    assert original.ByteSize() > 60_000  # the size of a long follow-up's carried state
+
+    [compressed] = await EncryptionCodec(keyring).encode([original])
+    before = previous_format(keyring, original)
+
+    assert compressed.metadata == before.metadata
+    assert compressed.ByteSize() * 4 < before.ByteSize(), (compressed.ByteSize(), before.ByteSize())
+
+
+async def test_compressed_plaintext_is_padded_to_whole_blocks() -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    for entries in (5, 60, 400):
+        [encrypted] = await codec.encode([timeline_payload(entries)])
+        assert (len(encrypted.data) - NONCE_BYTES - 16) % PADDING_BLOCK == 0
+
+
+@pytest.mark.parametrize("entries", [1, 400])
+async def test_payloads_in_the_previous_format_still_decode(entries: int) -> None:
+    keyring = Keyring.generate("k2026-05")
+    original = timeline_payload(entries)
+    old = previous_format(keyring, original)
+    assert await EncryptionCodec(keyring.rotated("k2026-11")).decode([old]) == [original]
+
+
+@pytest.mark.parametrize("flip", [0x01, 0x02, 0xFF])
+async def test_tampering_with_the_compression_flag_fails_authentication(flip: int) -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    [small, large] = await codec.encode([plain_payload(), timeline_payload(400)])
+    # The format prefix is the plaintext's first bytes; GCM's counter mode puts them right after the nonce.
+    for encrypted, at in ((small, NONCE_BYTES), (large, NONCE_BYTES), (large, NONCE_BYTES + 1)):
+        data = bytearray(encrypted.data)
+        data[at] ^= flip
+        tampered = Payload(metadata=dict(encrypted.metadata), data=bytes(data))
+        with pytest.raises(PayloadDecryptionError, match="'k1': it fails authentication"):
+            await codec.decode([tampered])
+
+
+@pytest.mark.parametrize("where", [NONCE_BYTES + 40, -1])
+async def test_tampered_compressed_ciphertext_fails_authentication(where: int) -> None:
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    [encrypted] = await codec.encode([timeline_payload(400)])
+    data = bytearray(encrypted.data)
+    data[where] ^= 0x01
+    with pytest.raises(PayloadDecryptionError, match="'k1': it fails authentication"):
+        await codec.decode([Payload(metadata=dict(encrypted.metadata), data=bytes(data))])
+
+
+async def test_decompression_bomb_is_refused() -> None:
+    keyring = Keyring.generate("k1")
+    bomb = zlib.compress(bytes(MAX_DECOMPRESSED_BYTES + 1), 9)
+    assert len(bomb) < 10_000
+    with pytest.raises(PayloadDecompressionError, match=r"'k1': it inflates past 4,194,304 bytes"):
+        await EncryptionCodec(keyring).decode([sealed_plaintext(keyring, ZLIB_FORMAT + bomb)])
+
+
+async def test_a_payload_of_exactly_the_bound_still_inflates() -> None:
+    keyring = Keyring.generate("k1")
+    overhead = plain_payload(bytes(MAX_DECOMPRESSED_BYTES)).ByteSize() - MAX_DECOMPRESSED_BYTES
+    original = plain_payload(bytes(MAX_DECOMPRESSED_BYTES - overhead))
+    assert original.ByteSize() == MAX_DECOMPRESSED_BYTES
+    stream = zlib.compress(original.SerializeToString())
+    assert await EncryptionCodec(keyring).decode([sealed_plaintext(keyring, ZLIB_FORMAT + stream)]) == [original]
+
+
+@pytest.mark.parametrize(
+    ("plaintext", "expected"),
+    [
+        (ZLIB_FORMAT + zlib.compress(plain_payload().SerializeToString())[:-3], "its zlib stream is truncated"),
+        (ZLIB_FORMAT + b"not zlib at all", "is not a valid zlib stream"),
+        (ZLIB_FORMAT + zlib.compress(plain_payload().SerializeToString()) + b"\0\0x", "other than padding"),
+    ],
+)
+async def test_malformed_compressed_plaintext_is_refused(plaintext: bytes, expected: str) -> None:
+    keyring = Keyring.generate("k1")
+    with pytest.raises(PayloadDecompressionError, match=expected):
+        await EncryptionCodec(keyring).decode([sealed_plaintext(keyring, plaintext)])
+
+
+async def test_unknown_plaintext_format_is_refused_by_name() -> None:
+    keyring = Keyring.generate("k1")
+    with pytest.raises(PayloadDecryptionError, match=r"format this version does not know \(0007\)"):
+        await EncryptionCodec(keyring).decode([sealed_plaintext(keyring, b"\x00\x07" + bytes(300))])
+
+
 async def test_converter_encrypts_models_end_to_end() -> None:
     consent = consent_record("ITC-0042", date(2026, 1, 5), date_of_birth=date(1961, 7, 23), weight_kg=58.7)
     converter = encrypted_converter(Keyring.generate())
@@ -257,7 +406,9 @@ def test_embedded_server_gets_a_key_and_a_real_server_requires_one(
     assert isinstance(embedded.payload_codec, EncryptionCodec)
     assert (tmp_path / DEV_KEYRING_FILE).exists()
     # Once the data directory holds a keyring, a process pointed at the same server by address uses it.
-    assert data_converter(real).payload_codec.keyring.keys == embedded.payload_codec.keyring.keys
+    by_address = data_converter(real).payload_codec
+    assert isinstance(by_address, EncryptionCodec)
+    assert by_address.keyring.keys == embedded.payload_codec.keyring.keys
 
 
 @pytest.mark.parametrize(

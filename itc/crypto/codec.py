@@ -1,10 +1,17 @@
-"""The payload codec: each Temporal payload encrypted whole with AES-256-GCM.
+"""The payload codec: each Temporal payload compressed when that helps, then encrypted whole with AES-256-GCM.
 
 The whole Payload proto (its metadata, e.g. `json/plain`, and its data) is encrypted, so the
 server sees neither the values nor what kind of value they are. The key ID goes in clear in
 the metadata, so a reader knows which key to use, and is bound to the ciphertext as associated
 data, so a payload relabelled with another key's ID fails to authenticate rather than decrypting
 under the wrong key.
+
+A payload that zlib makes smaller (the journey state carried by continue-as-new is the big one)
+is compressed before encryption. What the plaintext holds is said by its first bytes, inside the
+ciphertext, so the flag is authenticated with the rest and the server cannot tell compressed
+from not: a serialized Payload proto never starts with a zero byte (field number 0 does not
+exist), so FORMAT_MARKER followed by a format byte introduces the compressed form, and any
+other plaintext is a bare proto, as every payload written before compression was.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
 from itc.base.errors import UserFacingError
+from itc.crypto.compression import CompressedPayloadError, compress_padded, decompress_bounded
 from itc.crypto.keyring import Keyring
 
 ENCODING = b"binary/encrypted"
@@ -27,12 +35,18 @@ KEY_ID_METADATA = "encryption-key-id"
 # GCM's standard nonce size, random per payload: NIST bounds random nonces at 2^32 messages per
 # key, far beyond what a trial writes, and a rotation starts the count again.
 NONCE_BYTES = 12
+FORMAT_MARKER = b"\x00"
+ZLIB_FORMAT = FORMAT_MARKER + b"\x01"
 
 
 class PayloadDecryptionError(UserFacingError):
     """An encrypted payload this process cannot read: its key is not in our keyring, or it was altered."""
 
     exit_code = 3
+
+
+class PayloadDecompressionError(PayloadDecryptionError):
+    """An authenticated compressed payload that inflates past the bound or is not a whole zlib stream."""
 
 
 class EncryptionCodec(PayloadCodec):
@@ -48,9 +62,12 @@ class EncryptionCodec(PayloadCodec):
 
     def encrypt(self, payload: Payload) -> Payload:
         key_id = self.keyring.active_id
+        serialized = payload.SerializeToString()
+        compressed = compress_padded(serialized, header=ZLIB_FORMAT)
+        plain = compressed if len(compressed) < len(serialized) else serialized
         # Outside workflow code (the codec runs in the client), so real randomness is right here.
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._ciphers[key_id].encrypt(nonce, payload.SerializeToString(), key_id.encode())
+        sealed = self._ciphers[key_id].encrypt(nonce, plain, key_id.encode())
         return Payload(
             metadata={"encoding": ENCODING, KEY_ID_METADATA: key_id.encode()},
             data=nonce + sealed,
@@ -76,7 +93,22 @@ class EncryptionCodec(PayloadCodec):
                 f"Cannot decrypt a payload labelled with key {key_id!r}: it fails authentication, "
                 "so it was altered or encrypted with a different key of the same ID"
             ) from None
-        return Payload.FromString(plain)
+        return Payload.FromString(self._unframed(plain, key_id))
+
+    @staticmethod
+    def _unframed(plain: bytes, key_id: str) -> bytes:
+        """The serialized Payload inside an authenticated plaintext, inflated if it was compressed."""
+        if not plain.startswith(FORMAT_MARKER):
+            return plain
+        if not plain.startswith(ZLIB_FORMAT):
+            raise PayloadDecryptionError(
+                f"Cannot read a payload encrypted with key {key_id!r}: it authenticates but is in a format "
+                f"this version does not know ({plain[: len(ZLIB_FORMAT)].hex()}); a newer version wrote it"
+            )
+        try:
+            return decompress_bounded(plain[len(ZLIB_FORMAT) :])
+        except CompressedPayloadError as error:
+            raise PayloadDecompressionError(f"Refusing a payload encrypted with key {key_id!r}: {error}") from None
 
 
 def encrypted_converter(keyring: Keyring, base: DataConverter = pydantic_data_converter) -> DataConverter:
