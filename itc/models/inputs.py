@@ -47,15 +47,17 @@ def _require_utc(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_utc)]
-# Identifiers keep their strict patterns; the hygiene check runs first so that a control
-# character is named as such rather than as a pattern mismatch.
+# Identifiers keep their strict patterns. The hygiene check, listed last, runs before them
+# (a before-validator wraps all that precedes it), so a control character is named as such
+# rather than as a pattern mismatch; listed first it would turn pydantic's own messages
+# ("String should have at most 500 characters") into generic ones.
 ParticipantId = Annotated[
-    str, BeforeValidator(SINGLE_LINE), Field(pattern=PARTICIPANT_ID_PATTERN, examples=["ITC-007"])
+    str, Field(pattern=PARTICIPANT_ID_PATTERN, examples=["ITC-007"]), BeforeValidator(SINGLE_LINE)
 ]
-ActorId = Annotated[str, BeforeValidator(SINGLE_LINE), Field(pattern=ACTOR_ID_PATTERN, examples=["nurse.rahimi"])]
-Code = Annotated[str, BeforeValidator(SINGLE_LINE), Field(pattern=CODE_PATTERN)]
+ActorId = Annotated[str, Field(pattern=ACTOR_ID_PATTERN, examples=["nurse.rahimi"]), BeforeValidator(SINGLE_LINE)]
+Code = Annotated[str, Field(pattern=CODE_PATTERN), BeforeValidator(SINGLE_LINE)]
 # Multi-line: the dashboard takes a reason in a textarea.
-Reason = Annotated[str, BeforeValidator(MULTI_LINE), Field(min_length=3, max_length=MAX_REASON_CHARS)]
+Reason = Annotated[str, Field(min_length=3, max_length=MAX_REASON_CHARS), BeforeValidator(MULTI_LINE)]
 
 
 class _Input(BaseModel):
