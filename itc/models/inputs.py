@@ -86,9 +86,20 @@ class StaffAction(_Input):
         return self
 
 
+def _after_trial_registration(value: date) -> date:
+    # Whether the date is in the future depends on the clock, which the workflow sandbox may
+    # not read: the start path and the API check that (`parse_consent`).
+    if value.year < TRIAL_REGISTRATION_YEAR:
+        raise ValueError(
+            f"consent_date {value.isoformat()} is before the trial was registered ({TRIAL_REGISTRATION_YEAR}); "
+            "check the year"
+        )
+    return value
+
+
 class ConsentRecord(_Input):
     participant_id: ParticipantId
-    consent_date: date
+    consent_date: Annotated[date, AfterValidator(_after_trial_registration)]
     consent_form_version: Code
     date_of_birth: date
     sex: Sex
@@ -109,14 +120,7 @@ class ConsentRecord(_Input):
         return self
 
     @model_validator(mode="after")
-    def _dates_plausible(self) -> ConsentRecord:
-        # Whether the consent date is in the future depends on the clock, which the workflow
-        # sandbox may not read: the start path and the API check that (`parse_consent`).
-        if self.consent_date.year < TRIAL_REGISTRATION_YEAR:
-            raise ValueError(
-                f"consent_date {self.consent_date.isoformat()} is before the trial was registered "
-                f"({TRIAL_REGISTRATION_YEAR}); check the year"
-            )
+    def _age_plausible(self) -> ConsentRecord:
         age = self.age_at_consent()
         if not MIN_AGE_AT_CONSENT_YEARS <= age <= MAX_AGE_AT_CONSENT_YEARS:
             raise ValueError(
