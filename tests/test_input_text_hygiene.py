@@ -90,7 +90,9 @@ def test_the_walk_reaches_nested_models() -> None:
 def test_every_string_field_is_checked_text(model: type[BaseModel]) -> None:
     hints = typing.get_type_hints(model, include_extras=True)
     unchecked = [
-        problem for name in model.model_fields for problem in _unchecked_strings(hints[name], f"{model.__name__}.{name}")
+        problem
+        for name in model.model_fields
+        for problem in _unchecked_strings(hints[name], f"{model.__name__}.{name}")
     ]
     assert not unchecked, f"use SingleLineText, MultiLineText or a checked identifier type for: {unchecked}"
 
@@ -134,19 +136,19 @@ def _refusal(model: type[BaseModel], data: dict[str, Any]) -> str:
 @pytest.mark.parametrize(("label", "char"), FORBIDDEN, ids=[label for label, _ in FORBIDDEN])
 def test_each_control_class_is_refused_naming_field_and_code_point(label: str, char: str) -> None:
     message = _refusal(RecordSupervisorDecisionInput, {**DECISION, "reason": f"patient{char} request"})
-    assert f"reason contains" in message and f"(U+{ord(char):04X}); remove it" in message, label
+    assert "reason contains" in message and f"(U+{ord(char):04X}); remove it" in message, label
 
 
 @pytest.mark.parametrize(("label", "char"), FORBIDDEN, ids=[label for label, _ in FORBIDDEN])
 def test_identifiers_name_the_character_not_only_the_pattern(label: str, char: str) -> None:
     message = _refusal(RecordBiopsyCollectedInput, {**BIOPSY, "sample_id": f"SKN{char}-1"})
-    assert f"sample_id contains" in message and f"(U+{ord(char):04X})" in message, label
+    assert "sample_id contains" in message and f"(U+{ord(char):04X})" in message, label
 
 
 @pytest.mark.parametrize("char", ["\x00", "\n", "\t", "\u202e"])
 def test_a_control_character_at_either_end_is_refused_not_stripped(char: str) -> None:
     message = _refusal(RecordBiopsyCollectedInput, {**BIOPSY, "actor_id": f"nurse.a{char}"})
-    assert f"actor_id contains a" in message and f"(U+{ord(char):04X})" in message
+    assert "actor_id contains a" in message and f"(U+{ord(char):04X})" in message
 
 
 def test_a_multi_line_reason_keeps_newline_and_tab_and_reads_crlf_as_newline() -> None:
