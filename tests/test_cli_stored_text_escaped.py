@@ -13,10 +13,12 @@ from fixtures_devstack import Stack, fresh_participant
 from itc.api.operations import mask_event
 from itc.cli.audit import audit_text
 from itc.cli.render import status_list_text, timeline_text, to_json
+from itc.cli.trial import trial_text
 from itc.eventstore.store import EventStore
 from itc.models.enums import EventType
 from itc.models.state import TimelineEntry
 from itc.models.text import forbidden_character
+from itc.models.trial import TrialDecision, TrialStatus
 from itc.runtime.database import close_pool, open_pool
 
 # BEL, CR (over-writes the line), ESC with a colour sequence, a C1 CSI, DEL and a right-to-left
@@ -65,6 +67,28 @@ def test_timeline_and_list_escape_stored_text() -> None:
     listing = status_list_text([{"participant_id": "OLD-003", "site": "site\u202e1", "stage": "screening"}])
     assert_printable(listing)
     assert "site\\u202e1" in listing
+
+
+def test_trial_status_escapes_pause_and_decision_reasons() -> None:
+    status = TrialStatus(
+        trial_id="T1",
+        protocol_version="1.0.0",
+        enrolled=3,
+        target=32,
+        participants=[],
+        evaluable=3,
+        dlts=2,
+        stopping_rule="boin_elimination",
+        boundary=2,
+        decision=None,
+        paused=True,
+        pause_reason=HOSTILE,
+        open_sae_clocks=[],
+        decisions=[TrialDecision(at=datetime.now(UTC), actor="sup\x07", action="resume", reason=HOSTILE)],
+    )
+    text = trial_text(status)
+    assert_printable(text)
+    assert f"YES: {SHOWN}" in text and f"by sup\\x07: {SHOWN}" in text
 
 
 def test_json_output_escapes_what_a_terminal_would_obey_and_stays_the_same_json() -> None:
