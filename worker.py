@@ -1,6 +1,6 @@
 """The journey worker: `python worker.py` (the same as the installed `itc-worker`).
 
-Settings come from the environment; see itc/runtime/settings.py and the README.
+Settings come from the environment; see itc/base/settings.py and the README.
 """
 
 from itc.runtime.worker import main

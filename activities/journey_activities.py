@@ -7,8 +7,9 @@ react (escalate to staff) instead of retrying forever.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import asyncpg
 import structlog
@@ -150,7 +151,7 @@ class JourneyActivities:
             return await self._scheduling.cancel_all(request)
 
 
-def activities_for_worker(acts: JourneyActivities) -> list:
+def activities_for_worker(acts: JourneyActivities) -> list[Callable[..., Awaitable[Any]]]:
     return [
         acts.append_events,
         acts.send_notification,

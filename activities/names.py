@@ -1,4 +1,9 @@
-"""Activity names, shared by the workflow, the worker and tests that mock activities by name."""
+"""Activity names and the error types services refuse with.
+
+The workflows call activities by method (`execute_activity_method`); the names are what the
+definitions register under (and what committed histories record), so mocks that stand in for
+an activity register the same name.
+"""
 
 APPEND_EVENTS = "append_events"
 SEND_NOTIFICATION = "send_notification"

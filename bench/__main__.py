@@ -33,7 +33,7 @@ from bench.fresh_database import fresh_database
 from bench.full_journey import time_skipping_env
 from bench.live_context import live_context
 from bench.results import write_results
-from itc.runtime.logging import configure_logging
+from itc.base.logging import configure_logging
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,10 @@ class LiveJourney:
         raise TimeSkippingUnavailable(f"cannot skip {duration} on the dev server's real clock")
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
-        return await self.handle.execute_update(name, acting_in_role(name, payload), result_type=ActionAccepted)
+        accepted: ActionAccepted = await self.handle.execute_update(
+            name, acting_in_role(name, payload), result_type=ActionAccepted
+        )
+        return accepted
 
     async def state(self) -> JourneyStatus:
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)

@@ -21,4 +21,5 @@ def write_results(results: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 
 
 def read_results(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    results: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return results

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
+from itc.base.settings import Settings
 from itc.runtime.devstack import dev_stack, free_port
-from itc.runtime.settings import Settings
 
 
 @dataclass

@@ -19,9 +19,9 @@ import sys
 from temporalio.worker import Worker
 
 from bench.ceiling import CeilingWorkflow, noop
+from itc.base.logging import configure_logging
+from itc.base.settings import Settings
 from itc.runtime.database import close_pool, open_pool
-from itc.runtime.logging import configure_logging
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 from itc.runtime.worker import build_worker
 
@@ -32,7 +32,7 @@ def ceiling_worker(journey_worker: Worker, task_queue: str) -> Worker:
     # Same slots, executors, interceptors and shutdown as the journey worker: only the
     # task queue and the registered code differ.
     config = journey_worker.config()
-    config.update(task_queue=task_queue, workflows=[CeilingWorkflow], activities=[noop])
+    config["task_queue"], config["workflows"], config["activities"] = task_queue, [CeilingWorkflow], [noop]
     return Worker(**config)
 
 

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from itc.base.settings import Settings
 from itc.cli.main import app
 from itc.runtime.devstack import dev_stack, free_port
-from itc.runtime.settings import Settings
 from itc.runtime.worker import running_worker
 
 WAIT_SECONDS = 45.0

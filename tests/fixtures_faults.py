@@ -30,6 +30,7 @@ import asyncpg
 import pytest
 from temporalio.client import Client
 
+from itc.base.settings import Settings
 from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
 from itc.drivers.quiescence import is_idle, poll_for_stage, poll_until
 from itc.drivers.staff_actions import acting_in_role
@@ -55,7 +56,6 @@ from itc.runtime.journeys import (
     record,
     start_journey,
 )
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect, ensure_search_attributes
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from itc.api import forms
 from itc.api.errors import describe
 from itc.api.settings import ApiSettings, parse_token_roles
+from itc.base.errors import EnrolmentClosed, InvalidInput, NoWorker
 from itc.models.roles import Action, Role
-from itc.runtime.errors import EnrolmentClosed, InvalidInput, NoWorker
 
 SECRET = "super-secret-token-1"
 

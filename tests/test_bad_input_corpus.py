@@ -31,9 +31,9 @@ from journey_harness import (
 from temporalio.client import WorkflowUpdateFailedError
 from test_cli_errors import VALID_CONSENT, assert_no_traceback, invoke, unreachable_env  # noqa: F401
 
+from itc.base.errors import JourneyNotFound
 from itc.models.enums import Stage
 from itc.models.inputs import RecordLabResultsInput
-from itc.runtime.errors import JourneyNotFound
 from itc.runtime.journeys import record
 
 CORPUS = Path(__file__).parent / "bad_inputs"

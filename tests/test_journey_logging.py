@@ -16,10 +16,10 @@ from journey_harness import (
 )
 from structlog.testing import capture_logs
 
+from itc.base.errors import UpdateRejected
+from itc.base.logging import configure_logging
 from itc.models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput, RecordWithdrawalInput
-from itc.runtime.errors import UpdateRejected
 from itc.runtime.journeys import record
-from itc.runtime.logging import configure_logging
 
 
 async def test_workflow_log_lines_carry_ids_and_no_phi(workflow_env, task_queue, capsys):

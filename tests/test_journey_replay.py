@@ -12,6 +12,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.journey import ParticipantJourneyWorkflow
+from workflows.runner import workflow_runner
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
@@ -24,7 +25,11 @@ def test_histories_are_committed():
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json("journey-ITC-001", path.read_text())
-    replayer = Replayer(workflows=[ParticipantJourneyWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ParticipantJourneyWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     await replayer.replay_workflow(history)
 
 
@@ -38,7 +43,11 @@ async def test_replay_detects_a_changed_journey(tmp_path: Path):
     ]
     scheduled[0]["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "some_other_activity"
     tampered = WorkflowHistory.from_json("journey-ITC-001", json.dumps(history))
-    replayer = Replayer(workflows=[ParticipantJourneyWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[ParticipantJourneyWorkflow],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
         await replayer.replay_workflow(tampered)
 

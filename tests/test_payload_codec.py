@@ -16,6 +16,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from typer.testing import CliRunner
 
+from itc.base.settings import Settings
 from itc.cli.keys import app as keys_app
 from itc.crypto.codec import (
     ENCODING,
@@ -35,7 +36,6 @@ from itc.crypto.keyring import (
 )
 from itc.drivers.env_journey import consent_record
 from itc.models.inputs import ConsentRecord
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import data_converter
 
 SECRET_TEXT = b'{"reason":"moved to Tabriz to live with her sister"}'

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import structlog
 
+from itc.base.logging import bind_journey, configure_logging, get_logger, unbind_journey
+from itc.base.settings import Settings
 from itc.drivers.env_journey import consent_record
 from itc.models.inputs import ConsentRecord
-from itc.runtime.logging import bind_journey, configure_logging, get_logger, unbind_journey
-from itc.runtime.settings import Settings
 
 DOB = date(1971, 6, 30)
 

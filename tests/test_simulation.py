@@ -18,10 +18,10 @@ from typing import Any
 import asyncpg
 import pytest
 
+from itc.base.errors import InvalidInput
 from itc.eventstore.scratch import with_database
 from itc.models.enums import ResponseCategory, Stage
 from itc.rules.config import FollowUp, ProtocolConfig
-from itc.runtime.errors import InvalidInput
 from itc.simulation.capacity import monday
 from itc.simulation.parameters import load_parameters
 from itc.simulation.report import build_report, write_report

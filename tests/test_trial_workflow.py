@@ -7,6 +7,7 @@ server that already holds other tests' journeys was seen to time out enrolment U
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
 
@@ -23,11 +24,20 @@ from journey_harness import (
     worker_for,
 )
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
+from activities.trial_reports import TrialReportActivities
+from itc.base.errors import EnrolmentClosed
 from itc.models.enums import Stage
-from itc.models.trial import RecordDltOutcomeInput, ResumeTrialInput, StartTrialInput, trial_workflow_id
+from itc.models.trial import (
+    RecordDltOutcomeInput,
+    ReportDltOutcomeInput,
+    ResumeTrialInput,
+    StartTrialInput,
+    trial_workflow_id,
+)
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import EnrolmentClosed
+from itc.rules.protocols import register_protocol
 from itc.runtime.journeys import journey_id, start_journey
 from workflows.trial import TrialWorkflow
 
@@ -221,3 +231,68 @@ async def test_trial_view_lists_open_sae_clocks_until_acknowledged(workflow_env,
         status = await trial.query(TrialWorkflow.get_trial_state)
         await j.handle.terminate("test done")
     assert status.open_sae_clocks == []
+
+
+async def update_inputs(client, workflow_id: str) -> list[dict]:
+    """The decoded arguments of every Update the workflow accepted, as JSON objects."""
+    history = await client.get_workflow_handle(workflow_id).fetch_history()
+    accepted = [
+        e.workflow_execution_update_accepted_event_attributes.accepted_request.input.args
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    codec = client.data_converter.payload_codec
+    decoded = [await codec.decode(list(args.payloads)) if codec else list(args.payloads) for args in accepted]
+    return [json.loads(payload.data) for payloads in decoded for payload in payloads]
+
+
+async def test_an_amendment_reaches_the_trial_once_and_its_journeys(workflow_env, task_queue):
+    protocol = fresh_protocol()
+    amendment = protocol.model_copy(update={"version": "itc-1.1-test", "target_enrolment": 5})
+    async with worker_for(workflow_env.client, task_queue, MockServices()):
+        first = await enrol(workflow_env, task_queue, protocol, "ITC-601")
+        amended = [await enrol(workflow_env, task_queue, amendment, f"ITC-60{n}") for n in (2, 3)]
+        versions = [(await j.state()).protocol_version for j in (first, *amended)]
+        inputs = await update_inputs(workflow_env.client, trial_workflow_id(protocol.trial_id))
+        status = await workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id)).query(
+            TrialWorkflow.get_trial_state
+        )
+        for j in (first, *amended):
+            await j.handle.terminate("test done")
+        await workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id)).terminate("test done")
+    assert versions == ["itc-1.0", "itc-1.1-test", "itc-1.1-test"]
+    # The trial keeps its own configuration; the amendment travelled with one enrolment only.
+    assert status.protocol_version == "itc-1.0" and status.target == 32
+    assert [(i["protocol_version"], i["protocol"] is not None) for i in inputs] == [
+        ("itc-1.0", False),
+        (None, True),
+        ("itc-1.1-test", False),
+    ]
+
+
+async def test_a_report_names_the_version_and_starts_the_trial_from_the_known_protocol(workflow_env, task_queue):
+    protocol = register_protocol(fresh_protocol().model_copy(update={"version": f"itc-1.0-{uuid.uuid4().hex[:6]}"}))
+    reports = TrialReportActivities(workflow_env.client, task_queue)
+    report = ReportDltOutcomeInput(
+        trial_workflow_id=trial_workflow_id(protocol.trial_id),
+        protocol_version=protocol.version,
+        outcome=RecordDltOutcomeInput(participant_id="ITC-701", dlt=True),
+    )
+    assert "protocol" not in report.model_dump(exclude_none=True)
+    async with worker_for(workflow_env.client, task_queue, MockServices()):
+        await reports.report_dlt_outcome(report)
+        trial = workflow_env.client.get_workflow_handle(report.trial_workflow_id)
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        unknown = report.model_copy(
+            update={"trial_workflow_id": trial_workflow_id("NO-SUCH-TRIAL"), "protocol_version": "itc-9.9"}
+        )
+        with pytest.raises(ApplicationError) as refused:
+            await reports.report_dlt_outcome(unknown)
+        await trial.terminate("test done")
+    assert (status.trial_id, status.protocol_version, status.evaluable, status.dlts) == (
+        protocol.trial_id,
+        protocol.version,
+        1,
+        1,
+    )
+    assert refused.value.type == "UnknownProtocolVersion" and not refused.value.non_retryable

@@ -1,73 +1,111 @@
 """ParticipantJourneyWorkflow: one durable workflow per participant, consent to end of follow-up.
 
-Read `run` from top to bottom: it is the protocol's stages in order. Staff
-actions arrive as Updates; their handlers only record facts and events into
-the journey state, and the stage methods react to what was recorded. Every
-wait goes through `_wait`, which also flushes events to the event store,
-sends queued notifications, runs the background clocks (toxicity checks, SAE
-clocks, the DLT window) and stops the journey on withdrawal, death,
-progression or an off-study decision.
+The workflow is a thin shell around the journey core (`itc.journey`), which decides
+everything: what to record, what to ask of the outside world, and until when to
+wait. The shell holds what only Temporal can do: the run loop (read `run` from top
+to bottom: the protocol's stages in order), the Updates and signals that deliver
+staff actions (each one core call), the queries, and the waiting. Every wait goes
+through `_wait`, which also flushes events to the event store, sends queued
+notifications and reports, runs the background clocks (toxicity checks, SAE
+clocks, the DLT window) and stops the journey on withdrawal, death, progression or
+an off-study decision.
+
+The await structure here is what committed histories replay against: the same
+timers at the same points and the same activities in the same order.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError
 
-with workflow.unsafe.imports_passed_through():
-    from activities import names as activity
-    from itc.models.activity_inputs import (
-        CancelAppointmentsInput,
-        CancelledAppointments,
-    )
-    from itc.models.enums import (
-        AeCategory,
-        AppointmentKind,
-        EventType,
-        Recipient,
-        ResponseCategory,
-        Stage,
-    )
-    from itc.models.events import JourneyEvent
-    from itc.models.inputs import RecordRefusedActionInput
-    from itc.models.state import (
-        AdverseEventRecord,
-        FollowUpCycle,
-        InfusionRecord,
-        JourneyState,
-        JourneyStatus,
-        StartJourneyInput,
-        TimelineEntry,
-    )
-    from itc.models.trial import (
-        SetTrialPauseInput,
-    )
-    from itc.rules import dlt, recist
-    from itc.rules.eligibility import EligibilityResult, LabValue, ScreeningFacts, evaluate_eligibility
-    from itc.rules.lab_catalogue import (
-        BASELINE_ASSESSMENTS,
-        PRE_INFUSION_LABS,
-        RESPONSE_LABS,
-        SCREENING_LABS,
-        TOXICITY_CHECK_LABS,
-        LabCode,
-    )
-    from workflows.journey_actions import JourneyStaffActions
-    from workflows.journey_facts import (
-        add_months,
-        build_status,
-        hold_reason,
-        next_milestone,
-        pending_infusion,
-    )
-    from workflows.journey_recording import JourneyRecording
+from activities import names
+from activities.journey_activities import JourneyActivities
+from activities.trial_reports import TrialReportActivities
+from itc.journey import (
+    adverse_events,
+    background,
+    baseline,
+    biopsy,
+    decisions,
+    endings,
+    follow_up,
+    infusion,
+    labs,
+    notices,
+    response,
+    sae_clocks,
+    scans,
+    screening,
+    services,
+    status,
+    validators,
+)
+from itc.journey.commands import (
+    BookAppointment,
+    CancelAppointments,
+    Command,
+    OrderLabs,
+    QueuedCommand,
+    ReportDltOutcome,
+    SendNotification,
+)
+from itc.journey.journal import already_applied
+from itc.journey.moment import Moment
+from itc.journey.outcome import ActionOutcome, Outcome
+from itc.journey.refusals import Refusal
+from itc.models.activity_inputs import AppendEventsInput
+from itc.models.enums import EventType, Stage
+from itc.models.events import JourneyEvent
+from itc.models.inputs import (
+    ActionAccepted,
+    RecordAdverseEventInput,
+    RecordBiopsyCollectedInput,
+    RecordDeathInput,
+    RecordEligibilityAssessmentInput,
+    RecordInfusionAdministeredInput,
+    RecordLabResultsInput,
+    RecordManufacturingMilestoneInput,
+    RecordRefusedActionInput,
+    RecordScanResultInput,
+    RecordSupervisorDecisionInput,
+    RecordWithdrawalInput,
+    StaffAction,
+)
+from itc.models.roles import Action
+from itc.models.state import (
+    FollowUpCycle,
+    InfusionRecord,
+    JourneyState,
+    JourneyStatus,
+    StartJourneyInput,
+    TimelineEntry,
+)
+from itc.models.trial import SetTrialPauseInput
+from workflows import search_attributes as sa
+from workflows.rejections import admit, rejection
 
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey").
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Services come back eventually; the journey must never lose an action, so retry without limit.
+ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+    non_retryable_error_types=list(names.NON_RETRYABLE_ERROR_TYPES),
+)
+
+ActionT = TypeVar("ActionT", bound=StaffAction)
+ArgT = TypeVar("ArgT")
+ResultT = TypeVar("ResultT")
 
 
 class JourneyInterrupted(Exception):
@@ -75,620 +113,428 @@ class JourneyInterrupted(Exception):
 
 
 @workflow.defn
-class ParticipantJourneyWorkflow(JourneyStaffActions, JourneyRecording):
+class ParticipantJourneyWorkflow:
     @workflow.init
     def __init__(self, input: StartJourneyInput) -> None:
-        self.s: JourneyState = input.carried_state or JourneyState(consent=input.consent, protocol=input.protocol)
+        self.state: JourneyState = input.journey_state()
         self._unsent_events: list[JourneyEvent] = []
-        # Outgoing messages queued by handlers and sent, in order, by the main loop.
-        self._outbox: list[tuple[str, Any]] = []
+        # Notifications and reports, queued by handlers and stages and sent, in order, by the main loop.
+        self._outbox: list[QueuedCommand] = []
         self._flush_lock = asyncio.Lock()
         self._published_next_due: tuple[str, datetime] | None = None
         self._published_search_attributes: tuple[Any, ...] | None = None
         if input.carried_state is None:
             # Here, not in run(): an Update delivered with the start runs before run() does,
             # and consent must be event 1.
-            self._record_consent()
+            self._apply(screening.record_consent(self.state, self._moment()))
 
     # ------------------------------------------------------------------ the journey
 
     @workflow.run
     async def run(self, input: StartJourneyInput) -> JourneyStatus:
         try:
-            while not self.s.stage.is_terminal:
-                if self.s.stage is Stage.SCREENING:
+            while not self.state.stage.is_terminal:
+                if self.state.stage is Stage.SCREENING:
                     await self._screen()
-                elif self.s.stage is Stage.BASELINE:
+                elif self.state.stage is Stage.BASELINE:
                     await self._collect_baseline()
-                elif self.s.stage is Stage.BIOPSY:
+                elif self.state.stage is Stage.BIOPSY:
                     await self._collect_biopsy()
-                elif self.s.stage is Stage.MANUFACTURING:
+                elif self.state.stage is Stage.MANUFACTURING:
                     await self._await_manufacturing()
-                elif self.s.stage is Stage.INFUSION:
+                elif self.state.stage is Stage.INFUSION:
                     await self._infuse()
-                elif self.s.stage is Stage.RESPONSE_ASSESSMENT:
+                elif self.state.stage is Stage.RESPONSE_ASSESSMENT:
                     await self._assess_response()
-                elif self.s.stage is Stage.FOLLOW_UP:
+                elif self.state.stage is Stage.FOLLOW_UP:
                     await self._follow_up_cycle()
-                    if not self.s.stage.is_terminal:
+                    if not self.state.stage.is_terminal:
                         await self._continue_as_new()
         except JourneyInterrupted:
             await self._stop_on_interruption()
         await self._settle_open_clocks()
-        return build_status(self.s)
-
-    def _record_consent(self) -> None:
-        consent = self.s.consent
-        self.s.started_at = workflow.now()
-        payload = consent.model_dump(mode="json")
-        payload.update(age_at_consent=consent.age_at_consent(), protocol_version=self.s.protocol.version)
-        self._emit(
-            EventType.CONSENT_RECORDED,
-            payload,
-            actor=consent.actor_id,
-            actor_role=consent.role.value if consent.role else None,
-            occurred_at=datetime.combine(consent.consent_date, datetime.min.time(), self.s.started_at.tzinfo),
-            summary=f"Consent form {consent.consent_form_version} signed at {consent.site}",
-        )
-        self._enter(Stage.SCREENING)
+        return status.build_status(self.state)
 
     async def _screen(self) -> None:
-        cfg = self.s.protocol.screening
-        entered = self._stage_entered_at()
-        await self._order_labs(SCREENING_LABS, "screening", entered + timedelta(days=cfg.reminder_after_days))
-        reminders = [
-            (entered + timedelta(days=cfg.reminder_after_days), Recipient.SITE_STAFF),
-            (entered + timedelta(days=cfg.escalate_after_days), Recipient.SUPERVISOR),
-        ]
-        while not await self._wait(lambda: self._eligibility().complete, until=reminders[0][0] if reminders else None):
+        reminders = screening.reminders(self.state, workflow.now())
+        await self._perform(screening.begin(self.state, self._moment()))
+        while not await self._wait(
+            lambda: screening.is_complete(self.state, workflow.now().date()),
+            until=reminders[0][0] if reminders else None,
+        ):
             _, recipient = reminders.pop(0)
-            self._escalate(
-                recipient,
-                "screening_incomplete",
-                "Screening results are still missing: " + ", ".join(self._eligibility().missing),
-            )
-        result = self._eligibility()
-        if result.eligible:
-            self.s.eligible_at = workflow.now()
-            self._emit(EventType.ELIGIBILITY_CONFIRMED, {"criteria_met": True}, summary="Eligible")
-            self._enter(Stage.BASELINE)
-            return
-        self.s.failed_criteria = [f.message for f in result.failed]
-        self._emit(
-            EventType.SCREEN_FAILED,
-            {"failed": [f.model_dump() for f in result.failed]},
-            summary="Screen failure: " + "; ".join(f.code for f in result.failed),
-        )
-        self._end(Stage.SCREEN_FAILED, "screen failure: " + "; ".join(f.code for f in result.failed))
+            self._apply(screening.remind(self.state, self._moment(), recipient))
+        self._apply(screening.conclude(self.state, self._moment()))
 
     async def _collect_baseline(self) -> None:
-        cfg = self.s.protocol.baseline
-        entered = self._stage_entered_at()
-        remind_at = entered + timedelta(days=cfg.reminder_after_days)
-        await self._order_labs(BASELINE_ASSESSMENTS, "baseline", remind_at)
-        await self._book(AppointmentKind.CT_SCAN, entered.date(), remind_at.date())
-
-        def complete() -> bool:
-            return self.s.baseline_scan is not None and all(c.value in self.s.labs for c in BASELINE_ASSESSMENTS)
-
-        if not await self._wait(complete, until=remind_at):
-            self._escalate(Recipient.SITE_STAFF, "baseline_incomplete", "Baseline assessments are overdue")
-            await self._wait(complete)
-        self.s.baseline_completed_at = workflow.now()
-        self._emit(EventType.BASELINE_COMPLETED, {"sum_mm": self.s.baseline_scan.sum_mm}, summary="Baseline complete")
-        self._start_biopsy_attempt(
-            collect_by=self.s.eligible_at + timedelta(days=self.s.protocol.biopsy.book_within_days_of_eligibility)
-        )
+        plan = baseline.begin(self.state, self._moment())
+        await self._perform(plan)
+        if not await self._wait(lambda: baseline.is_complete(self.state), until=plan.wake_at):
+            self._apply(baseline.overdue(self.state, self._moment()))
+            await self._wait(lambda: baseline.is_complete(self.state))
+        self._apply(baseline.complete(self.state, self._moment()))
 
     async def _collect_biopsy(self) -> None:
-        biopsy = self.s.current_biopsy
-        today = workflow.now().date()
-        await self._book(AppointmentKind.BIOPSY, today, max(today, biopsy.collect_by.date()))
-        if not biopsy.collection_escalated and not await self._wait(
-            lambda: biopsy.collected_at is not None, until=biopsy.collect_by
-        ):
-            biopsy.collection_escalated = True
-            self._deviation(f"Biopsy attempt {biopsy.attempt} not collected by {biopsy.collect_by.date()}")
-            self._escalate(Recipient.SUPERVISOR, "biopsy_overdue", f"Biopsy attempt {biopsy.attempt} is overdue")
-        await self._wait(lambda: biopsy.collected_at is not None)
-        self._notify(
-            Recipient.MANUFACTURING_LAB,
-            "sample_dispatched",
-            f"Sample {biopsy.sample_id} for manufacturing",
-            f"Biopsy attempt {biopsy.attempt} collected; expect receipt of sample {biopsy.sample_id}.",
-            cause=self.s.last_sequence,
-        )
-        self._enter(Stage.MANUFACTURING)
+        await self._perform(biopsy.begin_collection(self.state, self._moment()))
+        deadline = biopsy.collection_deadline(self.state)
+        if deadline is not None and not await self._wait(lambda: biopsy.is_collected(self.state), until=deadline):
+            self._apply(biopsy.collection_overdue(self.state, self._moment()))
+        await self._wait(lambda: biopsy.is_collected(self.state))
+        self._apply(biopsy.dispatch_sample(self.state, self._moment()))
 
     async def _await_manufacturing(self) -> None:
-        biopsy = self.s.current_biopsy
-        while self.s.stage is Stage.MANUFACTURING:
-            milestone = next_milestone(biopsy)
-            deadlines = []
-            if milestone is not None and not milestone.overdue_escalated and not biopsy.failed:
-                deadlines.append(milestone.expected_by)
-            if not biopsy.deadline_escalated and not biopsy.failed:
-                deadlines.append(biopsy.manufacturing_deadline)
-            progress = self._manufacturing_progress()
-            if await self._wait(lambda: self._manufacturing_progress() != progress, until=min(deadlines, default=None)):  # noqa: B023 (awaited within the iteration)
+        while self.state.stage is Stage.MANUFACTURING:
+            progress = biopsy.progress(self.state)
+            if await self._wait(
+                lambda: biopsy.progress(self.state) != progress,  # noqa: B023 (awaited within the iteration)
+                until=biopsy.next_deadline(self.state),
+            ):
                 continue
-            now = workflow.now()
-            if milestone is not None and not milestone.overdue_escalated and now >= milestone.expected_by:
-                milestone.overdue_escalated = True
-                self._emit(
-                    EventType.MANUFACTURING_MILESTONE_OVERDUE,
-                    {"milestone": milestone.milestone.value, "expected_by": milestone.expected_by.isoformat()},
-                    summary=f"{milestone.milestone.value} overdue",
-                )
-                self._escalate(
-                    Recipient.SUPERVISOR,
-                    "milestone_overdue",
-                    f"Manufacturing step {milestone.milestone.value} is overdue (expected by {milestone.expected_by.date()})",
-                )
-            if not biopsy.deadline_escalated and now >= biopsy.manufacturing_deadline:
-                biopsy.deadline_escalated = True
-                self.s.awaiting_decision = True
-                self._emit(
-                    EventType.MANUFACTURING_DEADLINE_PASSED,
-                    {"deadline": biopsy.manufacturing_deadline.isoformat()},
-                    summary="Manufacturing deadline passed",
-                )
-                self._escalate(
-                    Recipient.SUPERVISOR,
-                    "manufacturing_deadline",
-                    "Manufacturing passed its overall deadline: decide re-biopsy, off-study or continue",
-                )
+            self._apply(biopsy.check_deadlines(self.state, self._moment()))
 
     async def _infuse(self) -> None:
-        cfg = self.s.protocol.infusions
-        while not self.s.dlt and not self.s.infusions_discontinued:
-            infusion = pending_infusion(self.s)
-            if infusion is None:
-                if len(self.s.infusions) >= self.s.protocol.dosing.infusion_count:
-                    break
-                self._plan_infusion(self.s.first_infusion_at + timedelta(days=cfg.schedule_days[len(self.s.infusions)]))
-                continue
-            if not infusion.prepared:
-                # Book and order labs once the pre-infusion check window opens, not weeks ahead,
-                # so a DLT or withdrawal in between leaves nothing to cancel.
-                check_opens = infusion.window_start - timedelta(hours=cfg.pre_infusion_check_hours)
-                if await self._wait(lambda: self.s.dlt or self.s.infusions_discontinued, until=check_opens):
+        while not infusion.stopped(self.state):
+            planned = infusion.next_infusion(self.state)
+            if planned is None:
+                break
+            if not planned.prepared:
+                if await self._wait(
+                    lambda: infusion.stopped(self.state), until=infusion.check_opens(self.state, planned)
+                ):
                     continue
-                infusion.prepared = True
-                cause = self._emit(
-                    EventType.INFUSION_DUE,
-                    {
-                        "infusion_number": infusion.number,
-                        "target_at": infusion.target_at.isoformat(),
-                        "window_start": infusion.window_start.isoformat(),
-                        "window_end": infusion.window_end.isoformat(),
-                    },
-                    summary=f"Infusion {infusion.number} due {infusion.target_at.date()}",
-                )
-                await self._order_labs(
-                    PRE_INFUSION_LABS, f"pre_infusion_{infusion.number}", infusion.target_at, cause=cause
-                )
-                await self._book(
-                    AppointmentKind.INFUSION,
-                    infusion.window_start.date(),
-                    infusion.window_end.date(),
-                    preferred=infusion.target_at.date(),
-                    cause=cause,
-                )
+                await self._perform(infusion.prepare(self.state, self._moment(), planned))
                 continue
-            await self._watch_pending_infusion(infusion)
-        given = [i for i in self.s.infusions if i.administered_at is not None]
-        if len(given) < self.s.protocol.dosing.infusion_count and not self.s.infusions_discontinued:
-            self._discontinue_infusions("dose-limiting toxicity" if self.s.dlt else "stopped")
-        if not given:
-            self._end(Stage.OFF_STUDY, f"no infusion given ({self.s.discontinuation_reason})")
-            return
-        last = given[-1].administered_at
-        self.s.dlt_window_ends_at = dlt.dlt_window_end(last, self.s.protocol.dlt)
-        self.s.response_due_at = last + timedelta(weeks=self.s.protocol.response.weeks_after_last_infusion)
-        self._enter(Stage.RESPONSE_ASSESSMENT)
+            await self._watch_pending_infusion(planned)
+        self._apply(infusion.finish(self.state, self._moment()))
 
-    async def _watch_pending_infusion(self, infusion: InfusionRecord) -> None:
+    async def _watch_pending_infusion(self, planned: InfusionRecord) -> None:
         """Wait for the infusion, holding it while a toxicity is unresolved, up to the limit."""
-        cfg = self.s.protocol.infusions
-        now = workflow.now()
-        reason = hold_reason(self.s, now) if now >= infusion.window_start else None
-        if reason and infusion.held_since is None:
-            infusion.held_since, infusion.hold_reason = now, reason
-            cause = self._emit(
-                EventType.INFUSION_HELD,
-                {"infusion_number": infusion.number, "reason": reason},
-                summary=f"Infusion {infusion.number} held: {reason}",
-            )
-            self._notify(
-                Recipient.SUPERVISOR,
-                "infusion_held",
-                f"Infusion {infusion.number} held",
-                f"Infusion {infusion.number} is on hold: {reason}",
-                cause=cause,
-            )
-        elif not reason and infusion.held_since is not None:
-            held_days = (now - infusion.held_since).days
-            infusion.held_since, infusion.hold_reason = None, None
-            infusion.target_at, infusion.window_start = now, now
-            infusion.window_end = now + timedelta(days=cfg.window_days)
-            released = self._emit(
-                EventType.INFUSION_HOLD_RELEASED,
-                {
-                    "infusion_number": infusion.number,
-                    "held_days": held_days,
-                    "window_end": infusion.window_end.isoformat(),
-                },
-                summary=f"Infusion {infusion.number} hold released",
-            )
-            # Amendment: the chair booked for the original window is stale after a hold, so book
-            # one in the new window. Journeys whose history predates this replay without it.
-            if workflow.patched(REBOOK_INFUSION_AFTER_HOLD):
-                await self._book(
-                    AppointmentKind.INFUSION,
-                    infusion.window_start.date(),
-                    infusion.window_end.date(),
-                    preferred=infusion.target_at.date(),
-                    cause=released,
-                )
-        if infusion.held_since is not None and now >= infusion.held_since + timedelta(days=cfg.max_hold_days):
-            self._discontinue_infusions(f"infusion {infusion.number} held longer than {cfg.max_hold_days} days")
+        review = infusion.review_hold(self.state, self._moment(), planned)
+        self._apply(review.outcome)
+        # Amendment: the chair booked for the original window is stale after a hold, so book
+        # one in the new window. Journeys whose history predates this replay without it.
+        if review.rebooking is not None and workflow.patched(REBOOK_INFUSION_AFTER_HOLD):
+            await self._request(review.rebooking)
+        if review.discontinued:
             return
-        if infusion.held_since is None and not infusion.window_escalated and now > infusion.window_end:
-            infusion.window_escalated = True
-            self._deviation(
-                f"Infusion {infusion.number} not given within its window ending {infusion.window_end.date()}"
-            )
-            self._escalate(
-                Recipient.SUPERVISOR, "infusion_window_missed", f"Infusion {infusion.number} missed its window"
-            )
-        timers = [infusion.window_start if now < infusion.window_start else None]
-        if infusion.held_since is not None:
-            timers.append(infusion.held_since + timedelta(days=cfg.max_hold_days))
-        elif not infusion.window_escalated:
-            timers.append(infusion.window_end + timedelta(seconds=1))
-        held = infusion.held_since is not None
-
-        def changed() -> bool:
-            if infusion.administered_at is not None or self.s.dlt:
-                return True
-            current = workflow.now()
-            return current >= infusion.window_start and (hold_reason(self.s, current) is not None) != held
-
-        await self._wait(changed, until=min((t for t in timers if t is not None), default=None))
+        held = review.held
+        await self._wait(lambda: infusion.hold_changed(self.state, planned, held, workflow.now()), until=review.wake_at)
 
     async def _assess_response(self) -> None:
-        cfg = self.s.protocol.response
-        due = self.s.response_due_at
-        if not self.s.response_prepared:
-            self.s.response_prepared = True
-            await self._order_labs(RESPONSE_LABS, "response_assessment", due)
-            await self._book(
-                AppointmentKind.CT_SCAN,
-                (due - timedelta(days=cfg.window_days)).date(),
-                (due + timedelta(days=cfg.window_days)).date(),
-                preferred=due.date(),
-            )
-        if not await self._wait(lambda: self.s.response is not None, until=due + timedelta(days=cfg.window_days)):
-            self.s.response = self.s.confirmed_response = ResponseCategory.NE
-            self._emit(
-                EventType.RESPONSE_ASSESSED,
-                {"response": "NE", "missed": True},
-                summary="Week-8 response scan missed: NE",
-            )
-            self._deviation("Week-8 response assessment missed")
-        if self.s.confirmation_due_at is not None and self.s.confirmed_response is None:
-            window_end = self.s.confirmation_due_at + timedelta(days=cfg.confirmation_window_days)
-            if not await self._wait(lambda: self.s.confirmed_response is not None, until=window_end):
-                self.s.confirmed_response = ResponseCategory(
-                    recist.confirmed_response(self.s.response.value, "NE", True)
-                )
-                self._emit(
-                    EventType.RESPONSE_NOT_CONFIRMED,
-                    {
-                        "response": self.s.response.value,
-                        "confirmed_response": self.s.confirmed_response.value,
-                        "missed": True,
-                    },
-                    summary="Confirmation scan missed",
-                )
-                self._deviation("Confirmation scan missed")
-        self.s.follow_up_ends_at = add_months(self.s.first_infusion_at, self.s.protocol.follow_up.duration_months)
-        self._enter(Stage.FOLLOW_UP)
+        await self._perform(response.prepare(self.state, self._moment()))
+        if not await self._wait(lambda: response.has_response(self.state), until=response.scan_deadline(self.state)):
+            self._apply(response.scan_missed(self.state, self._moment()))
+        confirm_by = response.confirmation_deadline(self.state)
+        if confirm_by is not None and not await self._wait(lambda: response.is_confirmed(self.state), until=confirm_by):
+            self._apply(response.confirmation_missed(self.state, self._moment()))
+        self._apply(response.finish(self.state, self._moment()))
 
     async def _follow_up_cycle(self) -> None:
-        """One 12-weekly CT and visit; the run continues as new after each."""
-        cfg = self.s.protocol.follow_up
-        last = self.s.follow_up[-1] if self.s.follow_up else None
-        if last is None or last.assessed_at is not None or last.missed:
-            anchor = last.due_at if last else self.s.response_due_at
-            due = anchor + timedelta(weeks=cfg.interval_weeks)
-            if due > self.s.follow_up_ends_at:
-                await self._wait(lambda: False, until=self.s.follow_up_ends_at)
-                self._end_with_pfs(Stage.COMPLETED, "end of follow-up")
-                return
-            window = timedelta(days=cfg.window_days)
-            self.s.follow_up.append(
-                FollowUpCycle(
-                    cycle=len(self.s.follow_up) + 1, due_at=due, window_start=due - window, window_end=due + window
-                )
-            )
-        cycle = self.s.follow_up[-1]
+        """One CT and visit; the run continues as new after each."""
+        cycle = follow_up.next_cycle(self.state)
+        if cycle is None:
+            await self._wait(lambda: False, until=follow_up.ends_at(self.state))
+            self._apply(follow_up.complete(self.state, self._moment()))
+            return
         if not cycle.opened:
-            await self._wait(lambda: cycle.assessed_at is not None, until=cycle.window_start)
-            cycle.opened = True
-            cause = self._emit(
-                EventType.FOLLOW_UP_ASSESSMENT_DUE,
-                {"cycle": cycle.cycle, "due_at": cycle.due_at.isoformat(), "window_end": cycle.window_end.isoformat()},
-                summary=f"Follow-up {cycle.cycle} due {cycle.due_at.date()}",
-            )
-            await self._book(
-                AppointmentKind.CT_SCAN,
-                cycle.window_start.date(),
-                cycle.window_end.date(),
-                preferred=cycle.due_at.date(),
-                cause=cause,
-            )
-            await self._book(
-                AppointmentKind.FOLLOW_UP_VISIT,
-                cycle.window_start.date(),
-                cycle.window_end.date(),
-                preferred=cycle.due_at.date(),
-                cause=cause,
-            )
-        if not await self._wait(lambda: cycle.assessed_at is not None, until=cycle.window_end):
-            cycle.missed = True
-            self._emit(
-                EventType.FOLLOW_UP_ASSESSMENT_MISSED, {"cycle": cycle.cycle}, summary=f"Follow-up {cycle.cycle} missed"
-            )
-            self._deviation(f"Follow-up assessment {cycle.cycle} missed")
-            self._escalate(Recipient.SUPERVISOR, "follow_up_missed", f"Follow-up assessment {cycle.cycle} was missed")
+            await self._wait(lambda: _assessed(cycle), until=cycle.window_start)
+            await self._perform(follow_up.open_cycle(self.state, self._moment(), cycle))
+        if not await self._wait(lambda: _assessed(cycle), until=cycle.window_end):
+            self._apply(follow_up.cycle_missed(self.state, self._moment(), cycle))
         await self._flush()
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._flush()
-        if self._interruption() is not None:
+        if endings.interruption(self.state) is not None:
             raise JourneyInterrupted()
-        self.s.run_count += 1
-        workflow.continue_as_new(
-            StartJourneyInput(consent=self.s.consent, protocol=self.s.protocol, carried_state=self.s)
-        )
+        self.state.run_count += 1
+        workflow.continue_as_new(StartJourneyInput.continuing(self.state))
 
     async def _stop_on_interruption(self) -> None:
-        reason = self._interruption()
-        cause = self.s.last_sequence
-        cancelled = await self._call(
-            activity.CANCEL_APPOINTMENTS,
-            CancelAppointmentsInput(
-                idempotency_key=self._key(cause, "cancel"), participant_id=self.s.participant_id, reason=reason
-            ),
-            CancelledAppointments,
-        )
-        self._emit(
-            EventType.APPOINTMENTS_CANCELLED,
-            {"cancelled": cancelled.cancelled, "reason": reason},
-            summary=f"{cancelled.cancelled} appointments cancelled",
-        )
-        if reason == "withdrawn":
-            self._end_with_pfs(Stage.WITHDRAWN, "consent withdrawn")
-        elif reason == "deceased":
-            self._end_with_pfs(Stage.DECEASED, "death")
-        elif reason == "progression":
-            self._end_with_pfs(Stage.COMPLETED, "progression")
-        else:
-            self._end_with_pfs(Stage.OFF_STUDY, f"off study: {self.s.off_study_reason}")
+        reason = endings.interruption(self.state)
+        assert reason is not None
+        cancel = endings.cancellation(self.state, self._moment(), reason)
+        cancelled = await self._execute(JourneyActivities.cancel_appointments, cancel.request)
+        self._apply(endings.stop(self.state, self._moment(), reason, cancelled))
 
     async def _settle_open_clocks(self) -> None:
         """An SAE reported on the last day still needs its clock; finish only when none is pending."""
-        await self._wait(lambda: all(not c.open or c.escalated_at is not None for c in self.s.sae_clocks))
+        await self._wait(lambda: sae_clocks.settled(self.state))
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._flush()
 
-    # ------------------------------------------------------------------ waiting and background clocks
+    # ------------------------------------------------------------------ waiting
 
     async def _wait(self, condition: Callable[[], bool], until: datetime | None = None) -> bool:
         """Wait for `condition` or `until`; True when the condition held. Raises on interruption."""
         while True:
             await self._flush()
-            self._run_background_clocks()
+            self._apply(background.run_clocks(self.state, self._moment()))
             if self._unsent_events or self._outbox:
                 continue
-            if self._interruption() is not None:
+            if endings.interruption(self.state) is not None:
                 raise JourneyInterrupted()
             if condition():
                 return True
             now = workflow.now()
             if until is not None and now >= until:
                 return False
-            wake_at = min((t for t in (until, self._next_background_deadline()) if t is not None), default=None)
+            wake_at = min((t for t in (until, background.next_deadline(self.state)) if t is not None), default=None)
             try:
                 await workflow.wait_condition(
                     lambda: (
-                        bool(self._unsent_events or self._outbox) or self._interruption() is not None or condition()
+                        bool(self._unsent_events or self._outbox)
+                        or endings.interruption(self.state) is not None
+                        or condition()
                     ),
                     timeout=(wake_at - now) if wake_at is not None else None,
                 )
             except TimeoutError:
                 pass
 
-    def _interruption(self) -> str | None:
-        if self.s.stage.is_terminal:
-            return None
-        if self.s.died_at is not None:
-            return "deceased"
-        if self.s.withdrawn_at is not None:
-            return "withdrawn"
-        if self.s.off_study_reason is not None:
-            return "off_study"
-        if self.s.progression_at is not None:
-            return "progression"
-        return None
+    # ------------------------------------------------------------------ staff actions (Updates)
 
-    def _next_background_deadline(self) -> datetime | None:
-        times: list[datetime] = []
-        if not self.s.stage.is_terminal:
-            for check in self.s.toxicity_checks:
-                if check.completed_at is None and not check.missed:
-                    times.append(check.window_end if check.ordered else check.due_at)
-            for ae in self._haematological_grade4_to_time():
-                times.append(
-                    ae.onset_at + timedelta(days=self.s.protocol.dlt.haematological_min_duration_days, seconds=1)
-                )
-            if self.s.dlt_window_ends_at is not None and not self.s.dlt_window_closed:
-                times.append(self.s.dlt_window_ends_at)
-        times.extend(c.due_at for c in self.s.sae_clocks if c.open and c.escalated_at is None)
-        return min(times, default=None)
+    @workflow.update
+    def record_lab_results(self, inp: RecordLabResultsInput) -> ActionAccepted:
+        return self._act(inp, labs.record)
 
-    def _run_background_clocks(self) -> None:
-        now = workflow.now()
-        if not self.s.stage.is_terminal:
-            self._run_toxicity_checks(now)
-            for ae in self._haematological_grade4_to_time():
-                if now - ae.onset_at > timedelta(days=self.s.protocol.dlt.haematological_min_duration_days):
-                    ae.dlt_checked_for_duration = True
-                    if dlt.haematological_dlt(ae.onset_at, now, self.s.protocol.dlt):
-                        ae.is_dlt = True
-                        self._record_dlt(
-                            f"grade 4 {ae.term} ({ae.ae_id}) lasting more than {self.s.protocol.dlt.haematological_min_duration_days} days"
-                        )
-            if (
-                self.s.dlt_window_ends_at is not None
-                and not self.s.dlt_window_closed
-                and now >= self.s.dlt_window_ends_at
-            ):
-                self.s.dlt_window_closed = True
-                self._emit(EventType.DLT_WINDOW_COMPLETED, {"dlt": self.s.dlt}, summary="DLT window completed")
-                if not self.s.dlt:
-                    self._report_dlt_outcome(False, None)
-        for clock in self.s.sae_clocks:
-            if clock.open and clock.escalated_at is None and now >= clock.due_at:
-                clock.escalated_at = now
-                self._report_sae_clock(clock, "escalated")
-                cause = self._emit(
-                    EventType.SAE_CLOCK_ESCALATED,
-                    {"ae_id": clock.ae_id, "clock": clock.clock, "due_at": clock.due_at.isoformat()},
-                    summary=f"SAE clock {clock.clock} for {clock.ae_id} overdue",
-                )
-                for recipient in (Recipient.SUPERVISOR, Recipient.SPONSOR):
-                    self._notify(
-                        recipient,
-                        "sae_clock_overdue",
-                        f"OVERDUE: {clock.clock} report for {clock.ae_id}",
-                        f"The {clock.clock} report for {clock.ae_id} was due {clock.due_at.isoformat()} and is not acknowledged.",
-                        cause=cause,
-                        urgent=True,
-                    )
+    @record_lab_results.validator
+    def _validate_lab_results(self, inp: RecordLabResultsInput) -> None:
+        self._check(inp, Action.LAB_RESULTS, validators.validate_lab_results)
 
-    def _run_toxicity_checks(self, now: datetime) -> None:
-        for check in self.s.toxicity_checks:
-            if check.completed_at is not None or check.missed:
-                continue
-            if not check.ordered and now >= check.due_at:
-                check.ordered = True
-                cause = self._emit(
-                    EventType.TOXICITY_CHECK_DUE,
-                    {"infusion_number": check.infusion_number, "day": check.day, "due_at": check.due_at.isoformat()},
-                    summary=f"Toxicity check day +{check.day} after infusion {check.infusion_number} due",
-                )
-                self._notify(
-                    Recipient.SITE_STAFF,
-                    "toxicity_check_due",
-                    f"Toxicity check day +{check.day}",
-                    f"Record toxicity labs ({', '.join(c.value for c in TOXICITY_CHECK_LABS)}) and any adverse events by {check.window_end.isoformat()}.",
-                    cause=cause,
-                )
-            if check.ordered and now >= check.window_end:
-                check.missed = True
-                self._emit(
-                    EventType.TOXICITY_CHECK_MISSED,
-                    {"infusion_number": check.infusion_number, "day": check.day},
-                    summary=f"Toxicity check day +{check.day} missed",
-                )
-                self._deviation(f"Toxicity check day +{check.day} after infusion {check.infusion_number} missed")
+    @workflow.update
+    def record_eligibility_assessment(self, inp: RecordEligibilityAssessmentInput) -> ActionAccepted:
+        return self._act(inp, screening.record_assessment)
 
-    def _haematological_grade4_to_time(self) -> list[AdverseEventRecord]:
-        return [
-            ae
-            for ae in self.s.adverse_events
-            if ae.category is AeCategory.HAEMATOLOGICAL
-            and ae.grade == 4
-            and ae.resolved_at is None
-            and not ae.dlt_checked_for_duration
-            and not self.s.dlt
-            and self._in_dlt_window(ae.onset_at)
-        ]
+    @record_eligibility_assessment.validator
+    def _validate_eligibility_assessment(self, inp: RecordEligibilityAssessmentInput) -> None:
+        self._check(inp, Action.ELIGIBILITY, validators.validate_eligibility_assessment)
+
+    @workflow.update
+    def record_scan_result(self, inp: RecordScanResultInput) -> ActionAccepted:
+        return self._act(inp, scans.record)
+
+    @record_scan_result.validator
+    def _validate_scan_result(self, inp: RecordScanResultInput) -> None:
+        self._check(inp, Action.SCAN, validators.validate_scan_result)
+
+    @workflow.update
+    def record_biopsy_collected(self, inp: RecordBiopsyCollectedInput) -> ActionAccepted:
+        return self._act(inp, biopsy.record_collected)
+
+    @record_biopsy_collected.validator
+    def _validate_biopsy_collected(self, inp: RecordBiopsyCollectedInput) -> None:
+        self._check(inp, Action.BIOPSY, validators.validate_biopsy_collected)
+
+    @workflow.update
+    def record_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> ActionAccepted:
+        return self._act(inp, biopsy.record_milestone)
+
+    @record_manufacturing_milestone.validator
+    def _validate_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> None:
+        self._check(inp, Action.MILESTONE, validators.validate_manufacturing_milestone)
+
+    @workflow.update
+    def record_infusion_administered(self, inp: RecordInfusionAdministeredInput) -> ActionAccepted:
+        return self._act(inp, infusion.record_administered)
+
+    @record_infusion_administered.validator
+    def _validate_infusion_administered(self, inp: RecordInfusionAdministeredInput) -> None:
+        self._check(inp, Action.INFUSION, validators.validate_infusion_administered)
+
+    @workflow.update
+    def record_adverse_event(self, inp: RecordAdverseEventInput) -> ActionAccepted:
+        return self._act(inp, adverse_events.record)
+
+    @record_adverse_event.validator
+    def _validate_adverse_event(self, inp: RecordAdverseEventInput) -> None:
+        self._check(inp, Action.ADVERSE_EVENT, validators.validate_adverse_event)
+
+    @workflow.update
+    def record_withdrawal(self, inp: RecordWithdrawalInput) -> ActionAccepted:
+        return self._act(inp, endings.record_withdrawal)
+
+    @record_withdrawal.validator
+    def _validate_withdrawal(self, inp: RecordWithdrawalInput) -> None:
+        self._check(inp, Action.WITHDRAWAL, validators.validate_withdrawal)
+
+    @workflow.update
+    def record_death(self, inp: RecordDeathInput) -> ActionAccepted:
+        return self._act(inp, endings.record_death)
+
+    @record_death.validator
+    def _validate_death(self, inp: RecordDeathInput) -> None:
+        self._check(inp, Action.DEATH, validators.validate_death)
+
+    @workflow.update
+    def record_supervisor_decision(self, inp: RecordSupervisorDecisionInput) -> ActionAccepted:
+        return self._act(inp, decisions.record)
+
+    @record_supervisor_decision.validator
+    def _validate_supervisor_decision(self, inp: RecordSupervisorDecisionInput) -> None:
+        self._check(inp, Action.DECISION, validators.validate_supervisor_decision)
+
+    def _act(self, inp: ActionT, apply: Callable[[JourneyState, Moment, ActionT], ActionOutcome]) -> ActionAccepted:
+        """Apply a staff action once: a retry with the same request ID gets the first answer."""
+        if (seen := already_applied(self.state, inp)) is not None:
+            return seen
+        outcome = apply(self.state, self._moment(), inp)
+        self._apply(outcome)
+        return outcome.accepted
+
+    def _check(self, inp: ActionT, kind: Action, validate: Callable[[JourneyState, ActionT, datetime], None]) -> None:
+        admit(inp, kind)
+        try:
+            validate(self.state, inp, workflow.now())
+        except Refusal as refusal:
+            raise rejection(refusal) from None
+
+    # ------------------------------------------------------------------ signals and queries
 
     @workflow.signal
     def set_trial_pause(self, inp: SetTrialPauseInput) -> None:
         """From the trial workflow: the cohort's safety boundary paused (or a supervisor resumed) infusions."""
-        if self.s.stage.is_terminal or self.s.trial_paused == inp.paused:
-            return
-        self.s.trial_paused, self.s.trial_pause_reason = inp.paused, inp.reason if inp.paused else None
-        self._emit(
-            EventType.TRIAL_PAUSE_CHANGED,
-            {"paused": inp.paused, "reason": inp.reason},
-            actor="trial",
-            summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason,
-        )
+        self._apply(notices.trial_pause_changed(self.state, self._moment(), inp))
 
     @workflow.signal
     def record_refused_action(self, inp: RecordRefusedActionInput) -> None:
         """From the client that was refused: the refusal goes into the audit trail like any event."""
-        payload = inp.model_dump(mode="json", exclude={"actor_id", "role"})
-        self._emit(
-            EventType.ACTION_REFUSED,
-            payload,
-            actor=inp.actor_id,
-            actor_role=inp.role.value if inp.role else None,
-            summary=f"Refused {inp.update}: {inp.message}",
-        )
-
-    # ------------------------------------------------------------------ queries
+        self._apply(notices.action_refused(self.state, self._moment(), inp))
 
     @workflow.query
     def get_state(self) -> JourneyStatus:
-        return build_status(self.s)
+        return status.build_status(self.state)
 
     @workflow.query
     def get_timeline(self) -> list[TimelineEntry]:
-        return self.s.timeline
+        return self.state.timeline
 
-    def _manufacturing_progress(self) -> tuple[Any, ...]:
-        biopsy = self.s.current_biopsy
-        done = sum(1 for m in biopsy.milestones if m.occurred_at is not None)
-        return (self.s.stage, len(self.s.biopsies), done, biopsy.failed, self.s.awaiting_decision)
+    # ------------------------------------------------------------------ from outcomes to activities
 
-    def _eligibility(self) -> EligibilityResult:
-        consent, a = self.s.consent, self.s.eligibility_assessment
+    def _moment(self) -> Moment:
+        info = workflow.info()
+        return Moment(now=workflow.now(), workflow_id=info.workflow_id, run_id=info.run_id)
 
-        def lab(code: LabCode) -> LabValue | None:
-            result = self.s.labs.get(code.value)
-            if result is None:
-                return None
-            return LabValue(
-                value=result.value,
-                collected_on=result.collected_at.date(),
-                upper_limit_normal=result.upper_limit_normal,
+    def _apply(self, outcome: Outcome) -> None:
+        """Take in what the core recorded; notifications and reports join the outbox."""
+        self._unsent_events.extend(outcome.events)
+        for event in outcome.events:
+            if event.type is EventType.STAGE_CHANGED:
+                # Stage names only: the logger adds workflow and participant IDs, never PHI.
+                workflow.logger.info("journey stage %s -> %s", event.payload["from"] or "start", event.payload["to"])
+        for command in outcome.commands:
+            if isinstance(command, OrderLabs | BookAppointment | CancelAppointments):
+                raise RuntimeError(f"{type(command).__name__} must be performed by the stage that asked for it")
+            self._outbox.append(command)
+
+    async def _perform(self, outcome: Outcome) -> None:
+        """Take in an outcome whose orders and bookings the stage makes now, in order."""
+        requests: list[OrderLabs | BookAppointment] = []
+        queued: list[Command] = []
+        for command in outcome.commands:
+            if isinstance(command, OrderLabs | BookAppointment):
+                requests.append(command)
+            else:
+                queued.append(command)
+        self._apply(Outcome(events=outcome.events, commands=queued))
+        for request in requests:
+            await self._request(request)
+
+    async def _request(self, request: OrderLabs | BookAppointment) -> None:
+        """Make an order or booking; when the service refuses for good, staff do it by hand and the journey goes on."""
+        # What was recorded before this request reaches the store and the staff first.
+        await self._flush()
+        try:
+            if isinstance(request, OrderLabs):
+                receipt = await self._execute(JourneyActivities.order_labs, request.request)
+                self._apply(services.labs_ordered(self.state, self._moment(), request, receipt))
+            else:
+                booking = await self._execute(JourneyActivities.book_appointment, request.request)
+                self._apply(services.appointment_booked(self.state, self._moment(), request, booking))
+        except ActivityError as err:
+            what, name = (
+                (services.describe_order(request), names.ORDER_LABS)
+                if isinstance(request, OrderLabs)
+                else (services.describe_booking(request), names.BOOK_APPOINTMENT)
+            )
+            refusal = self._service_refusal(err, name)
+            self._apply(services.request_refused(self.state, self._moment(), what, refusal))
+
+    async def _send(self, command: QueuedCommand) -> None:
+        if isinstance(command, SendNotification):
+            request = command.request
+            try:
+                await self._execute(JourneyActivities.send_notification, request)
+            except ActivityError as err:
+                refusal = self._service_refusal(err, names.SEND_NOTIFICATION)
+                what = f"Notification {request.kind} to {request.recipient.value}"
+                self._apply(services.notification_refused(self.state, self._moment(), what, refusal))
+        elif isinstance(command, ReportDltOutcome):
+            await self._execute(TrialReportActivities.report_dlt_outcome, command.request)
+        else:
+            await self._execute(TrialReportActivities.report_sae_clock, command.request)
+
+    @staticmethod
+    def _service_refusal(err: ActivityError, name: str) -> str:
+        """The refusal's type when a service refused for good; anything else fails the task."""
+        refusal = getattr(err.cause, "type", None)
+        if refusal not in names.SERVICE_REFUSALS:
+            raise RuntimeError(f"{name} failed: {err.cause}") from err
+        return str(refusal)
+
+    async def _execute(self, activity: Callable[[Any, ArgT], Awaitable[ResultT]], arg: ArgT) -> ResultT:
+        return await workflow.execute_activity_method(
+            activity, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+        )
+
+    async def _flush(self) -> None:
+        """Append recorded events to the event store, then send queued notifications and reports, in order."""
+        async with self._flush_lock:
+            self._attach_next_due()
+            while self._unsent_events or self._outbox:
+                if self._unsent_events:
+                    batch, self._unsent_events = self._unsent_events, []
+                    try:
+                        await self._execute(JourneyActivities.append_events, AppendEventsInput(events=batch))
+                    except ActivityError as err:
+                        # Never go on without the audit record: fail the task so the journey
+                        # stops where it is, visibly, until the store is fixed.
+                        raise RuntimeError(
+                            f"event store refused events {batch[0].sequence}-{batch[-1].sequence}: {err.cause}"
+                        ) from err
+                if self._outbox:
+                    await self._send(self._outbox.pop(0))
+            self._upsert_search_attributes()
+
+    def _attach_next_due(self) -> None:
+        """Events carry the schedule when it changes, so the read model's 'next due' is exact."""
+        if not self._unsent_events:
+            return
+        due = status.compute_due(self.state)
+        current = (due[0].action, due[0].due_at) if due and not self.state.stage.is_terminal else None
+        if current != self._published_next_due:
+            self._published_next_due = current
+            self._unsent_events[-1].payload.update(
+                next_due_action=current[0] if current else None,
+                next_due_at=current[1].isoformat() if current else None,
             )
 
-        facts = ScreeningFacts(
-            sex=consent.sex.value,
-            age_years=consent.age_at_consent(),
-            advanced_breast_cancer=a.advanced_breast_cancer if a else None,
-            progressed_on_chemo_or_radiotherapy=a.progressed_on_chemo_or_radiotherapy if a else None,
-            metastasis_count=a.metastasis_count if a else None,
-            metastasis_site=a.metastasis_site.value if a and a.metastasis_site else None,
-            metastasis_measurable=a.metastasis_measurable if a else None,
-            active_uncontrolled_infection=a.active_uncontrolled_infection if a else None,
-            other_unrelated_cancer=a.other_unrelated_cancer if a else None,
-            assessed_on=a.assessed_at.date() if a else None,
-            creatinine_mg_dl=lab(LabCode.CREATININE),
-            spo2_percent=lab(LabCode.SPO2),
-            alt_u_l=lab(LabCode.ALT),
-            ast_u_l=lab(LabCode.AST),
-        )
-        ranges = self.s.protocol.reference_ranges
-        return evaluate_eligibility(
-            facts, workflow.now().date(), self.s.protocol.eligibility, ranges.alt_uln_u_l, ranges.ast_uln_u_l
-        )
+    def _upsert_search_attributes(self) -> None:
+        due = status.compute_due(self.state)
+        next_due = due[0].due_at if due and not self.state.stage.is_terminal else None
+        values = (self.state.stage.value, self.state.consent.site, next_due, self.state.dlt)
+        if values == self._published_search_attributes:
+            return
+        self._published_search_attributes = values
+        updates: list[SearchAttributeUpdate[Any]] = [
+            sa.JOURNEY_STAGE.value_set(self.state.stage.value),
+            sa.JOURNEY_SITE.value_set(self.state.consent.site),
+            sa.DLT_FLAG.value_set(self.state.dlt),
+            sa.NEXT_DUE_AT.value_set(next_due) if next_due else sa.NEXT_DUE_AT.value_unset(),
+        ]
+        workflow.upsert_search_attributes(updates)
+
+
+def _assessed(cycle: FollowUpCycle) -> bool:
+    return cycle.assessed_at is not None

@@ -35,12 +35,14 @@ with workflow.unsafe.imports_passed_through():
         TrialState,
         TrialStatus,
     )
+    from itc.rules.config import ProtocolConfig
     from itc.rules.stopping import decide
     from workflows import search_attributes as sa
     from workflows.journey import ParticipantJourneyWorkflow
-    from workflows.rejections import NOT_ALLOWED_NOW, authorise, reject
+    from workflows.rejections import NOT_ALLOWED_NOW, authorize, reject
 
 ENROLMENT_CLOSED = "EnrolmentClosed"
+UNKNOWN_PROTOCOL_VERSION = "UnknownProtocolVersion"
 # Continue as new well before Temporal's limits; each enrolment or report adds a handful of events.
 MAX_HANDLED_PER_RUN = 400
 
@@ -75,6 +77,9 @@ class TrialWorkflow:
         # Validators of updates delivered together all run before any handler: check again here,
         # before the first await, so the count and the reservation are one step.
         self._check_enrolment_open(participant_id)
+        protocol = self._enrolment_protocol(inp)
+        if protocol.version != self.s.protocol.version:
+            self.s.amendments.setdefault(protocol.version, protocol)  # later enrolments name it only
         self.s.enrolled[participant_id] = workflow.now()
         position = len(self.s.enrolled)
         self._handled += 1
@@ -82,7 +87,7 @@ class TrialWorkflow:
         try:
             await workflow.start_child_workflow(
                 ParticipantJourneyWorkflow.run,
-                StartJourneyInput(consent=inp.consent, protocol=inp.protocol or self.s.protocol),
+                StartJourneyInput(consent=inp.consent, protocol=protocol),
                 id=workflow_id,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
@@ -113,8 +118,23 @@ class TrialWorkflow:
     def _validate_enrolment(self, inp: EnrolParticipantInput) -> None:
         if not isinstance(inp, EnrolParticipantInput):
             raise reject(NOT_ALLOWED_NOW, "The enrolment has no consent record: send it as one JSON object.")
-        authorise(inp.consent.role, Action.START)
+        authorize(inp.consent.role, Action.START)
         self._check_enrolment_open(inp.consent.participant_id)
+        self._enrolment_protocol(inp)
+
+    def _enrolment_protocol(self, inp: EnrolParticipantInput) -> ProtocolConfig:
+        """The configuration the journey starts under: the trial's own, or an amendment sent once."""
+        if inp.protocol is not None:
+            return inp.protocol
+        version = inp.protocol_version
+        if version is None or version == self.s.protocol.version:
+            return self.s.protocol
+        if version not in self.s.amendments:
+            raise reject(
+                UNKNOWN_PROTOCOL_VERSION,
+                f"The trial runs protocol {self.s.protocol.version} and has not seen {version}: send its configuration",
+            )
+        return self.s.amendments[version]
 
     def _check_enrolment_open(self, participant_id: str) -> None:
         if participant_id in self.s.enrolled:
@@ -174,7 +194,7 @@ class TrialWorkflow:
     def _validate_resume(self, inp: ResumeTrialInput) -> None:
         if not isinstance(inp, ResumeTrialInput):
             raise reject(NOT_ALLOWED_NOW, "A resume needs the supervisor's actor_id and reason.")
-        authorise(inp.role, Action.TRIAL_RESUME)
+        authorize(inp.role, Action.TRIAL_RESUME)
         if not self.s.paused:
             raise reject(NOT_ALLOWED_NOW, "The trial is not paused.")
 

@@ -22,9 +22,9 @@ from itc.api.pages import board, participant, session, start
 from itc.api.routers import journeys, queries, records, trial
 from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
+from itc.base.settings import Settings
 from itc.eventstore.store import EventStore
 from itc.rules.config import ProtocolConfig
-from itc.runtime.settings import Settings
 
 API_ROUTERS: tuple[APIRouter, ...] = (journeys.router, records.router, queries.router, trial.router)
 # /participants/new before /participants/{participant_id}.

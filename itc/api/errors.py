@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from itc.runtime.errors import (
+from itc.base.errors import (
     DatabaseUnreachable,
     DevStackError,
     EnrolmentClosed,
@@ -32,7 +32,7 @@ from itc.runtime.errors import (
     UserFacingError,
     problem_lines,
 )
-from itc.runtime.logging import get_logger
+from itc.base.logging import get_logger
 
 log = get_logger(__name__)
 

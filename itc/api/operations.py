@@ -19,11 +19,12 @@ from itc.api.auth import Permit, Principal
 from itc.api.context import ApiContext
 from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
+from itc.base.errors import InvalidInput
+from itc.base.logging import REDACTED, get_logger
 from itc.models.enums import Stage
 from itc.models.events import JourneyEvent
 from itc.models.inputs import ActionAccepted, ParticipantId, StaffAction
 from itc.models.state import JourneyStatus, TimelineEntry
-from itc.runtime.errors import InvalidInput
 from itc.runtime.journeys import (
     get_status,
     get_timeline,
@@ -33,7 +34,6 @@ from itc.runtime.journeys import (
     start_journey,
     validate_model,
 )
-from itc.runtime.logging import REDACTED, get_logger
 
 log = get_logger(__name__)
 

@@ -9,10 +9,10 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI
 
 from itc.api.settings import ApiSettings
+from itc.base.http_serving import serving as serve_app
+from itc.base.settings import Settings
 from itc.rules.config import ProtocolConfig
-from itc.runtime.database import database_pool
-from itc.runtime.http_serving import serving as serve_app
-from itc.runtime.settings import Settings
+from itc.runtime.database_pool import database_pool
 from itc.runtime.temporal_client import connect
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from itc.base.errors import InvalidInput
+from itc.base.settings import DEV_HOST
 from itc.models.roles import Role
-from itc.runtime.errors import InvalidInput
-from itc.runtime.settings import DEV_HOST
 
 MIN_TOKEN_CHARS = 8
 

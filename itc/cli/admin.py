@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import run_async
-from itc.runtime.database import database_pool, describe_dsn
-from itc.runtime.settings import Settings
+from itc.runtime.database import describe_dsn
+from itc.runtime.database_pool import database_pool
 
 
 def migrate() -> None:

@@ -11,13 +11,13 @@ import typer
 
 from itc.api.operations import mask_event
 from itc.api.schemas import AuditEvent
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, run_async
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
 from itc.models.enums import EventType
-from itc.runtime.database import database_pool
-from itc.runtime.settings import Settings
+from itc.runtime.database_pool import database_pool
 
 
 def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:

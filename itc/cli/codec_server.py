@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from pydantic import ValidationError
 
+from itc.base.errors import validation_lines
+from itc.base.logging import configure_logging
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.crypto.codec import EncryptionCodec
 from itc.crypto.keyring import KeyringError, resolve_keyring
-from itc.runtime.errors import validation_lines
-from itc.runtime.logging import configure_logging
 from itc.runtime.worker import install_stop_signals
 
 if TYPE_CHECKING:

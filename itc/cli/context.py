@@ -6,11 +6,11 @@ import yaml
 from pydantic import ValidationError
 
 from itc.api.settings import ApiSettings
+from itc.base.errors import validation_lines
+from itc.base.logging import configure_logging
+from itc.base.settings import Settings
 from itc.cli.errors import EXIT_INVALID, fail
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import validation_lines
-from itc.runtime.logging import configure_logging
-from itc.runtime.settings import Settings
 
 
 def load_settings() -> Settings:

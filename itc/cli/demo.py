@@ -16,6 +16,8 @@ import typer
 from temporalio.client import Client
 
 from itc.api.settings import DEMO_TOKENS
+from itc.base.errors import JourneyAlreadyExists
+from itc.base.logging import configure_logging
 from itc.cli.context import load_api_settings, load_protocol, load_settings
 from itc.cli.dev import run_dev
 from itc.cli.errors import run_async
@@ -34,9 +36,7 @@ from itc.models.roles import Role
 from itc.models.state import JourneyStatus
 from itc.rules.config import ProtocolConfig
 from itc.runtime.devstack import DevStack
-from itc.runtime.errors import JourneyAlreadyExists
 from itc.runtime.journeys import get_status, record, start_journey
-from itc.runtime.logging import configure_logging
 from itc.runtime.temporal_client import connect
 
 ELIGIBLE = "DEMO-001"

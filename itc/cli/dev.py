@@ -9,12 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
+from itc.base.logging import configure_logging
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import run_async
 from itc.runtime.database import describe_dsn
 from itc.runtime.devstack import DevStack, dev_stack
-from itc.runtime.logging import configure_logging
-from itc.runtime.settings import Settings
 from itc.runtime.worker import install_stop_signals, running_worker
 
 OnReady = Callable[[DevStack, asyncio.Event], Awaitable[None]]

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from itc.runtime.errors import UserFacingError, validation_lines
+from itc.base.errors import UserFacingError, validation_lines
 
 T = TypeVar("T")
 

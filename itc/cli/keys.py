@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, fail_with
 from itc.crypto.keyring import (
@@ -17,7 +18,6 @@ from itc.crypto.keyring import (
     resolve_keyring,
     write_keyring_file,
 )
-from itc.runtime.settings import Settings
 
 app = typer.Typer(
     help="The payload encryption keyring: one active key encrypts, every listed key decrypts.",

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, run_async
 from itc.cli.render import status_list_text, status_text, timeline_text, to_json
 from itc.models.enums import Stage
 from itc.models.inputs import ParticipantId
-from itc.runtime.database import database_pool
+from itc.runtime.database_pool import database_pool
 from itc.runtime.journeys import get_status, get_timeline
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]

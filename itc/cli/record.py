@@ -21,6 +21,8 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
+from itc.base.errors import InvalidInput
+from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import name_flags
@@ -32,9 +34,7 @@ from itc.models.enums import (
     ScanKind,
 )
 from itc.models.inputs import ParticipantId, StaffAction
-from itc.runtime.errors import InvalidInput
 from itc.runtime.journeys import load_json_object, record, validate_model
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)

@@ -9,12 +9,12 @@ from typing import Annotated
 import typer
 
 from itc.api.settings import ApiSettings
+from itc.base.errors import InvalidInput
+from itc.base.logging import configure_logging
+from itc.base.settings import Settings
 from itc.cli.context import load_api_settings, load_protocol, load_settings
 from itc.cli.errors import fail_with, run_async
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import InvalidInput
-from itc.runtime.logging import configure_logging
-from itc.runtime.settings import Settings
 from itc.runtime.worker import install_stop_signals
 
 

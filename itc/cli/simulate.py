@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from itc.base.errors import InvalidInput
+from itc.base.settings import Settings
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import fail, fail_with, run_async
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import InvalidInput
-from itc.runtime.settings import Settings
 
 if TYPE_CHECKING:
     # Imported when run: matplotlib, lifelines and the workflows stay out of other commands' start-up.

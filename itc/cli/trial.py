@@ -7,12 +7,12 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from itc.base.errors import validation_lines
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, run_async
 from itc.cli.render import safe, to_json
 from itc.models.roles import Role
 from itc.models.trial import ResumeTrialInput, TrialStatus
-from itc.runtime.errors import validation_lines
 from itc.runtime.temporal_client import connect
 from itc.runtime.trials import get_trial_status, resume_trial
 

@@ -19,8 +19,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
+from itc.base.errors import UserFacingError
 from itc.crypto.keyring import Keyring
-from itc.runtime.errors import UserFacingError
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
@@ -39,10 +39,6 @@ class EncryptionCodec(PayloadCodec):
     def __init__(self, keyring: Keyring) -> None:
         self.keyring = keyring
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
-
-    @property
-    def active_key_id(self) -> str:
-        return self.keyring.active_id
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         return [self.encrypt(payload) for payload in payloads]

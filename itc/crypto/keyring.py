@@ -27,9 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from itc.runtime.errors import UserFacingError
-from itc.runtime.logging import get_logger
-from itc.runtime.settings import Settings
+from itc.base.errors import UserFacingError
+from itc.base.logging import get_logger
+from itc.base.settings import Settings
 
 log = get_logger(__name__)
 

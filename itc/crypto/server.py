@@ -28,11 +28,11 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.api.common.v1 import Payload, Payloads
 
+from itc.base.errors import UserFacingError
+from itc.base.http_serving import serving as serve_app
+from itc.base.logging import get_logger
+from itc.base.settings import DEV_HOST, Settings
 from itc.crypto.codec import EncryptionCodec, PayloadDecryptionError
-from itc.runtime.errors import UserFacingError
-from itc.runtime.http_serving import serving as serve_app
-from itc.runtime.logging import get_logger
-from itc.runtime.settings import DEV_HOST, Settings
 
 log = get_logger(__name__)
 
@@ -239,7 +239,9 @@ def create_codec_app(codec: EncryptionCodec, token: str, origins: Sequence[str])
     return app
 
 
-def _route(apply: Callable[[Request, Transform, str], Awaitable[Response]], transform: Transform, what: str):
+def _route(
+    apply: Callable[[Request, Transform, str], Awaitable[Response]], transform: Transform, what: str
+) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         return await apply(request, transform, what)
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -63,18 +64,34 @@ class Journey:
         await self.settle()
 
     async def settle(self) -> None:
+        """Let the journey finish reacting: no workflow task and no activity in flight.
+
+        The time-skipping server does not report a pending workflow task, so a query stands in
+        for it: it is answered only after the task in flight. The history not growing across a
+        query, with no activity pending, means the journey waits only on timers or staff. Without
+        this a staff action could overtake what the journey was doing (lab results recorded
+        before the receipt of the order that asked for them).
+        """
         # Give the worker a moment to run any tasks the time skip released.
         await asyncio.sleep(0.05)
         request = DescribeWorkflowExecutionRequest(
             namespace=self.env.client.namespace,
             execution=WorkflowExecution(workflow_id=self.handle.id),
         )
-        for _ in range(100):
-            # Raw describe: decoding search attributes is not needed to see a pending task.
+        seen_length = None
+        for _ in range(200):
+            try:
+                await self.handle.query(ParticipantJourneyWorkflow.get_state)
+            except (WorkflowQueryFailedError, RPCError):
+                # A workflow whose task fails answers no query; the history still tells.
+                await asyncio.sleep(0.02)
+            # Raw describe: decoding search attributes is not needed to see pending work.
             raw = await self.env.client.workflow_service.describe_workflow_execution(request)
-            if not raw.HasField("pending_workflow_task"):
+            length = raw.workflow_execution_info.history_length
+            if not raw.HasField("pending_workflow_task") and not raw.pending_activities and length == seen_length:
                 return
-            await asyncio.sleep(0.02)
+            seen_length = length
+            await asyncio.sleep(0.005)
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
         result = await self.handle.execute_update(name, acting_in_role(name, payload), result_type=ActionAccepted)
@@ -131,6 +148,7 @@ def worker_for(client: Client, task_queue: str, services: MockServices, *, real_
     """A worker for journeys and the trial; with real_trial_reports, reports reach the trial workflow."""
     from activities import names
     from activities.trial_reports import TrialReportActivities, trial_report_activities
+    from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
     activities = services.activities()
@@ -143,4 +161,5 @@ def worker_for(client: Client, task_queue: str, services: MockServices, *, real_
         task_queue=task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=activities,
+        workflow_runner=workflow_runner(),
     )

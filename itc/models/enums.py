@@ -96,6 +96,25 @@ class DecisionKind(StrEnum):
     SUSAR_REPORTED = "susar_reported"
 
 
+class SaeClockFamily(StrEnum):
+    SPONSOR = "sponsor"
+    SUSAR = "susar"
+
+
+class SaeClockKind(StrEnum):
+    """An SAE reporting clock. The values are the names journeys have always recorded (kept so
+    carried state and old histories still read); the durations come from the protocol."""
+
+    SPONSOR = "sponsor_24h"
+    SUSAR_FATAL_OR_LIFE_THREATENING = "susar_7d"
+    SUSAR_OTHER = "susar_15d"
+
+    @property
+    def family(self) -> SaeClockFamily:
+        """One report closes every clock of a family, and an AE has at most one clock per family."""
+        return SaeClockFamily.SPONSOR if self is SaeClockKind.SPONSOR else SaeClockFamily.SUSAR
+
+
 class Recipient(StrEnum):
     SITE_STAFF = "site_staff"
     SUPERVISOR = "supervisor"
@@ -154,7 +173,6 @@ class EventType(StrEnum):
     PFS_DETERMINED = "PfsDetermined"
     PROTOCOL_DEVIATION_RECORDED = "ProtocolDeviationRecorded"
     ESCALATION_RAISED = "EscalationRaised"
-    NOTIFICATION_QUEUED = "NotificationQueued"
     WITHDRAWAL_RECORDED = "WithdrawalRecorded"
     DEATH_RECORDED = "DeathRecorded"
     TRIAL_PAUSE_CHANGED = "TrialPauseChanged"

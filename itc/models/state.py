@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from itc.models.enums import (
     AeCategory,
     Attribution,
     Milestone,
     ResponseCategory,
+    SaeClockKind,
     ScanKind,
     Stage,
 )
@@ -47,7 +48,6 @@ class BiopsyAttempt(BaseModel):
     started_at: datetime
     collect_by: datetime
     collection_escalated: bool = False
-    booked_day: str | None = None
     sample_id: str | None = None
     collected_at: datetime | None = None
     milestones: list[MilestoneRecord] = Field(default_factory=list)
@@ -98,7 +98,7 @@ class AdverseEventRecord(BaseModel):
 
 class SaeClock(BaseModel):
     ae_id: str
-    clock: str  # "sponsor_24h", "susar_7d" or "susar_15d"
+    clock: SaeClockKind
     started_at: datetime
     due_at: datetime
     acknowledged_at: datetime | None = None
@@ -199,7 +199,6 @@ class JourneyState(BaseModel):
     off_study_reason: str | None = None
     end_reason: str | None = None
     deviations: list[str] = Field(default_factory=list)
-    due: list[DueAction] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
     @property
@@ -225,13 +224,32 @@ class JourneyState(BaseModel):
 
 
 class StartJourneyInput(BaseModel):
-    """The workflow's one input: the consent record, the protocol version, and on continue-as-new the journey so far."""
+    """The workflow's one input: the consent record and the protocol version; on continue-as-new
+    the journey so far instead, which holds the protocol (so it travels once)."""
 
     model_config = ConfigDict(extra="forbid")
 
     consent: ConsentRecord
-    protocol: ProtocolConfig = DEFAULT_PROTOCOL
+    # None only on continue-as-new. Inputs of runs from before that change carry it twice; both decode.
+    protocol: ProtocolConfig | None = DEFAULT_PROTOCOL
     carried_state: JourneyState | None = None
+
+    @model_validator(mode="after")
+    def _protocol_or_carried_state(self) -> StartJourneyInput:
+        if self.protocol is None and self.carried_state is None:
+            raise ValueError("a new journey needs its protocol")
+        return self
+
+    def journey_state(self) -> JourneyState:
+        """The state this run starts from: the carried journey, or a new one."""
+        if self.carried_state is not None:
+            return self.carried_state
+        assert self.protocol is not None
+        return JourneyState(consent=self.consent, protocol=self.protocol)
+
+    @classmethod
+    def continuing(cls, state: JourneyState) -> StartJourneyInput:
+        return cls(consent=state.consent, protocol=None, carried_state=state)
 
 
 class JourneyStatus(BaseModel):

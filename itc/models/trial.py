@@ -22,7 +22,10 @@ class _Input(BaseModel):
 
 class EnrolParticipantInput(_Input):
     consent: ConsentRecord
-    # The version the journey starts under; amendments reach new journeys this way.
+    # The version the journey starts under; amendments reach new journeys this way. The whole
+    # configuration travels only for a version the trial does not know yet (it refuses the
+    # enrolment with UnknownProtocolVersion, and the sender repeats it with the configuration).
+    protocol_version: str | None = None
     protocol: ProtocolConfig | None = None
     request_id: Code | None = None
 
@@ -63,17 +66,24 @@ class SetTrialPauseInput(_Input):
     reason: str = Field(max_length=500)
 
 
-class ReportDltOutcomeInput(_Input):
-    """Activity input: the journey's DLT outcome, delivered to the trial with signal-with-start."""
+class _TrialReport(_Input):
+    """Activity input of a journey's report to its trial, delivered with signal-with-start.
+
+    It names the protocol version only: a trial that must be started for the report gets the
+    configuration from the versions the worker knows. Reports recorded before carried the
+    whole configuration, so `protocol` stays readable for them.
+    """
 
     trial_workflow_id: str
-    protocol: ProtocolConfig
+    protocol_version: str | None = None
+    protocol: ProtocolConfig | None = None
+
+
+class ReportDltOutcomeInput(_TrialReport):
     outcome: RecordDltOutcomeInput
 
 
-class ReportSaeClockInput(_Input):
-    trial_workflow_id: str
-    protocol: ProtocolConfig
+class ReportSaeClockInput(_TrialReport):
     clock: RecordSaeClockInput
 
 
@@ -93,6 +103,8 @@ class TrialDecision(BaseModel):
 
 class TrialState(BaseModel):
     protocol: ProtocolConfig
+    # Amendments learnt from enrolments, by version: each configuration reaches the trial once.
+    amendments: dict[str, ProtocolConfig] = Field(default_factory=dict)
     enrolled: dict[str, datetime] = Field(default_factory=dict)  # participant -> enrolled at
     outcomes: dict[str, DltOutcome] = Field(default_factory=dict)
     paused: bool = False

@@ -1,22 +1,30 @@
 """The versioned protocol configuration.
 
-Every threshold, window and interval the journey uses lives here, with the
-defaults from the domain brief. A journey copies the whole configuration into
-its input when it starts, so an amendment (a new version) reaches new journeys
-only; in-flight journeys change only where the workflow patches it in.
+Every threshold, window and interval the journey and the trial use lives here,
+with the defaults from the domain brief. A journey copies the whole
+configuration into its input when it starts, so an amendment (a new version)
+reaches new journeys only; in-flight journeys change only where the workflow
+patches it in. Loading a version from a file is the runtime's job
+(`itc.runtime.protocol_files`): this module does no I/O.
 """
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
-from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _without_retired(data: Any, retired: frozenset[str]) -> Any:
+    """Drop keys that earlier versions carried and nothing reads: recorded histories still decode."""
+    if isinstance(data, dict):
+        return {key: value for key, value in data.items() if key not in retired}
+    return data
 
 
 class DoseSplit(StrEnum):
@@ -113,7 +121,11 @@ class ResponseAssessment(_Frozen):
     window_days: int = 7
     confirmation_min_weeks: int = 4
     confirmation_window_days: int = 14
-    tumour_markers: tuple[str, ...] = ("ca15_3", "cea")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_retired(cls, data: Any) -> Any:
+        return _without_retired(data, frozenset({"tumour_markers"}))
 
 
 class Recist(_Frozen):
@@ -140,7 +152,7 @@ class Screening(_Frozen):
 
 
 class Baseline(_Frozen):
-    max_days_before_first_infusion: int = 28
+    max_days_before_first_infusion: int = 28  # every baseline assessment, counted back from infusion 1
     reminder_after_days: int = 14
 
 
@@ -154,13 +166,22 @@ class SaeClocks(_Frozen):
     susar_other_days: int = 15
 
 
+class ThreePlusThree(_Frozen):
+    """The 3+3-style rule: a fixed DLT count stops the first cohorts; beyond them, a fraction does."""
+
+    cohorts_max_evaluable: int = 6  # the first cohorts: up to this many evaluable participants
+    cohorts_stopping_dlts: int = 2  # this many DLTs within the first cohorts stop the trial
+    beyond_stop_above_one_in: int = 3  # beyond the first cohorts, more than one DLT in this many stops
+
+
 class SafetyStopping(_Frozen):
     rule: StoppingRule = StoppingRule.BOIN_ELIMINATION
     target_toxicity: float = 0.30
     prior_alpha: float = 1.0
     prior_beta: float = 1.0
     posterior_cutoff: float = 0.95
-    min_evaluable: int = 3
+    min_evaluable: int = 3  # no rule stops the trial with fewer evaluable participants
+    three_plus_three: ThreePlusThree = ThreePlusThree()
 
 
 class ProtocolConfig(_Frozen):
@@ -183,19 +204,11 @@ class ProtocolConfig(_Frozen):
     follow_up: FollowUp = FollowUp()
     sae: SaeClocks = SaeClocks()
     safety_stopping: SafetyStopping = SafetyStopping()
-    baseline_tumour_markers: tuple[str, ...] = Field(default=("ca15_3", "cea"))
 
+    @model_validator(mode="before")
     @classmethod
-    def load(cls, path: str | Path) -> ProtocolConfig:
-        """Load a protocol version from JSON or YAML; unknown keys are refused."""
-        text = Path(path).read_text(encoding="utf-8")
-        if str(path).endswith((".yaml", ".yml")):
-            import yaml
-
-            data = yaml.safe_load(text)
-        else:
-            data = json.loads(text)
-        return cls.model_validate(data)
+    def _accept_retired(cls, data: Any) -> Any:
+        return _without_retired(data, frozenset({"baseline_tumour_markers"}))
 
 
 DEFAULT_PROTOCOL = ProtocolConfig()

@@ -40,6 +40,11 @@ def is_dlt_event(category: str, grade: int, at_least_possibly_related: bool, def
     return False
 
 
+def is_haematological_dlt_grade(grade: int, definition: DltDefinition) -> bool:
+    """Whether a haematological event is severe enough to start the duration that makes it a DLT."""
+    return grade >= definition.haematological_grade
+
+
 def haematological_dlt(grade4_since: datetime, still_grade4_at: datetime, definition: DltDefinition) -> bool:
     if still_grade4_at < grade4_since:
         raise ValueError("still_grade4_at is before grade4_since")

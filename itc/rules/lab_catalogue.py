@@ -89,3 +89,5 @@ RESPONSE_LABS: tuple[LabCode, ...] = (
     LabCode.ELISA_CYTOKINES,
 )
 HAEMATOLOGICAL_LABS: frozenset[LabCode] = frozenset({LabCode.NEUTROPHILS, LabCode.PLATELETS})
+# Organ-function labs whose grade can hold an infusion, in the order a hold names them.
+NON_HAEMATOLOGICAL_LABS: tuple[LabCode, ...] = (LabCode.ALT, LabCode.AST, LabCode.CREATININE)

@@ -72,13 +72,14 @@ def boin_elimination_boundary(evaluable: int, cfg: SafetyStopping) -> int | None
     return None
 
 
-def three_plus_three_boundary(evaluable: int) -> int | None:
-    """Stop at 2 DLTs within the first cohorts of up to 6; beyond 6, when more than a third had one."""
-    if evaluable < 3:
+def three_plus_three_boundary(evaluable: int, cfg: SafetyStopping) -> int | None:
+    """Fewest DLTs that stop the trial: a fixed count within the first cohorts, then more than a fraction."""
+    rule = cfg.three_plus_three
+    if evaluable < cfg.min_evaluable:
         return None
-    if evaluable <= 6:
-        return 2
-    return evaluable // 3 + 1
+    if evaluable <= rule.cohorts_max_evaluable:
+        return rule.cohorts_stopping_dlts
+    return evaluable // rule.beyond_stop_above_one_in + 1
 
 
 def decide(dlts: int, evaluable: int, cfg: SafetyStopping) -> StoppingDecision:
@@ -89,7 +90,7 @@ def decide(dlts: int, evaluable: int, cfg: SafetyStopping) -> StoppingDecision:
         probability = toxicity_exceeds_target(dlts, evaluable, cfg)
         detail = f"Pr(DLT rate > {cfg.target_toxicity:g}) = {probability:.3f}, cut-off {cfg.posterior_cutoff:g}"
     else:
-        boundary = three_plus_three_boundary(evaluable)
+        boundary = three_plus_three_boundary(evaluable, cfg)
         detail = "3+3-style rule"
     stop = boundary is not None and dlts >= boundary
     explanation = f"{dlts} DLT(s) among {evaluable} evaluable; boundary {boundary if boundary is not None else 'none yet'}; {detail}"

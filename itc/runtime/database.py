@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from itc.runtime.errors import DatabaseUnreachable
-from itc.runtime.settings import Settings
+from itc.base.errors import DatabaseUnreachable
 
 
 def describe_dsn(dsn: str) -> str:
@@ -47,25 +44,3 @@ async def close_pool(pool: Any) -> None:
     closing = pool.close()
     if inspect.isawaitable(closing):
         await closing
-
-
-@asynccontextmanager
-async def database_pool(settings: Settings) -> AsyncIterator[Any]:
-    """A pool on DATABASE_URL, or on the embedded PostgreSQL (started for the duration
-    if `itc dev` is not already running it)."""
-    from itc.runtime.devstack import embedded_postgres
-
-    if settings.database_url:
-        pool = await open_pool(settings.database_url)
-        try:
-            yield pool
-        finally:
-            await close_pool(pool)
-        return
-
-    async with embedded_postgres(settings) as dsn:
-        pool = await open_pool(dsn)
-        try:
-            yield pool
-        finally:
-            await close_pool(pool)

@@ -24,11 +24,11 @@ from typing import Any
 
 from temporalio.client import Client
 
+from itc.base.errors import DevStackError
+from itc.base.logging import get_logger
+from itc.base.settings import DEV_HOST, Settings
 from itc.crypto.keyring import resolve_keyring
 from itc.runtime.database import close_pool, open_pool
-from itc.runtime.errors import DevStackError
-from itc.runtime.logging import get_logger
-from itc.runtime.settings import DEV_HOST, Settings
 from itc.runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
@@ -84,7 +84,8 @@ def port_in_use(host: str, port: int) -> bool:
 def free_port(host: str = DEV_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def temporal_command(binary: str, settings: Settings, data_dir: Path) -> list[str]:

@@ -13,7 +13,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
-from itc.runtime.logging import participant_from_workflow_id
+from itc.base.logging import participant_from_workflow_id
 
 
 class _BindJourneyActivityInbound(ActivityInboundInterceptor):

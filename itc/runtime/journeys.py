@@ -30,16 +30,7 @@ from temporalio.exceptions import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from itc.actions import STAFF_ACTIONS
-from itc.models.inputs import (
-    ActionAccepted,
-    ConsentRecord,
-    RecordRefusedActionInput,
-    StaffAction,
-)
-from itc.models.state import JourneyStatus, TimelineEntry
-from itc.models.trial import EnrolmentAccepted, EnrolParticipantInput, StartTrialInput, trial_workflow_id
-from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import (
+from itc.base.errors import (
     EnrolmentClosed,
     InvalidInput,
     JourneyAlreadyExists,
@@ -49,7 +40,16 @@ from itc.runtime.errors import (
     UpdateRejected,
     invalid_from_validation,
 )
-from itc.runtime.logging import JOURNEY_ID_PREFIX, get_logger
+from itc.base.logging import JOURNEY_ID_PREFIX, get_logger
+from itc.models.inputs import (
+    ActionAccepted,
+    ConsentRecord,
+    RecordRefusedActionInput,
+    StaffAction,
+)
+from itc.models.state import JourneyStatus, TimelineEntry
+from itc.models.trial import EnrolmentAccepted, EnrolParticipantInput, StartTrialInput, trial_workflow_id
+from itc.rules.config import ProtocolConfig
 from workflows.rejections import ROLE_NOT_PERMITTED
 
 log = get_logger(__name__)
@@ -170,11 +170,7 @@ async def start_journey(client: Client, consent: ConsentRecord, protocol: Protoc
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        accepted = await client.get_workflow_handle(trial_id).execute_update(
-            TrialWorkflow.enrol_participant,
-            EnrolParticipantInput(consent=consent, protocol=protocol),
-            rpc_timeout=WORKER_WAIT,
-        )
+        accepted = await _enrol(client, trial_id, consent, protocol)
     except WorkflowUpdateFailedError as error:
         message = _failure_message(error)
         kind = getattr(error.cause, "type", None)
@@ -198,6 +194,27 @@ async def start_journey(client: Client, consent: ConsentRecord, protocol: Protoc
         target=accepted.target,
     )
     return accepted.workflow_id
+
+
+async def _enrol(client: Client, trial_id: str, consent: ConsentRecord, protocol: ProtocolConfig) -> Any:
+    """Enrol naming the protocol version; the whole configuration goes only to a trial that asks for it."""
+    from workflows.trial import UNKNOWN_PROTOCOL_VERSION, TrialWorkflow
+
+    handle = client.get_workflow_handle(trial_id)
+    try:
+        return await handle.execute_update(
+            TrialWorkflow.enrol_participant,
+            EnrolParticipantInput(consent=consent, protocol_version=protocol.version),
+            rpc_timeout=WORKER_WAIT,
+        )
+    except WorkflowUpdateFailedError as error:
+        if getattr(error.cause, "type", None) != UNKNOWN_PROTOCOL_VERSION:
+            raise
+    return await handle.execute_update(
+        TrialWorkflow.enrol_participant,
+        EnrolParticipantInput(consent=consent, protocol=protocol),
+        rpc_timeout=WORKER_WAIT,
+    )
 
 
 def _handle(client: Client, participant_id: str) -> WorkflowHandle[Any, Any]:

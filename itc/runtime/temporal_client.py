@@ -15,11 +15,11 @@ from temporalio.common import SearchAttributeIndexedValueType
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.base.errors import TemporalUnreachable
+from itc.base.logging import get_logger
+from itc.base.settings import Settings
 from itc.crypto.codec import encrypted_converter
 from itc.crypto.keyring import resolve_keyring
-from itc.runtime.errors import TemporalUnreachable
-from itc.runtime.logging import get_logger
-from itc.runtime.settings import Settings
 from workflows.search_attributes import ALL_KEYS
 
 log = get_logger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.base.errors import JourneyNotFound, UpdateRejected
 from itc.models.trial import ResumeTrialInput, TrialStatus, trial_workflow_id
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import JourneyNotFound, UpdateRejected
 
 
 def _not_started(protocol: ProtocolConfig) -> JourneyNotFound:

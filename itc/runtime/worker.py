@@ -18,12 +18,12 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from itc.base.errors import DatabaseUnreachable, UserFacingError
+from itc.base.logging import configure_logging, get_logger
+from itc.base.settings import Settings
 from itc.runtime.database import close_pool, open_pool
 from itc.runtime.devstack import embedded_postgres_url
-from itc.runtime.errors import DatabaseUnreachable, UserFacingError
 from itc.runtime.interceptors import JourneyLogContextInterceptor
-from itc.runtime.logging import configure_logging, get_logger
-from itc.runtime.settings import Settings
 from itc.runtime.temporal_client import connect, ensure_search_attributes
 
 log = get_logger("worker")
@@ -53,6 +53,7 @@ def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
 
 def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
     from workflows.journey import ParticipantJourneyWorkflow
+    from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
     return Worker(
@@ -60,6 +61,7 @@ def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
         task_queue=settings.task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=build_activities(client, pool, settings.task_queue),
+        workflow_runner=workflow_runner(),
         interceptors=[JourneyLogContextInterceptor()],
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     )
@@ -83,6 +85,7 @@ class RunningWorker:
 @asynccontextmanager
 async def running_worker(settings: Settings) -> AsyncIterator[RunningWorker]:
     """Connect, register search attributes and run a worker until the block exits."""
+    settings.protocol()  # an amendment file is read now, so reports that name its version can start the trial
     client = await connect(settings)
     pool = await open_pool(resolve_database_url(settings))
     try:

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from temporalio.client import Client
 
+from itc.base.errors import UpdateRejected, UserFacingError
 from itc.drivers.staff_actions import acting_in_role
 from itc.models.inputs import ActionAccepted
 from itc.models.state import JourneyStatus
 from itc.rules.config import ProtocolConfig
-from itc.runtime.errors import UpdateRejected, UserFacingError
 from itc.runtime.journeys import record, start_journey
 from itc.simulation.actions import SiteActions
 from itc.simulation.clock import SimClock

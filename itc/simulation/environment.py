@@ -17,12 +17,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.journey_activities import JourneyActivities, activities_for_worker
+from itc.base.errors import DatabaseUnreachable, DevStackError
 from itc.crypto.codec import encrypted_converter
 from itc.crypto.keyring import Keyring
 from itc.eventstore.scratch import scratch_database
 from itc.eventstore.store import EventStore
 from itc.runtime.database import describe_dsn, unreachable_message
-from itc.runtime.errors import DatabaseUnreachable, DevStackError
 from itc.runtime.temporal_client import ensure_search_attributes
 from itc.simulation.services import (
     SimulatedLab,
@@ -143,9 +143,12 @@ def activity_definition_name(fn: Any) -> str:
 
 
 def simulation_worker(client: Client, task_queue: str, pool: asyncpg.Pool, services: SimulatedServices) -> Worker:
+    from workflows.runner import workflow_runner
+
     return Worker(
         client,
         task_queue=task_queue,
         workflows=simulation_workflows(),
         activities=simulation_activities(client, task_queue, pool, services),
+        workflow_runner=workflow_runner(),
     )

@@ -15,8 +15,8 @@ from temporalio.api.workflowservice.v1 import (
 from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
+from itc.base.errors import UserFacingError
 from itc.models.state import JourneyStatus
-from itc.runtime.errors import UserFacingError
 from itc.runtime.journeys import journey_id
 
 # A journey that has not gone quiet by then is stuck on something (a failing task or activity).

@@ -20,8 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from itc.base.errors import InvalidInput, validation_lines
 from itc.models.enums import Milestone
-from itc.runtime.errors import InvalidInput, validation_lines
 
 DEFAULT_PARAMETERS_FILE = Path(__file__).with_name("default_parameters.yaml")
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from itc.journey.facts import add_months
 from itc.models.enums import AeCategory, DecisionKind, Stage
 from itc.models.state import DueAction, JourneyStatus
 from itc.rules.config import ProtocolConfig
 from itc.simulation.clock import days, hours, on_grid
 from itc.simulation.participant import SimParticipant
-from workflows.journey_facts import add_months
 
 # How long the simulator leaves a participant alone when nothing is due (a hold, the wait
 # for the end of follow-up): it looks again then, because workflow timers change the status.

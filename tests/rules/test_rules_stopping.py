@@ -48,8 +48,8 @@ def test_more_dlts_never_make_stopping_less_likely(evaluable):
 
 @pytest.mark.parametrize(("evaluable", "boundary"), [(2, None), (3, 2), (6, 2), (7, 3), (9, 4), (12, 5)])
 def test_three_plus_three_style_boundaries(evaluable, boundary):
-    assert three_plus_three_boundary(evaluable) == boundary
     cfg = SafetyStopping(rule=StoppingRule.THREE_PLUS_THREE)
+    assert three_plus_three_boundary(evaluable, cfg) == boundary
     if boundary is not None:
         assert decide(boundary, evaluable, cfg).stop and not decide(boundary - 1, evaluable, cfg).stop
 

@@ -18,6 +18,7 @@ from itc.api.context import ApiContext, get_context
 from itc.api.formatting import input_time
 from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
+from itc.base.errors import InvalidInput, UpdateRejected
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -28,7 +29,6 @@ from itc.models.enums import (
     Stage,
 )
 from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
-from itc.runtime.errors import InvalidInput, UpdateRejected
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,13 +15,13 @@ from itc.api.auth import permit
 from itc.api.context import ApiContext, get_context
 from itc.api.pages.session import Session, SessionDep
 from itc.api.templating import render
-from itc.models.enums import ReceptorStatus, Sex
-from itc.runtime.errors import (
+from itc.base.errors import (
     EnrolmentClosed,
     InvalidInput,
     JourneyAlreadyExists,
     UpdateRejected,
 )
+from itc.models.enums import ReceptorStatus, Sex
 
 router = APIRouter(include_in_schema=False)
 

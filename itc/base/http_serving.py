@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from itc.runtime.errors import UserFacingError
+from itc.base.errors import UserFacingError
 
 STARTUP_TIMEOUT_SECONDS = 10.0
 

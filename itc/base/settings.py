@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from itc.base.protocol_files import load_protocol
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 
 DEV_HOST = "127.0.0.1"
@@ -53,4 +54,4 @@ class Settings(BaseSettings):
     def protocol(self) -> ProtocolConfig:
         if self.itc_protocol_file is None:
             return DEFAULT_PROTOCOL
-        return ProtocolConfig.load(self.itc_protocol_file)
+        return load_protocol(self.itc_protocol_file)

@@ -1,78 +1,13 @@
-"""Facts derived from the journey state: what is next, what is due, what holds an infusion.
-
-Pure functions of the state (and a time passed in), shared by the workflow,
-its validators and its queries so they can never disagree.
-"""
+"""The status view: what the site owes the participant now, and what `get_state` returns."""
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timedelta
 
-from itc.models.enums import AeCategory, Stage
-from itc.models.state import (
-    AdverseEventRecord,
-    BiopsyAttempt,
-    DueAction,
-    InfusionRecord,
-    JourneyState,
-    JourneyStatus,
-    MilestoneRecord,
-)
-from itc.rules.ctcae import grade_lab
-from itc.rules.lab_catalogue import BASELINE_ASSESSMENTS, SCREENING_LABS, LabCode
-
-NON_HAEMATOLOGICAL_LABS = (LabCode.ALT, LabCode.AST, LabCode.CREATININE)
-
-
-def add_months(moment: datetime, months: int) -> datetime:
-    """Calendar months, clamping the day (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = moment.month - 1 + months
-    year, month = moment.year + month_index // 12, month_index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
-
-
-def next_milestone(biopsy: BiopsyAttempt) -> MilestoneRecord | None:
-    return next((m for m in biopsy.milestones if m.occurred_at is None), None)
-
-
-def pending_infusion(state: JourneyState) -> InfusionRecord | None:
-    return next((i for i in state.infusions if i.administered_at is None), None)
-
-
-def open_adverse_events(state: JourneyState) -> list[AdverseEventRecord]:
-    return [ae for ae in state.adverse_events if ae.resolved_at is None]
-
-
-def lab_grade(state: JourneyState, code: LabCode) -> int:
-    result = state.labs.get(code.value)
-    if result is None or result.value is None:
-        return 0
-    return grade_lab(
-        code,
-        result.value,
-        state.protocol.reference_ranges,
-        upper_limit_normal=result.upper_limit_normal,
-        lower_limit_normal=result.lower_limit_normal,
-    )
-
-
-def hold_reason(state: JourneyState, now: datetime) -> str | None:
-    """Why the next infusion must wait, or None: an unresolved non-haematological toxicity."""
-    threshold = state.protocol.infusions.hold_grade_threshold
-    for ae in open_adverse_events(state):
-        if ae.category is not AeCategory.HAEMATOLOGICAL and ae.grade >= threshold:
-            return f"unresolved grade {ae.grade} {ae.term} ({ae.ae_id})"
-    for code in NON_HAEMATOLOGICAL_LABS:
-        grade = lab_grade(state, code)
-        if grade >= threshold:
-            return f"grade {grade} {code.value} in the latest result"
-    return None
-
-
-def nadir_sum_mm(state: JourneyState) -> float:
-    return min(scan.sum_mm for scan in state.scans)
+from itc.journey.facts import next_milestone, open_adverse_events, pending_infusion
+from itc.models.enums import Stage
+from itc.models.state import DueAction, JourneyState, JourneyStatus
+from itc.rules.lab_catalogue import BASELINE_ASSESSMENTS, SCREENING_LABS
 
 
 def _due(action: str, label: str, due_at: datetime, window_days: int | None = None) -> DueAction:

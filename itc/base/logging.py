@@ -105,9 +105,10 @@ class _CurrentStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().__init__()
         self._which = which
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
-        return getattr(sys, self._which)
+        current: TextIO = getattr(sys, self._which)
+        return current
 
     @stream.setter
     def stream(self, _value: TextIO) -> None:
