@@ -8,10 +8,10 @@ import inspect
 import typer
 
 from itc.actions import STAFF_ACTIONS
+from itc.base.errors import InvalidInput
 from itc.cli.flag_names import SHARED_FLAGS, flag_for, name_flags
 from itc.cli.main import app
 from itc.cli.record import FLAGS
-from itc.runtime.errors import InvalidInput
 
 COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
 

@@ -8,8 +8,8 @@ from pydantic import ValidationError
 
 from itc.actions import Action
 from itc.api import forms
+from itc.base.errors import validation_lines
 from itc.models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput
-from itc.runtime.errors import validation_lines
 
 
 def _shown(action: Action, model: type, values: dict[str, str], actor: str) -> list[str]:

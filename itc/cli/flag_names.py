@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from itc.runtime.errors import InvalidInput
+from itc.base.errors import InvalidInput
 
 SHARED_FLAGS = {
     "actor_id": "--actor",
