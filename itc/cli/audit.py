@@ -15,7 +15,7 @@ from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, run_async
 from itc.cli.queries import AsJson, _check_participant
-from itc.cli.render import to_json
+from itc.cli.render import safe, to_json
 from itc.models.enums import EventType
 from itc.runtime.database_pool import database_pool
 
@@ -52,8 +52,9 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
         if event.type is EventType.ACTION_REFUSED:
             why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
         who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
+        # Reason, actor and refusal message are stored text: escaped so the trail shows what is held.
         lines.append(
             f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
-            f"{who:<28} {event.type.value:<32} {why}".rstrip()
+            f"{safe(who):<28} {event.type.value:<32} {safe(why)}".rstrip()
         )
     return "\n".join(lines)

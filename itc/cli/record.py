@@ -25,6 +25,7 @@ from itc.base.errors import InvalidInput
 from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.cli.flag_names import name_flags
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -72,19 +73,20 @@ def _send(
         _PARTICIPANT.validate_python(participant)
     except ValidationError:
         fail(f"participant: {participant!r} is not a study ID like ITC-007", code=EXIT_INVALID)
+    common = {
+        "actor_id": actor,
+        "role": role,
+        "reason": reason,
+        "request_id": request_id,
+        "corrects_sequence": corrects,
+    }
+    from_flags = {key: value for key, value in {**fields, **common}.items() if value is not None}
     try:
         data: dict[str, Any] = load_json_object(json_file, "input file") if json_file else {}
-        common = {
-            "actor_id": actor,
-            "role": role,
-            "reason": reason,
-            "request_id": request_id,
-            "corrects_sequence": corrects,
-        }
-        data.update({key: value for key, value in {**fields, **common}.items() if value is not None})
+        data.update(from_flags)
         payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
-        fail_with(error)
+        fail_with(name_flags(error, from_flags))
     if payload.role is None:
         permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)

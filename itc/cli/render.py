@@ -1,15 +1,32 @@
-"""Plain-text rendering: stable, greppable, and free of PHI (the status model carries none)."""
+"""Plain-text rendering: stable, greppable, and free of PHI (the status model carries none).
+
+Every stored text passes through `safe` on its way to the terminal: the inputs refuse
+control characters now, but events recorded before that may still hold them, and a BEL,
+CR or right-to-left override must not act on the screen of whoever reads the record.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from itc.models.state import JourneyStatus, TimelineEntry
+from itc.models.text import escape_controls, forbidden_character
+
+# Every character the inputs refuse, as a JSON escape: JSON output stays valid and means the
+# same, but a terminal shows the escape instead of obeying the character. Newline and tab are
+# left alone: inside a JSON string they are already escaped, outside they are the indentation.
+_JSON_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 DASH = "—"
+
+
+def safe(text: object) -> str:
+    """Stored text made harmless to print on one line."""
+    return escape_controls(str(text))
 
 
 def when(value: datetime | None) -> str:
@@ -28,7 +45,7 @@ def _rows(pairs: Iterable[tuple[str, str | Sequence[str]]]) -> str:
     width = max(len(label) for label, _ in pairs)
     lines = []
     for label, value in pairs:
-        items = [value] if isinstance(value, str) else (list(value) or [DASH])
+        items = [safe(value)] if isinstance(value, str) else ([safe(item) for item in value] or [DASH])
         lines.append(f"{label.ljust(width)}  {items[0]}")
         lines.extend(f"{' ' * width}  {item}" for item in items[1:])
     return "\n".join(lines)
@@ -98,8 +115,8 @@ def timeline_text(entries: Sequence[TimelineEntry]) -> str:
     for entry in entries:
         correction = f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""
         lines.append(
-            f"#{entry.sequence:<4} {when(entry.occurred_at)}  {entry.type:<32} {entry.actor:<16} "
-            f"{entry.summary}{correction}"
+            f"#{entry.sequence:<4} {when(entry.occurred_at)}  {safe(entry.type):<32} {safe(entry.actor):<16} "
+            f"{safe(entry.summary)}{correction}"
         )
     return "\n".join(lines)
 
@@ -124,7 +141,7 @@ def _cell(value: Any) -> str:
         return when(value)
     if isinstance(value, bool):
         return _yes(value)
-    return str(value)
+    return safe(value)
 
 
 def status_list_text(rows: Sequence[dict[str, Any]]) -> str:
@@ -140,7 +157,15 @@ def status_list_text(rows: Sequence[dict[str, Any]]) -> str:
 
 def to_json(data: Any) -> str:
     if hasattr(data, "model_dump_json"):
-        return str(data.model_dump_json(indent=2))
-    if isinstance(data, list) and data and hasattr(data[0], "model_dump"):
-        data = [item.model_dump(mode="json") for item in data]
-    return json.dumps(data, indent=2, default=str)
+        text = str(data.model_dump_json(indent=2))
+    else:
+        if isinstance(data, list) and data and hasattr(data[0], "model_dump"):
+            data = [item.model_dump(mode="json") for item in data]
+        text = json.dumps(data, indent=2, default=str)
+    return _json_escape_controls(text)
+
+
+def _json_escape_controls(text: str) -> str:
+    if forbidden_character(text, multi_line=True) is None:
+        return text
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

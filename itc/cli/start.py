@@ -11,6 +11,7 @@ from itc.base.errors import InvalidInput
 from itc.base.settings import Settings
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.cli.flag_names import name_flags
 from itc.models.enums import ReceptorStatus, Sex
 from itc.models.inputs import ConsentRecord
 from itc.models.roles import Role
@@ -61,13 +62,14 @@ def start(
         "actor_id": actor_id,
         "role": role,
     }
+    from_flags = {key: value for key, value in flags.items() if value is not None}
     try:
         data: dict[str, Any] = load_json_object(consent_file, "consent file") if consent_file else {}
-        data.update({key: value for key, value in flags.items() if value is not None})
+        data.update(from_flags)
         # Validated before connecting: a bad record must never depend on the server being up.
         consent = parse_consent(data)
     except InvalidInput as error:
-        fail_with(error)
+        fail_with(name_flags(error, from_flags))
     if consent.role is None:
         fail(
             'role: give --role (or set ITC_ROLE, or "role" in the consent file); operations starts journeys',

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from itc.base.errors import validation_lines
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, run_async
-from itc.cli.render import to_json
+from itc.cli.render import safe, to_json
 from itc.models.roles import Role
 from itc.models.trial import ResumeTrialInput, TrialStatus
 from itc.runtime.temporal_client import connect
@@ -40,7 +40,8 @@ def trial_text(status: TrialStatus) -> str:
         lines.append(
             f"{decision.action.title():<19}{decision.at:%Y-%m-%d %H:%M} by {decision.actor}: {decision.reason}"
         )
-    return "\n".join(lines)
+    # Pause reasons, actors and decision reasons are stored text: escaped line by line.
+    return "\n".join(safe(line) for line in lines)
 
 
 @app.command("status")

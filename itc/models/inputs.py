@@ -4,6 +4,11 @@ Field validators here check shape and plausibility only. Anything that depends
 on the journey (order of steps, dates relative to now) is checked by the
 workflow's update validators, because these models are also decoded inside the
 deterministic workflow sandbox, where the wall clock is off limits.
+
+Every string field is one of the `itc.models.text` types, so no control character or
+bidirectional override reaches the record, and no float field takes NaN or infinity (JSON
+has neither, but Python's parser reads `NaN` and `Infinity`, and a limit of infinity
+would be stored as null).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from itc.models.enums import (
     AeCategory,
@@ -25,7 +30,9 @@ from itc.models.enums import (
     Stage,
 )
 from itc.models.roles import Role
+from itc.models.text import MULTI_LINE, SINGLE_LINE, MultiLineText, SingleLineText
 from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
+from itc.rules.plausibility import MAX_AGE_AT_CONSENT_YEARS, MIN_AGE_AT_CONSENT_YEARS, TRIAL_REGISTRATION_YEAR
 
 PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
 ACTOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -40,14 +47,21 @@ def _require_utc(value: datetime) -> datetime:
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_utc)]
-ParticipantId = Annotated[str, Field(pattern=PARTICIPANT_ID_PATTERN, examples=["ITC-007"])]
-ActorId = Annotated[str, Field(pattern=ACTOR_ID_PATTERN, examples=["nurse.rahimi"])]
-Code = Annotated[str, Field(pattern=CODE_PATTERN)]
-Reason = Annotated[str, Field(min_length=3, max_length=MAX_REASON_CHARS)]
+# Identifiers keep their strict patterns. The hygiene check, listed last, runs before them
+# (a before-validator wraps all that precedes it), so a control character is named as such
+# rather than as a pattern mismatch; listed first it would turn pydantic's own messages
+# ("String should have at most 500 characters") into generic ones.
+ParticipantId = Annotated[
+    str, Field(pattern=PARTICIPANT_ID_PATTERN, examples=["ITC-007"]), BeforeValidator(SINGLE_LINE)
+]
+ActorId = Annotated[str, Field(pattern=ACTOR_ID_PATTERN, examples=["nurse.rahimi"]), BeforeValidator(SINGLE_LINE)]
+Code = Annotated[str, Field(pattern=CODE_PATTERN), BeforeValidator(SINGLE_LINE)]
+# Multi-line: the dashboard takes a reason in a textarea.
+Reason = Annotated[str, Field(min_length=3, max_length=MAX_REASON_CHARS), BeforeValidator(MULTI_LINE)]
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class StaffAction(_Input):
@@ -72,9 +86,20 @@ class StaffAction(_Input):
         return self
 
 
+def _after_trial_registration(value: date) -> date:
+    # Whether the date is in the future depends on the clock, which the workflow sandbox may
+    # not read: the start path and the API check that (`parse_consent`).
+    if value.year < TRIAL_REGISTRATION_YEAR:
+        raise ValueError(
+            f"consent_date {value.isoformat()} is before the trial was registered ({TRIAL_REGISTRATION_YEAR}); "
+            "check the year"
+        )
+    return value
+
+
 class ConsentRecord(_Input):
     participant_id: ParticipantId
-    consent_date: date
+    consent_date: Annotated[date, AfterValidator(_after_trial_registration)]
     consent_form_version: Code
     date_of_birth: date
     sex: Sex
@@ -92,6 +117,16 @@ class ConsentRecord(_Input):
     def _dob_before_consent(self) -> ConsentRecord:
         if self.date_of_birth >= self.consent_date:
             raise ValueError("date_of_birth must be before consent_date")
+        return self
+
+    @model_validator(mode="after")
+    def _age_plausible(self) -> ConsentRecord:
+        age = self.age_at_consent()
+        if not MIN_AGE_AT_CONSENT_YEARS <= age <= MAX_AGE_AT_CONSENT_YEARS:
+            raise ValueError(
+                f"date_of_birth {self.date_of_birth.isoformat()} gives an age of {age} at consent, "
+                f"outside the possible {MIN_AGE_AT_CONSENT_YEARS}-{MAX_AGE_AT_CONSENT_YEARS} years; check the year"
+            )
         return self
 
     def age_at_consent(self) -> int:
@@ -123,6 +158,28 @@ class LabObservation(_Input):
                 )
         elif self.interpretation is None:
             raise ValueError(f"{self.code.value} needs an interpretation, not a number")
+        return self
+
+    @model_validator(mode="after")
+    def _limits_plausible(self) -> LabObservation:
+        spec = LAB_SPECS[self.code]
+        for field, limit in (
+            ("upper_limit_normal", self.upper_limit_normal),
+            ("lower_limit_normal", self.lower_limit_normal),
+        ):
+            if limit is None:
+                continue
+            if spec.limit_range is None:
+                raise ValueError(f"{field}: {self.code.value} is not a number, so it has no reference limit")
+            low, high = spec.limit_range
+            if not low <= limit <= high:
+                raise ValueError(
+                    f"{field} {limit} {spec.unit} for {self.code.value} is outside the possible reference limits "
+                    f"{low:g}-{high:g} {spec.unit}; check the units"
+                )
+        upper, lower = self.upper_limit_normal, self.lower_limit_normal
+        if upper is not None and lower is not None and lower >= upper:
+            raise ValueError(f"lower_limit_normal {lower} must be below upper_limit_normal {upper}")
         return self
 
 
@@ -267,13 +324,14 @@ class RecordRefusedActionInput(_Input):
     """A staff action refused for the actor's role, sent to the journey so the refusal joins
     the audit trail: a validator's refusal never reaches history on its own."""
 
-    update: str = Field(max_length=64, description="The Update (workflow method) that was refused.")
+    update: SingleLineText = Field(max_length=64, description="The Update (workflow method) that was refused.")
     actor_id: ActorId
     role: Role | None = None
     request_id: Code | None = None
-    refusal: str = Field(max_length=64, description="The rejection's name, e.g. RoleNotPermitted.")
-    message: str = Field(max_length=MAX_REASON_CHARS)
-    refused_by: str = Field(max_length=32, description="Which layer refused it: journey or api.")
+    refusal: SingleLineText = Field(max_length=64, description="The rejection's name, e.g. RoleNotPermitted.")
+    # Multi-line: a refusal message may list several problems, one a line.
+    message: MultiLineText = Field(max_length=MAX_REASON_CHARS)
+    refused_by: SingleLineText = Field(max_length=32, description="Which layer refused it: journey or api.")
 
 
 class ActionAccepted(BaseModel):

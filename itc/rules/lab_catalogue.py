@@ -37,6 +37,10 @@ class LabSpec:
     unit: str | None
     min_value: float | None = None
     max_value: float | None = None
+    # The range any laboratory's reference limit (ULN or LLN) for this test could fall in.
+    # Like the value range, this is what is possible, not a protocol choice: a limit outside
+    # it is a typing error, and an absurd ULN (say 1e308) would hide every toxicity grade.
+    limit_range: tuple[float, float] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -44,14 +48,14 @@ class LabSpec:
 
 
 LAB_SPECS: dict[LabCode, LabSpec] = {
-    LabCode.CREATININE: LabSpec("mg/dL", 0.0, 30.0),
-    LabCode.ALT: LabSpec("U/L", 0.0, 20_000.0),
-    LabCode.AST: LabSpec("U/L", 0.0, 20_000.0),
-    LabCode.SPO2: LabSpec("%", 0.0, 100.0),
-    LabCode.NEUTROPHILS: LabSpec("/mm3", 0.0, 200_000.0),
-    LabCode.PLATELETS: LabSpec("/mm3", 0.0, 3_000_000.0),
-    LabCode.CA15_3: LabSpec("U/mL", 0.0, 100_000.0),
-    LabCode.CEA: LabSpec("ng/mL", 0.0, 100_000.0),
+    LabCode.CREATININE: LabSpec("mg/dL", 0.0, 30.0, limit_range=(0.1, 5.0)),
+    LabCode.ALT: LabSpec("U/L", 0.0, 20_000.0, limit_range=(0.0, 200.0)),
+    LabCode.AST: LabSpec("U/L", 0.0, 20_000.0, limit_range=(0.0, 200.0)),
+    LabCode.SPO2: LabSpec("%", 0.0, 100.0, limit_range=(80.0, 100.0)),
+    LabCode.NEUTROPHILS: LabSpec("/mm3", 0.0, 200_000.0, limit_range=(500.0, 20_000.0)),
+    LabCode.PLATELETS: LabSpec("/mm3", 0.0, 3_000_000.0, limit_range=(50_000.0, 1_000_000.0)),
+    LabCode.CA15_3: LabSpec("U/mL", 0.0, 100_000.0, limit_range=(0.0, 200.0)),
+    LabCode.CEA: LabSpec("ng/mL", 0.0, 100_000.0, limit_range=(0.0, 100.0)),
     # Panels and examinations are recorded as an interpretation, not a number.
     LabCode.FLOW_CYTOMETRY_PANEL: LabSpec(None),
     LabCode.ELISA_CYTOKINES: LabSpec(None),

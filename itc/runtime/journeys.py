@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -62,6 +62,8 @@ UPDATE_INPUTS: dict[str, type[StaffAction]] = {spec.update: spec.input_model for
 # The latest calendar date anywhere on Earth is UTC+14; a consent signed "today" at a site
 # ahead of UTC must not be refused as being in the future.
 _LATEST_UTC_OFFSET = timedelta(hours=14)
+
+_DATE = TypeAdapter(date)
 
 # Queries and Updates need a live worker; without one the server holds the call open.
 WORKER_WAIT = timedelta(seconds=30)
@@ -128,15 +130,24 @@ def validate_model(model: type[ModelT], data: Any, what: str) -> ModelT:
 
 def parse_consent(data: dict[str, Any], *, now: datetime | None = None) -> ConsentRecord:
     """Validate a consent record for a start. Age is not judged here: screening owns eligibility."""
-    consent = validate_model(ConsentRecord, data, "consent record")
     now = now or datetime.now(UTC)
     latest_today = (now.astimezone(UTC) + _LATEST_UTC_OFFSET).date()
-    if consent.consent_date > latest_today:
+    # Judged before the record as a whole: a consent dated years ahead would otherwise be
+    # reported as an impossible age at consent, blaming the date of birth.
+    consent_date = _date_or_none(data.get("consent_date"))
+    if consent_date is not None and consent_date > latest_today:
         raise InvalidInput(
             "Invalid consent record: 1 problem(s)",
-            lines=[f"consent_date: {consent.consent_date.isoformat()} is in the future"],
+            lines=[f"consent_date: {consent_date.isoformat()} is in the future"],
         )
-    return consent
+    return validate_model(ConsentRecord, data, "consent record")
+
+
+def _date_or_none(value: Any) -> date | None:
+    try:
+        return _DATE.validate_python(value)
+    except ValidationError:
+        return None
 
 
 # ---------------------------------------------------------------- Temporal calls
