@@ -33,7 +33,8 @@ from itc.models.enums import (
     Milestone,
     ScanKind,
 )
-from itc.models.inputs import ParticipantId, StaffAction
+from itc.models.inputs import ParticipantId, RecordInfusionAdministeredInput, StaffAction
+from itc.rules.dose import infusion_number_refusal
 from itc.runtime.journeys import load_json_object, record, validate_model
 from itc.runtime.temporal_client import connect
 
@@ -87,6 +88,10 @@ def _send(
         payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
         fail_with(name_flags(error, from_flags))
+    if isinstance(payload, RecordInfusionAdministeredInput) and (
+        beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing)
+    ):
+        fail(beyond_plan, code=EXIT_INVALID)
     if payload.role is None:
         permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)

@@ -33,6 +33,7 @@ from itc.models.inputs import (
     StaffAction,
 )
 from itc.models.state import JourneyState
+from itc.rules.dose import infusion_number_refusal
 from itc.rules.lab_catalogue import PRE_INFUSION_LABS
 from itc.rules.recist import Lesion, baseline_problems
 
@@ -194,13 +195,8 @@ def validate_manufacturing_milestone(
 def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdministeredInput, now: datetime) -> None:
     if is_retry(state, inp):
         return
-    count = state.protocol.dosing.infusion_count
-    if inp.infusion_number > count:
-        # Worded like the input's own field checks: it is one, against this journey's protocol.
-        raise refuse(
-            INVALID_VALUE,
-            f"infusion_number: Input should be less than or equal to {count} (the protocol gives {count} infusions).",
-        )
+    if (beyond_plan := infusion_number_refusal(inp.infusion_number, state.protocol.dosing)) is not None:
+        raise refuse(INVALID_VALUE, beyond_plan)
     _common(state, inp)
     _require_stage(state, (Stage.INFUSION,), "An infusion")
     if state.dose_plan is None:

@@ -252,7 +252,8 @@ class RecordManufacturingMilestoneInput(StaffAction):
 
 
 class RecordInfusionAdministeredInput(StaffAction):
-    infusion_number: int = Field(ge=1, le=3)
+    # The upper bound is the protocol's infusion count, checked where the protocol is known.
+    infusion_number: int = Field(ge=1)
     administered_at: AwareDatetime
     cells_administered: float = Field(gt=0, le=1e12)
     product_sample_id: Code

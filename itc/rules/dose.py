@@ -82,3 +82,13 @@ def plan_dose(height_cm: float, weight_kg: float, dosing: Dosing) -> DosePlan:
 
 def product_sufficient(plan: DosePlan, viable_cells_total: float) -> bool:
     return viable_cells_total >= plan.total_cells
+
+
+def infusion_number_refusal(infusion_number: int, dosing: Dosing) -> str | None:
+    """Why an infusion number is outside the protocol's plan, or None when it is one of its infusions.
+
+    Worded like the input's own field checks, since it is one, against the protocol in force."""
+    count = dosing.infusion_count
+    if infusion_number > count:
+        return f"infusion_number: Input should be less than or equal to {count} (the protocol gives {count} infusions)."
+    return None

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from itc.rules.config import DoseSplit, Dosing
-from itc.rules.dose import mosteller_bsa, plan_dose, product_sufficient
+from itc.rules.dose import infusion_number_refusal, mosteller_bsa, plan_dose, product_sufficient
 
 heights = st.floats(min_value=100, max_value=220, allow_nan=False)
 weights = st.floats(min_value=30, max_value=200, allow_nan=False)
@@ -113,3 +113,15 @@ def test_per_infusion_times_count_is_total(h, w, split, count):
     assert plan.cells_per_infusion * count == pytest.approx(plan.total_cells, rel=1e-12)
     assert plan.min_cells_per_infusion <= plan.cells_per_infusion <= plan.max_cells_per_infusion
     assert plan.bsa_m2 == mosteller_bsa(h, w)
+
+
+def test_infusion_number_is_bounded_by_the_protocols_count_not_a_literal() -> None:
+    """The plan's infusion count (Dosing.infusion_count) is the only bound: an amendment to four
+    infusions admits a fourth, and the default three refuses it, naming the field."""
+    three = Dosing()
+    four = Dosing(infusion_count=4)
+    assert infusion_number_refusal(3, three) is None
+    refusal = infusion_number_refusal(4, three)
+    assert refusal is not None and refusal.startswith("infusion_number:") and "3 infusions" in refusal
+    assert infusion_number_refusal(4, four) is None
+    assert infusion_number_refusal(5, four) is not None
