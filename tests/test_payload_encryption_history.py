@@ -19,14 +19,18 @@ from itc.crypto.keyring import Keyring
 from itc.models.enums import Stage
 from itc.models.inputs import ConsentRecord
 
-DATE_OF_BIRTH = date(1961, 7, 23)
 WEIGHT_KG = 58.7
 FREE_TEXT = "Moving to Tabriz to care for her mother; prefers no further calls"
-SECRETS = {
-    "date of birth": DATE_OF_BIRTH.isoformat().encode(),
-    "weight": b"58.7",
-    "free text": FREE_TEXT.encode(),
-}
+# The date of birth is set against the shared test server's clock, which earlier tests move on
+# by years: a fixed year would make her implausibly old at consent, and the consent is refused.
+
+
+def secrets_of(date_of_birth: date) -> dict[str, bytes]:
+    return {
+        "date of birth": date_of_birth.isoformat().encode(),
+        "weight": b"58.7",
+        "free text": FREE_TEXT.encode(),
+    }
 
 
 def payloads_in(message: Message, path: str = "") -> Iterator[tuple[str, Payload]]:
@@ -49,14 +53,17 @@ def payloads_in(message: Message, path: str = "") -> Iterator[tuple[str, Payload
             yield from payloads_in(value, where)
 
 
-def found(haystack: bytes) -> list[str]:
-    return [name for name, needle in SECRETS.items() if needle in haystack]
+def found(haystack: bytes, secrets: dict[str, bytes]) -> list[str]:
+    return [name for name, needle in secrets.items() if needle in haystack]
 
 
 async def test_raw_history_holds_no_phi_in_plaintext(workflow_env, task_queue, session_keyring: Keyring) -> None:
     services = MockServices()
     async with worker_for(workflow_env.client, task_queue, services):
-        j = await start_journey(workflow_env, task_queue, services, date_of_birth=DATE_OF_BIRTH, weight_kg=WEIGHT_KG)
+        today = (await workflow_env.get_current_time()).date()
+        date_of_birth = date(today.year - 65, 7, 23)
+        secrets = secrets_of(date_of_birth)
+        j = await start_journey(workflow_env, task_queue, services, date_of_birth=date_of_birth, weight_kg=WEIGHT_KG)
         withdrawal = {"actor_id": STAFF, "withdrawn_at": (await j.now()).isoformat(), "reason": FREE_TEXT}
         await j.update("record_withdrawal", withdrawal)
         result = await j.handle.result()
@@ -70,8 +77,8 @@ async def test_raw_history_holds_no_phi_in_plaintext(workflow_env, task_queue, s
     )
     history = await raw_client.get_workflow_handle(j.handle.id).fetch_history()
     raw = b"".join(event.SerializeToString() for event in history.events)
-    assert found(raw) == []
-    assert found(history.to_json().encode()) == []
+    assert found(raw, secrets) == []
+    assert found(history.to_json().encode(), secrets) == []
 
     payloads = [(path, payload) for event in history.events for path, payload in payloads_in(event)]
     # Search attributes are indexed by the server in clear and never pass the codec: no PHI there.
@@ -88,4 +95,4 @@ async def test_raw_history_holds_no_phi_in_plaintext(workflow_env, task_queue, s
 
     # With the keyring the same bytes give the PHI back: the check above is not vacuous.
     decoded = await EncryptionCodec(session_keyring).decode([payload for _, payload in encrypted])
-    assert found(b"".join(payload.data for payload in decoded)) == list(SECRETS)
+    assert found(b"".join(payload.data for payload in decoded), secrets) == list(secrets)
