@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
 import signal
 import socket
@@ -81,11 +82,22 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
+# Below Linux's default ephemeral range (32768-60999). A port the kernel hands out for binding
+# to port 0 comes from that range, and so does the local port of every outgoing connection: under
+# load one of those was seen taking the port between this pick and the dev server binding it.
+_PICK_FROM = range(20000, 32000)
+
+
 def free_port(host: str = DEV_HOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A port nothing listens on now, outside the range outgoing connections draw from."""
+    for port in random.sample(_PICK_FROM, 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise DevStackError(f"No free port between {_PICK_FROM.start} and {_PICK_FROM.stop - 1} on {host}")
 
 
 def temporal_command(binary: str, settings: Settings, data_dir: Path) -> list[str]:
