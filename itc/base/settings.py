@@ -32,9 +32,34 @@ class Settings(BaseSettings):
     # file holding it; without either, <ITC_DATA_DIR>/codec-keys.json. Secret, so never echoed.
     itc_codec_keys: SecretStr | None = None
     itc_codec_keys_file: Path | None = None
+    # How this process proves itself to a Temporal cluster and checks the cluster's identity
+    # (itc/runtime/temporal_tls.py). The names are Temporal's own environment variables, so the
+    # `temporal` CLI reads the same ones. A client certificate and key make the connection mutual
+    # TLS; the API key is Temporal Cloud's, or the JWT a self-hosted cluster's authorizer checks.
+    # TLS is on when any of these is set; TEMPORAL_TLS=true turns it on with the system's CAs alone.
+    temporal_tls: bool | None = None
+    temporal_tls_client_cert_path: Path | None = None
+    temporal_tls_client_key_path: Path | None = None
+    temporal_tls_server_ca_cert_path: Path | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
+    # The API key in a file (a mounted secret) rather than in the environment.
+    itc_temporal_api_key_file: Path | None = None
 
     @field_validator(
-        "temporal_address", "database_url", "itc_protocol_file", "itc_codec_keys", "itc_codec_keys_file", mode="before"
+        "temporal_address",
+        "database_url",
+        "itc_protocol_file",
+        "itc_codec_keys",
+        "itc_codec_keys_file",
+        "temporal_tls",
+        "temporal_tls_client_cert_path",
+        "temporal_tls_client_key_path",
+        "temporal_tls_server_ca_cert_path",
+        "temporal_tls_server_name",
+        "temporal_api_key",
+        "itc_temporal_api_key_file",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

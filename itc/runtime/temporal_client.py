@@ -1,5 +1,5 @@
-"""Connecting to Temporal with the pydantic converter and payload encryption, and registering
-our search attributes."""
+"""Connecting to Temporal with the pydantic converter, payload encryption and the configured
+TLS credentials and API key, and registering our search attributes."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from itc.base.logging import get_logger
 from itc.base.settings import Settings
 from itc.crypto.codec import encrypted_converter
 from itc.crypto.keyring import resolve_keyring
+from itc.runtime.temporal_tls import temporal_credentials
 from workflows.search_attributes import ALL_KEYS
 
 log = get_logger(__name__)
@@ -27,7 +28,13 @@ log = get_logger(__name__)
 CONNECT_TIMEOUT_SECONDS = 10.0
 
 
-def unreachable_message(address: str) -> str:
+def unreachable_message(address: str, *, tls: bool = False) -> str:
+    if tls:
+        # A refused handshake looks the same as a server that is down; point at both.
+        return (
+            f"Cannot reach Temporal at {address} over TLS — is the server up, and do its certificate and "
+            "the TEMPORAL_TLS_* settings (client certificate, server CA, server name) belong together?"
+        )
     return f"Cannot reach Temporal at {address} — is `itc dev` running?"
 
 
@@ -43,18 +50,21 @@ def data_converter(settings: Settings) -> DataConverter:
 async def connect(settings: Settings, *, address: str | None = None) -> Client:
     address = address or settings.effective_temporal_address
     converter = data_converter(settings)
+    credentials = temporal_credentials(settings)
     try:
         return await asyncio.wait_for(
             Client.connect(
                 address,
                 namespace=settings.temporal_namespace,
                 data_converter=converter,
+                tls=credentials.tls,
+                api_key=credentials.api_key,
             ),
             timeout=CONNECT_TIMEOUT_SECONDS,
         )
     except (TimeoutError, RuntimeError, OSError) as error:
         # The SDK reports every transport failure as RuntimeError("Failed client connect: ...").
-        raise TemporalUnreachable(unreachable_message(address)) from error
+        raise TemporalUnreachable(unreachable_message(address, tls=credentials.uses_tls)) from error
 
 
 def _indexed_value_type(key_type: SearchAttributeIndexedValueType) -> IndexedValueType.ValueType:
