@@ -1,16 +1,25 @@
-"""CTCAE v5 lab grading and ASTCT consensus grading of CRS and ICANS.
+"""CTCAE v5.0 lab grading, with the baseline clauses, plus the earlier readings old journeys replay with.
 
 The grade boundaries below are the published standards themselves, not protocol
 choices, so they live here rather than in ProtocolConfig; only the normal
 ranges (ULN/LLN), which vary by lab, come from configuration.
+
+`grade_lab_result` is CTCAE v5.0 in full (System Organ Class "Investigations"):
+ALT and AST graded against the participant's baseline when it was abnormal, and
+creatinine's "> 1.5 - 3.0 x baseline" and "> 3.0 x baseline" clauses. `grade_lab`,
+`grade_crs` and `grade_icans` are the readings journeys started before the
+`full-toxicity-grading` patch were graded with; they stay, unchanged, so those
+journeys replay exactly (see `itc.rules.crs` and `itc.rules.icans` for ASTCT).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
-from itc.rules._compare import above, at_least, below
+from itc.rules._compare import above, at_least, below, fmt
 from itc.rules.config import ReferenceRanges
+from itc.rules.graded import Graded
 from itc.rules.lab_catalogue import LabCode
 
 GRADED_LABS: frozenset[LabCode] = frozenset(
@@ -30,7 +39,7 @@ _LOW_COUNT_LIMITS: dict[LabCode, tuple[float, float, float]] = {
 }
 _CREATININE_BASELINE_G3_MULTIPLE = 3.0
 
-# ASTCT consensus (Lee et al. 2019).
+# The earlier CRS and ICANS reading (ASTCT in full: itc.rules.crs, itc.rules.icans).
 _CRS_FEVER_C = 38.0
 _CRS_LOW_FLOW_MAX_L_PER_MIN = 6.0
 _ICE_MAX = 10
@@ -44,6 +53,90 @@ def _positive(value: float, name: str) -> float:
     return value
 
 
+@dataclass(frozen=True)
+class LabBaseline:
+    """The participant's own pre-treatment value, and whether it was beyond the normal limit."""
+
+    value: float
+    abnormal: bool
+
+
+# CTCAE v5.0 ALT/AST increased, "if baseline was abnormal": G1 from 1.5 x baseline (inclusive),
+# then the lower bounds (exclusive) of G2, G3 and G4.
+_ABNORMAL_BASELINE_G1_MULTIPLE = 1.5
+_ABNORMAL_BASELINE_MULTIPLES: dict[LabCode, tuple[float, float, float]] = {
+    LabCode.ALT: (3.0, 5.0, 20.0),
+    LabCode.AST: (3.0, 5.0, 20.0),
+}
+# CTCAE v5.0 creatinine increased: G2 "> 1.5 - 3.0 x baseline", G3 "> 3.0 x baseline",
+# whatever the baseline was; grade 1 and grade 4 have no baseline clause.
+_CREATININE_BASELINE_G2_MULTIPLE = 1.5
+
+
+def grade_lab_result(
+    code: LabCode,
+    value: float,
+    ranges: ReferenceRanges,
+    *,
+    upper_limit_normal: float | None = None,
+    lower_limit_normal: float | None = None,
+    baseline: LabBaseline | None = None,
+) -> Graded:
+    """CTCAE v5.0 grade 0-4 with the clause that produced it.
+
+    Without a baseline, ALT and AST are graded as if the baseline was normal (x ULN),
+    and creatinine by its ULN clauses alone.
+    """
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{code} value must be a non-negative number, got {value}")
+    if baseline is not None:
+        _positive(baseline.value, f"baseline {code}")
+    if code in _ABNORMAL_BASELINE_MULTIPLES and baseline is not None and baseline.abnormal:
+        return _against_abnormal_baseline(value / baseline.value, _ABNORMAL_BASELINE_MULTIPLES[code])
+    if code in _ULN_MULTIPLES:
+        uln = _positive(upper_limit_normal if upper_limit_normal is not None else _default_uln(code, ranges), "ULN")
+        by_uln = _graded_high(value, uln, _ULN_MULTIPLES[code])
+        if code == LabCode.CREATININE and baseline is not None:
+            by_baseline = _creatinine_against_baseline(value / baseline.value)
+            if by_baseline.grade > by_uln.grade:
+                return by_baseline
+        return by_uln
+    if code in _LOW_COUNT_LIMITS:
+        lln = _positive(lower_limit_normal if lower_limit_normal is not None else _default_lln(code, ranges), "LLN")
+        grade = _grade_low(value, lln, _LOW_COUNT_LIMITS[code])
+        return Graded(grade, f"{fmt(value)} /mm3, LLN {fmt(lln)}" if grade else f"{fmt(value)} /mm3, not below LLN")
+    raise ValueError(f"no CTCAE lab grading for {code!r}")
+
+
+def _against_abnormal_baseline(ratio: float, multiples: tuple[float, float, float]) -> Graded:
+    g2, g3, g4 = multiples
+    shown = f"{fmt(round(ratio, 2))} × baseline"
+    if above(ratio, g4):
+        return Graded(4, f"{shown} (abnormal baseline)")
+    if above(ratio, g3):
+        return Graded(3, f"{shown} (abnormal baseline)")
+    if above(ratio, g2):
+        return Graded(2, f"{shown} (abnormal baseline)")
+    if at_least(ratio, _ABNORMAL_BASELINE_G1_MULTIPLE):
+        return Graded(1, f"{shown} (abnormal baseline)")
+    return Graded(0, f"{shown}, below {fmt(_ABNORMAL_BASELINE_G1_MULTIPLE)} × an abnormal baseline")
+
+
+def _creatinine_against_baseline(ratio: float) -> Graded:
+    shown = f"{fmt(round(ratio, 2))} × baseline"
+    if above(ratio, _CREATININE_BASELINE_G3_MULTIPLE):
+        return Graded(3, shown)
+    if above(ratio, _CREATININE_BASELINE_G2_MULTIPLE):
+        return Graded(2, shown)
+    return Graded(0, f"{shown}, not above {fmt(_CREATININE_BASELINE_G2_MULTIPLE)} × baseline")
+
+
+def _graded_high(value: float, uln: float, multiples: tuple[float, float, float]) -> Graded:
+    grade = _grade_high(value, uln, multiples)
+    shown = f"{fmt(round(value / uln, 2))} × ULN"
+    return Graded(grade, shown if grade else f"{shown}, not above ULN")
+
+
 def grade_lab(
     code: LabCode,
     value: float,
@@ -52,7 +145,11 @@ def grade_lab(
     lower_limit_normal: float | None = None,
     baseline_value: float | None = None,
 ) -> int:
-    """CTCAE v5 grade 0-4; the lab's own ULN/LLN beats the protocol default."""
+    """CTCAE v5 grade 0-4 by the ULN/LLN clauses alone (and creatinine's "> 3 x baseline").
+
+    The reading journeys started before the full-toxicity-grading patch replay with;
+    new journeys use `grade_lab_result`. The lab's own ULN/LLN beats the protocol default.
+    """
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{code} value must be a non-negative number, got {value}")
     if code in _ULN_MULTIPLES:
@@ -106,7 +203,7 @@ def grade_crs(
     oxygen_by_facemask: bool,
     positive_pressure_ventilation: bool,
 ) -> int:
-    """ASTCT CRS grade: the highest grade whose criterion is met.
+    """CRS grade as journeys before the full-toxicity-grading patch read it (see `itc.rules.crs`).
 
     ASTCT grades CRS only when fever is or was present; fever is often masked by
     antipyretics or tocilizumab, so hypotension or hypoxia grade on their own here
@@ -126,7 +223,8 @@ def grade_crs(
 
 
 def grade_icans(ice_score: int, unarousable: bool, seizure_over_5_minutes: bool) -> int:
-    """ASTCT ICANS grade from the ICE score, consciousness and seizures.
+    """ICANS grade from three of its five domains, as journeys before the full-toxicity-grading
+    patch read it (see `itc.rules.icans` for all five).
 
     An unarousable patient cannot score on ICE, so unarousable grades 4 even if
     a stale non-zero score is passed alongside it.
