@@ -21,6 +21,10 @@ from itc.crypto.keyring import Keyring, parse_keyring
 os.environ["ITC_CODEC_KEYS"] = Keyring.generate(source="test session").to_json()
 os.environ.pop("ITC_CODEC_KEYS_FILE", None)
 SESSION_KEYRING = parse_keyring(os.environ["ITC_CODEC_KEYS"], "ITC_CODEC_KEYS")
+# The engine's identity and signal keys, likewise generated for the session only.
+for _variable in ("ITC_IDENTITY_KEYS", "ITC_SIGNAL_KEYS"):
+    os.environ[_variable] = Keyring.generate(source="test session").to_json()
+    os.environ.pop(f"{_variable}_FILE", None)
 
 
 def session_converter() -> DataConverter:

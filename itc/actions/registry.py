@@ -22,22 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from types import MappingProxyType
 
 from pydantic import BaseModel
 
 from itc.models import inputs
-from itc.models.roles import Action, Role
+from itc.models.roles import Action, Role, SignatureMeaning
 from itc.models.trial import ResumeTrialInput
-
-
-class SignatureMeaning(StrEnum):
-    """What an electronic signature on the action attests (21 CFR 11.50)."""
-
-    PERFORMED = "performed"
-    VERIFIED = "verified"
-    APPROVED = "approved"
 
 
 @dataclass(frozen=True, kw_only=True)

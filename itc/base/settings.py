@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     temporal_api_key: SecretStr | None = None
     # The API key in a file (a mounted secret) rather than in the environment.
     itc_temporal_api_key_file: Path | None = None
+    # Keyrings of the same form (itc/crypto/engine_keys.py): the actor assertions the API signs
+    # and the workers check, and the MACs of signals between workflows, which only workers hold.
+    itc_identity_keys: SecretStr | None = None
+    itc_identity_keys_file: Path | None = None
+    itc_signal_keys: SecretStr | None = None
+    itc_signal_keys_file: Path | None = None
 
     @field_validator(
         "temporal_address",
@@ -59,6 +65,10 @@ class Settings(BaseSettings):
         "temporal_tls_server_name",
         "temporal_api_key",
         "itc_temporal_api_key_file",
+        "itc_identity_keys",
+        "itc_identity_keys_file",
+        "itc_signal_keys",
+        "itc_signal_keys_file",
         mode="before",
     )
     @classmethod

@@ -2,8 +2,9 @@
 
 Who may take which action, and everything else about an action, is in `itc.actions`: the
 one table the API, the dashboard forms, the CLI and the journey's Update validators all
-check, so a refusal reads the same wherever it happens. These two enums stay here, apart
-from it, because the input models the registry lists name a role themselves.
+check, so a refusal reads the same wherever it happens. These enums stay here, apart
+from it, because the input models the registry lists name a role themselves, and the actor
+assertion (`itc.models.identity`) names a signature's meaning.
 """
 
 from __future__ import annotations
@@ -33,3 +34,11 @@ class Action(StrEnum):
     DEATH = "death"
     DECISION = "decision"
     TRIAL_RESUME = "trial-resume"
+
+
+class SignatureMeaning(StrEnum):
+    """What an electronic signature on the action attests (21 CFR 11.50)."""
+
+    PERFORMED = "performed"
+    VERIFIED = "verified"
+    APPROVED = "approved"
