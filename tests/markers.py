@@ -8,7 +8,7 @@ refusals and the replay of committed histories.
 from __future__ import annotations
 
 # The dev server, embedded PostgreSQL and a worker, nothing mocked.
-REALSTACK_FIXTURES = frozenset({"stack", "fault_stack"})
+REALSTACK_FIXTURES = frozenset({"stack", "fault_stack", "mtls_stack"})
 # Debian's Chromium through Playwright.
 BROWSER_FIXTURES = frozenset({"browser"})
 # A server or process of the test's own, or one shared by the session that journeys run

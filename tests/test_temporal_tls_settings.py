@@ -183,3 +183,4 @@ async def test_connect_refuses_before_dialling(pki: dict[str, Path]) -> None:
     with pytest.raises(TemporalTlsMisconfigured) as refused:
         await connect(settings(temporal_tls_client_cert_path=pki["cert"]))
     assert any("TEMPORAL_TLS_CLIENT_KEY_PATH" in line for line in refused.value.lines)
+    assert "TEMPORAL_TLS_CLIENT_KEY_PATH" in refused.value.message  # what the worker prints as it exits

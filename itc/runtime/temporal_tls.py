@@ -93,8 +93,9 @@ def _refuse_half_configured(settings: Settings) -> None:
             # A bearer credential on a plaintext connection can be read and replayed by anyone on the path.
             problems.append("TEMPORAL_TLS=false with an API key: the key would be sent in clear")
     if problems:
+        # The problems go into the message too: the worker's entry point prints the message alone.
         raise TemporalTlsMisconfigured(
-            f"The Temporal TLS settings are incomplete or contradictory: {len(problems)} problem(s)", lines=problems
+            "The Temporal TLS settings are incomplete or contradictory: " + "; ".join(problems), lines=problems
         )
 
 
