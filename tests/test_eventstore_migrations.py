@@ -9,7 +9,15 @@ from itc.eventstore.migrate import (
     migration_files,
 )
 
-EXPECTED_MIGRATIONS = ["001_journey_events", "002_participant_status", "003_default_services", "004_actor_role"]
+EXPECTED_MIGRATIONS = [
+    "001_journey_events",
+    "002_participant_status",
+    "003_default_services",
+    "004_actor_role",
+    "007_people_accounts",
+    "008_people_tokens_sessions",
+    "009_electronic_signatures",
+]
 EXPECTED_TABLES = {
     "appointment_cancellations",
     "appointments",
@@ -19,6 +27,11 @@ EXPECTED_TABLES = {
     "participant_status",
     "resource_capacity",
     "schema_migrations",
+    "people_accounts",
+    "access_log",
+    "personal_tokens",
+    "dashboard_sessions",
+    "electronic_signatures",
 }
 
 
