@@ -460,7 +460,7 @@ def test_worker_wiring(compose) -> None:
 def test_keyring_reaches_the_worker_and_codec_server_as_a_secret_file(compose) -> None:
     services = _services(interpolate(compose))
     declared = compose.get("secrets") or {}
-    for name in (WORKER, "codec-server"):
+    for name in (WORKER, "api", "codec-server"):
         svc = services[name]
         path = environment(svc)["ITC_CODEC_KEYS_FILE"]
         assert path.startswith("/run/secrets/"), (name, path)
