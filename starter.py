@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import typer
 
+from itc.cli.process_exit import run_and_exit
 from itc.cli.start import start
 
 
 def main() -> None:
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(start)
-    app()
+    run_and_exit(app, prog_name="starter.py")
 
 
 if __name__ == "__main__":

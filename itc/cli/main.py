@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NoReturn
+
 import typer
 
 from itc.cli import admin, audit, codec_server, demo, dev, keys, queries, record, serve, start, trial
 from itc.cli import simulate as simulation
+from itc.cli.process_exit import run_and_exit
 
 app = typer.Typer(
     name="itc",
@@ -33,5 +37,10 @@ app.add_typer(keys.app, name="keys")
 app.command("codec-server")(codec_server.codec_server)
 
 
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The `itc` console script: the command's own exit code, never an abort at exit."""
+    run_and_exit(app, argv)
+
+
 if __name__ == "__main__":
-    app()
+    main()
