@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from temporalio.service import TLSConfig
 from tls_certificates import issue, make_ca
+from typer.testing import CliRunner
 
 from itc.base.settings import Settings
+from itc.cli.main import app
 from itc.runtime.temporal_client import connect
 from itc.runtime.temporal_tls import TemporalTlsMisconfigured, temporal_credentials
 
@@ -184,3 +186,17 @@ async def test_connect_refuses_before_dialling(pki: dict[str, Path]) -> None:
         await connect(settings(temporal_tls_client_cert_path=pki["cert"]))
     assert any("TEMPORAL_TLS_CLIENT_KEY_PATH" in line for line in refused.value.lines)
     assert "TEMPORAL_TLS_CLIENT_KEY_PATH" in refused.value.message  # what the worker prints as it exits
+
+
+def test_the_cli_names_the_missing_setting_and_exits_2(pki: dict[str, Path], tmp_path: Path) -> None:
+    """What an operator sees: one readable refusal, the variables named, no traceback, no dialling."""
+    env = {
+        "TEMPORAL_ADDRESS": "temporal.example:7233",
+        "TEMPORAL_TLS_CLIENT_CERT_PATH": str(pki["cert"]),
+        "ITC_DATA_DIR": str(tmp_path / "data"),
+        "LOG_FORMAT": "json",
+    }
+    result = CliRunner().invoke(app, ["trial", "status"], env=env, catch_exceptions=False)
+    assert result.exit_code == TemporalTlsMisconfigured.exit_code == 2
+    assert "TEMPORAL_TLS_CLIENT_KEY_PATH" in result.stderr
+    assert "Traceback" not in result.output
