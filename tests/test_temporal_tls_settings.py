@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 from temporalio.service import TLSConfig
 from tls_certificates import issue, make_ca
 from typer.testing import CliRunner
@@ -150,10 +151,14 @@ def test_a_group_readable_key_is_accepted(pki: dict[str, Path], tmp_path: Path) 
     grouped = tmp_path / "grouped.key"
     grouped.write_bytes(pki["key"].read_bytes())
     grouped.chmod(0o640)
-    credentials = temporal_credentials(
-        settings(temporal_tls_client_cert_path=pki["cert"], temporal_tls_client_key_path=grouped)
-    )
+    with capture_logs() as logs:
+        credentials = temporal_credentials(
+            settings(temporal_tls_client_cert_path=pki["cert"], temporal_tls_client_key_path=grouped)
+        )
     assert isinstance(credentials.tls, TLSConfig)
+    [warning] = [line for line in logs if line["log_level"] == "warning"]
+    assert warning["setting"] == "TEMPORAL_TLS_CLIENT_KEY_PATH" and "chmod 600" in warning["event"]
+    assert "PRIVATE KEY" not in str(warning)
 
 
 def test_a_key_that_is_not_the_certificates_is_refused(pki: dict[str, Path]) -> None:
