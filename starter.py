@@ -15,7 +15,7 @@ from itc.cli.start import start
 
 
 def main() -> None:
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
     app.command()(start)
     run_and_exit(app, prog_name="starter.py")
 

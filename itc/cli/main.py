@@ -18,6 +18,9 @@ app = typer.Typer(
     add_completion=False,
     # Expected failures are printed as one line by cli.errors; a traceback means a bug.
     pretty_exceptions_enable=False,
+    # Plain help, as click lays it out: whole option names and their help below them at any
+    # width (rich's table cuts names to fit 80 columns) and no type label on on/off flags.
+    rich_markup_mode=None,
 )
 
 app.command("start")(start.start)

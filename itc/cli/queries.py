@@ -57,7 +57,10 @@ def timeline(
 
 
 def list_participants(
-    stage: Annotated[Stage | None, typer.Option("--stage", help="Only this stage.")] = None,
+    stage: Annotated[
+        Stage | None,
+        typer.Option("--stage", metavar="STAGE", help=f"Only this stage: {', '.join(s.value for s in Stage)}."),
+    ] = None,
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
     as_json: AsJson = False,
 ) -> None:

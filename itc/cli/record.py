@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,21 +42,28 @@ from itc.runtime.temporal_client import connect
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
 Opt = typer.Option
 
-Participant = Annotated[str, Opt("--participant", "-p", help="Study ID, e.g. ITC-007.")]
-Actor = Annotated[str | None, Opt("--actor", "-a", help="Your staff ID.")]
+Participant = Annotated[str, Opt("--participant", "-p", metavar="ID", help="Study ID, e.g. ITC-007.")]
+Actor = Annotated[str | None, Opt("--actor", "-a", metavar="STAFF-ID", help="Your staff ID, e.g. nurse.lee.")]
 RoleOpt = Annotated[
     Role | None,
     Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in; the journey refuses actions outside it."),
 ]
-JsonFile = Annotated[Path | None, Opt("--json", help="The full input as JSON ('-' for stdin).")]
-Reason = Annotated[str | None, Opt("--reason", help="Why; required when correcting.")]
-RequestId = Annotated[str | None, Opt("--request-id", help="Reuse to make a retry apply once.")]
-Corrects = Annotated[int | None, Opt("--corrects", help="Sequence number of the event this corrects.")]
-When = Annotated[str | None, Opt(help="ISO 8601 with time zone, e.g. 2026-01-06T09:00:00Z.")]
-SampleId = Annotated[str | None, Opt("--sample-id")]
-AttributionOpt = Annotated[Attribution | None, Opt("--attribution")]
+JsonFile = Annotated[
+    Path | None, Opt("--json", metavar="FILE", help="The whole input as JSON ('-' for stdin); flags override it.")
+]
+Reason = Annotated[str | None, Opt("--reason", metavar="TEXT", help="Why; required when correcting.")]
+RequestId = Annotated[str | None, Opt("--request-id", metavar="ID", help="Reuse to make a retry apply once.")]
+Corrects = Annotated[int | None, Opt("--corrects", metavar="N", help="Sequence number of the event this corrects.")]
+When = Annotated[str | None, Opt(metavar="TIME", help="ISO 8601 with time zone, e.g. 2026-01-06T09:00:00Z.")]
+SampleId = Annotated[str | None, Opt("--sample-id", metavar="ID", help="The biopsy sample's ID, e.g. BX-007-1.")]
+AttributionOpt = Annotated[Attribution | None, Opt("--attribution", help="Relation to the study treatment.")]
 
 _PARTICIPANT = TypeAdapter(ParticipantId)
+
+
+def _choices(choices: type[Enum]) -> str:
+    """A long list of choices goes in the help text, which wraps, rather than the metavar."""
+    return ", ".join(str(choice.value) for choice in choices)
 
 
 def _send(
@@ -181,7 +189,11 @@ def flags(action: Action, *, corrects: bool = True) -> Callable[[FieldsFromFlags
 def lab_results(
     result: Annotated[
         list[str] | None,
-        Opt("--result", "-r", help="CODE=VALUE[:uln=N][:lln=N], repeatable: creatinine=1.1, ecg=normal"),
+        Opt(
+            "--result",
+            metavar="CODE=VALUE",
+            help="Repeatable; CODE=VALUE[:uln=N][:lln=N], e.g. creatinine=1.1, alt=35:uln=40, ecg=normal.",
+        ),
     ] = None,
     collected_at: When = None,
 ) -> dict[str, Any]:
@@ -190,17 +202,28 @@ def lab_results(
 
 @flags(Action.ELIGIBILITY)
 def eligibility(
-    advanced_breast_cancer: Annotated[bool | None, Opt("--advanced-breast-cancer/--no-advanced-breast-cancer")] = None,
+    advanced_breast_cancer: Annotated[
+        bool | None,
+        Opt("--advanced-breast-cancer/--no-advanced-breast-cancer", help="Advanced breast cancer confirmed."),
+    ] = None,
     progressed: Annotated[
         bool | None, Opt("--progressed/--not-progressed", help="Progressed on chemo and/or radiotherapy.")
     ] = None,
-    metastasis_count: Annotated[int | None, Opt("--metastasis-count")] = None,
-    metastasis_site: Annotated[
-        str | None, Opt("--metastasis-site", help="lymph_node, lung, liver, bone or other")
+    metastasis_count: Annotated[
+        int | None, Opt("--metastasis-count", metavar="N", help="Number of metastases.")
     ] = None,
-    measurable: Annotated[bool | None, Opt("--measurable/--not-measurable")] = None,
-    active_infection: Annotated[bool | None, Opt("--active-infection/--no-active-infection")] = None,
-    other_cancer: Annotated[bool | None, Opt("--other-cancer/--no-other-cancer")] = None,
+    metastasis_site: Annotated[
+        str | None, Opt("--metastasis-site", metavar="SITE", help="lymph_node, lung, liver, bone or other.")
+    ] = None,
+    measurable: Annotated[
+        bool | None, Opt("--measurable/--not-measurable", help="Metastasis measurable (RECIST 1.1).")
+    ] = None,
+    active_infection: Annotated[
+        bool | None, Opt("--active-infection/--no-active-infection", help="Active uncontrolled infection.")
+    ] = None,
+    other_cancer: Annotated[
+        bool | None, Opt("--other-cancer/--no-other-cancer", help="Another, unrelated cancer.")
+    ] = None,
     assessed_at: When = None,
 ) -> dict[str, Any]:
     return {
@@ -217,11 +240,25 @@ def eligibility(
 
 @flags(Action.SCAN)
 def scan(
-    kind: Annotated[ScanKind | None, Opt("--kind")] = None,
+    kind: Annotated[ScanKind | None, Opt("--kind", help="Which assessment this scan is.")] = None,
     scanned_at: When = None,
-    lesion: Annotated[list[str] | None, Opt("--lesion", "-l", help="ID:ORGAN:MM[:node], repeatable.")] = None,
-    new_lesions: Annotated[bool | None, Opt("--new-lesions/--no-new-lesions")] = None,
-    non_target_progression: Annotated[bool | None, Opt("--non-target-progression/--no-non-target-progression")] = None,
+    lesion: Annotated[
+        list[str] | None,
+        Opt(
+            "--lesion",
+            "-l",
+            metavar="ID:ORGAN:MM",
+            help="Target lesion, repeatable: L1:lung:20, N1:axillary_node:16:node.",
+        ),
+    ] = None,
+    new_lesions: Annotated[bool | None, Opt("--new-lesions/--no-new-lesions", help="New lesions seen.")] = None,
+    non_target_progression: Annotated[
+        bool | None,
+        Opt(
+            "--non-target-progression/--no-non-target-progression",
+            help="Unequivocal progression of non-target lesions.",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -239,14 +276,23 @@ def biopsy(sample_id: SampleId = None, collected_at: When = None) -> dict[str, A
 
 @flags(Action.MILESTONE)
 def milestone(
-    milestone: Annotated[Milestone | None, Opt("--milestone")] = None,
+    milestone: Annotated[
+        Milestone | None,
+        Opt("--milestone", metavar="STEP", help=f"The manufacturing step reached: {_choices(Milestone)}."),
+    ] = None,
     sample_id: SampleId = None,
     occurred_at: When = None,
-    succeeded: Annotated[bool | None, Opt("--succeeded/--failed")] = None,
-    failure_code: Annotated[str | None, Opt("--failure-code")] = None,
+    succeeded: Annotated[bool | None, Opt("--succeeded/--failed", help="Whether the step succeeded.")] = None,
+    failure_code: Annotated[
+        str | None, Opt("--failure-code", metavar="CODE", help="Why the step failed (with --failed).")
+    ] = None,
     qc: Annotated[
         list[str] | None,
-        Opt("--qc", help="Release QC KEY=VALUE, repeatable: viability_percent=85, sterility_negative=true"),
+        Opt(
+            "--qc",
+            metavar="KEY=VALUE",
+            help="Release QC, repeatable: viability_percent=85, sterility_negative=true.",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     return {
@@ -261,10 +307,14 @@ def milestone(
 
 @flags(Action.INFUSION)
 def infusion(
-    number: Annotated[int | None, Opt("--number", help="1, 2 or 3")] = None,
+    number: Annotated[int | None, Opt("--number", metavar="N", help="Infusion number: 1, 2 or 3.")] = None,
     administered_at: When = None,
-    cells: Annotated[float | None, Opt("--cells", help="Viable cells administered, e.g. 5.1e9")] = None,
-    product_sample_id: Annotated[str | None, Opt("--product-sample-id")] = None,
+    cells: Annotated[
+        float | None, Opt("--cells", metavar="COUNT", help="Viable cells administered, e.g. 5.1e9.")
+    ] = None,
+    product_sample_id: Annotated[
+        str | None, Opt("--product-sample-id", metavar="ID", help="The released product's sample ID.")
+    ] = None,
 ) -> dict[str, Any]:
     return {
         "infusion_number": number,
@@ -276,19 +326,24 @@ def infusion(
 
 @flags(Action.ADVERSE_EVENT)
 def adverse_event(
-    ae_id: Annotated[str | None, Opt("--ae-id", help="Omit for a new AE; give it to update one.")] = None,
-    term: Annotated[str | None, Opt("--term", help="CTCAE v5 term, e.g. nausea")] = None,
-    category: Annotated[AeCategory | None, Opt("--category")] = None,
-    grade: Annotated[int | None, Opt("--grade", help="CTCAE grade 1-5 (not for CRS/ICANS)")] = None,
+    ae_id: Annotated[str | None, Opt("--ae-id", metavar="ID", help="Omit for a new AE; give it to update one.")] = None,
+    term: Annotated[str | None, Opt("--term", metavar="TERM", help="CTCAE v5 term, e.g. nausea.")] = None,
+    category: Annotated[AeCategory | None, Opt("--category", help="CRS and ICANS are graded from findings.")] = None,
+    grade: Annotated[int | None, Opt("--grade", metavar="1-5", help="CTCAE grade (not for CRS or ICANS).")] = None,
     attribution: AttributionOpt = None,
-    serious: Annotated[bool | None, Opt("--serious/--not-serious")] = None,
-    unexpected: Annotated[bool | None, Opt("--unexpected/--expected")] = None,
+    serious: Annotated[bool | None, Opt("--serious/--not-serious", help="Serious (ICH E2A).")] = None,
+    unexpected: Annotated[
+        bool | None, Opt("--unexpected/--expected", help="Unexpected, for a SUSAR (ICH E2A).")
+    ] = None,
     onset_at: When = None,
     resolved_at: When = None,
     crs: Annotated[
-        list[str] | None, Opt("--crs", help="CRS findings KEY=VALUE: temperature_c=38.5, vasopressors=1")
+        list[str] | None,
+        Opt("--crs", metavar="KEY=VALUE", help="CRS finding, repeatable: temperature_c=38.5, vasopressors=1."),
     ] = None,
-    icans: Annotated[list[str] | None, Opt("--icans", help="ICANS findings KEY=VALUE: ice_score=6")] = None,
+    icans: Annotated[
+        list[str] | None, Opt("--icans", metavar="KEY=VALUE", help="ICANS finding, repeatable: ice_score=6.")
+    ] = None,
 ) -> dict[str, Any]:
     return {
         "ae_id": ae_id,
@@ -317,8 +372,13 @@ def death(died_at: When = None, attribution: AttributionOpt = None) -> dict[str,
 
 @flags(Action.DECISION, corrects=False)
 def decision(
-    decision: Annotated[DecisionKind | None, Opt("--decision")] = None,
-    ae_id: Annotated[str | None, Opt("--ae-id", help="The AE an SAE/SUSAR report acknowledges.")] = None,
+    decision: Annotated[
+        DecisionKind | None,
+        Opt("--decision", metavar="DECISION", help=f"What the supervisor decided: {_choices(DecisionKind)}."),
+    ] = None,
+    ae_id: Annotated[
+        str | None, Opt("--ae-id", metavar="ID", help="The AE an SAE or SUSAR report acknowledges.")
+    ] = None,
 ) -> dict[str, Any]:
     return {"decision": decision, "ae_id": ae_id}
 

@@ -24,21 +24,33 @@ Opt = typer.Option
 
 def start(
     consent_file: Annotated[
-        Path | None, Opt("--consent-file", help="Consent record as JSON ('-' for stdin); flags override its fields.")
+        Path | None,
+        Opt(
+            "--consent-file",
+            metavar="FILE",
+            help="Consent record as JSON ('-' for stdin), e.g. examples/consent.json; flags override its fields.",
+        ),
     ] = None,
-    participant_id: Annotated[str | None, Opt("--participant-id", help="Pseudonymous study ID, e.g. ITC-007.")] = None,
-    consent_date: Annotated[str | None, Opt("--consent-date", help="YYYY-MM-DD")] = None,
-    consent_form_version: Annotated[str | None, Opt("--consent-form-version")] = None,
-    date_of_birth: Annotated[str | None, Opt("--date-of-birth", help="YYYY-MM-DD (PHI: never logged)")] = None,
-    sex: Annotated[Sex | None, Opt("--sex")] = None,
-    height_cm: Annotated[float | None, Opt("--height-cm")] = None,
-    weight_kg: Annotated[float | None, Opt("--weight-kg")] = None,
-    er_status: Annotated[ReceptorStatus | None, Opt("--er")] = None,
-    pr_status: Annotated[ReceptorStatus | None, Opt("--pr")] = None,
-    her2_status: Annotated[ReceptorStatus | None, Opt("--her2")] = None,
-    site: Annotated[str | None, Opt("--site")] = None,
+    participant_id: Annotated[
+        str | None, Opt("--participant-id", metavar="ID", help="Pseudonymous study ID, e.g. ITC-007.")
+    ] = None,
+    consent_date: Annotated[str | None, Opt("--consent-date", metavar="DATE", help="YYYY-MM-DD.")] = None,
+    consent_form_version: Annotated[
+        str | None, Opt("--consent-form-version", metavar="VERSION", help="The form signed, e.g. ICF-2.1.")
+    ] = None,
+    date_of_birth: Annotated[
+        str | None, Opt("--date-of-birth", metavar="DATE", help="YYYY-MM-DD (PHI: never logged).")
+    ] = None,
+    sex: Annotated[Sex | None, Opt("--sex", help="Sex recorded at consent.")] = None,
+    height_cm: Annotated[float | None, Opt("--height-cm", metavar="CM", help="Height in cm, e.g. 164.")] = None,
+    weight_kg: Annotated[float | None, Opt("--weight-kg", metavar="KG", help="Weight in kg, e.g. 61.")] = None,
+    er_status: Annotated[ReceptorStatus | None, Opt("--er", help="Oestrogen receptor status.")] = None,
+    pr_status: Annotated[ReceptorStatus | None, Opt("--pr", help="Progesterone receptor status.")] = None,
+    her2_status: Annotated[ReceptorStatus | None, Opt("--her2", help="HER2 status.")] = None,
+    site: Annotated[str | None, Opt("--site", metavar="SITE", help="Trial site, e.g. SITE-01.")] = None,
     actor_id: Annotated[
-        str | None, Opt("--actor-id", "--actor", help="Staff ID of the person recording consent.")
+        str | None,
+        Opt("--actor-id", "--actor", metavar="STAFF-ID", help="Staff ID of the person recording consent."),
     ] = None,
     role: Annotated[
         Role | None, Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in (operations starts journeys).")
