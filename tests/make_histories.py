@@ -3,6 +3,8 @@
     python tests/make_histories.py                 # the happy-path histories
     python tests/make_histories.py infusion-hold NAME  # a hold that resolves, as NAME.json
     python tests/make_histories.py refused-role NAME   # staff roles and an audited refusal, as NAME.json
+    python tests/make_histories.py response-rules NAME # an SAE upgraded to life-threatening, a lesion back after CR
+    python tests/make_histories.py pfs-censoring NAME  # progression after two missed follow-up assessments
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -37,6 +39,7 @@ from journey_harness import (  # noqa: E402
     toxicity_checks,
     worker_for,
 )
+from temporalio.client import WorkflowExecutionStatus  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
@@ -111,6 +114,66 @@ async def refused_role_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def response_rules_history(env: WorkflowEnvironment, name: str) -> None:
+    """A serious, unexpected, related event upgraded to life-threatening a day later (ICH E2A), then a
+    target lesion that disappeared (CR) and is back on the confirmation scan (EORTC RECIST FAQ)."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-004")
+        await drive_to_infusion(j)
+        await infuse_all(j)
+        state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
+        await advance_to(j, state.next_due[0].due_at)
+        event = {
+            "actor_id": STAFF,
+            "term": "pneumonitis",
+            "category": "non_haematological",
+            "grade": 3,
+            "attribution": "possible",
+            "serious": True,
+            "unexpected": True,
+            "onset_at": (await j.now()).isoformat(),
+        }
+        await j.update("record_adverse_event", event)
+        await j.advance(timedelta(days=1))
+        await j.update("record_adverse_event", {**event, "ae_id": "AE-1", "grade": 4})
+        await record_scan(j, "response", 0.0)
+        await j.advance(timedelta(weeks=4))
+        await record_scan(j, "confirmation", 3.0)
+        await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        # With the RECIST amendment the lesion back after CR is progression, and the journey has ended.
+        if (await j.handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
+async def pfs_censoring_history(env: WorkflowEnvironment, name: str) -> None:
+    """Stable disease, two follow-up assessments missed, progression at the third (FDA 2018 censoring).
+    The history is the run that ends the journey; earlier runs continued as new."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-005")
+        await drive_to_infusion(j)
+        await infuse_all(j)
+        state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
+        await advance_to(j, state.next_due[0].due_at)
+        await record_scan(j, "response", 19.0)
+        await j.wait_for_stage(Stage.FOLLOW_UP)
+        await j.advance(timedelta(weeks=25))  # two follow-up windows pass with no scan
+        state = await j.state()
+        due = next(d for d in state.next_due if d.action == "follow_up_scan")
+        await advance_to(j, due.due_at)
+        await record_scan(j, "follow_up", 24.0)  # +26 % and +5 mm over the 19 mm nadir: PD
+        await j.advance(timedelta(days=1))
+        history = await env.client.get_workflow_handle(j.handle.id).fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -154,7 +217,12 @@ async def one_history(make, name: str) -> None:
         await make(env, name)
 
 
-SINGLE_HISTORIES = {"infusion-hold": infusion_hold_history, "refused-role": refused_role_history}
+SINGLE_HISTORIES = {
+    "infusion-hold": infusion_hold_history,
+    "refused-role": refused_role_history,
+    "response-rules": response_rules_history,
+    "pfs-censoring": pfs_censoring_history,
+}
 
 if __name__ == "__main__":
     if sys.argv[1:2] and sys.argv[1] in SINGLE_HISTORIES:

@@ -47,7 +47,7 @@ from temporalio.testing import WorkflowEnvironment
 from itc.base.errors import EnrolmentClosed
 from itc.models.enums import Stage
 from itc.models.trial import trial_workflow_id
-from itc.rules import baseline, ctcae, dlt, dose, eligibility, pfs, recist, release, stopping
+from itc.rules import baseline, ctcae, dlt, dose, eligibility, pfs, recist, recist_best, release, stopping
 from itc.rules.config import (
     DEFAULT_PROTOCOL,
     DoseSplit,
@@ -182,6 +182,16 @@ def _pfs(p: ProtocolConfig) -> str:
     return result.event_type
 
 
+def _endotoxin_limit(p: ProtocolConfig) -> float:
+    criteria = p.manufacturing.release
+    return release.endotoxin_limit_eu_per_ml(criteria, 70.0, criteria.dose_volume_ml)
+
+
+def _best_response(p: ProtocolConfig) -> str:
+    point = recist_best.TimePoint(assessed_on=TODAY + timedelta(days=50), response="SD")
+    return recist_best.best_overall_response([point], TODAY, 28, p.recist.stable_disease_min_days).response
+
+
 def _stopping(p: ProtocolConfig) -> dict[str, Any]:
     cfg = p.safety_stopping
     return {
@@ -214,6 +224,9 @@ RULE_CASES: dict[str, tuple[Any, RuleObserver]] = {
     "manufacturing.release.sterility_negative": (False, _release),
     "manufacturing.release.mycoplasma_negative": (False, _release),
     "manufacturing.release.max_endotoxin_eu_per_ml": (3.0, _release),
+    "manufacturing.release.endotoxin_limit_basis": ("flat", _endotoxin_limit),
+    "manufacturing.release.endotoxin_k_eu_per_kg_per_hour": (2.5, _endotoxin_limit),
+    "manufacturing.release.dose_volume_ml": (50.0, _endotoxin_limit),
     "manufacturing.release.min_viability_percent": (80.0, _release),
     "manufacturing.release.min_cd56_cd3neg_purity_percent": (90.0, _release),
     "dosing.min_cells_per_m2": (7e9, _dose),
@@ -234,6 +247,7 @@ RULE_CASES: dict[str, tuple[Any, RuleObserver]] = {
     "recist.partial_response_decrease_percent": (40.0, _recist),
     "recist.progression_increase_percent": (30.0, _recist),
     "recist.progression_min_absolute_mm": (6.0, _recist),
+    "recist.stable_disease_min_days": (56, _best_response),
     "follow_up.missed_assessments_censoring_death": (3, _pfs),
     "safety_stopping.rule": (StoppingRule.THREE_PLUS_THREE, _stopping),
     "safety_stopping.target_toxicity": (0.5, _stopping),

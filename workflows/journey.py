@@ -38,6 +38,7 @@ from itc.journey import (
     follow_up,
     infusion,
     labs,
+    new_therapy,
     notices,
     response,
     sae_clocks,
@@ -46,6 +47,12 @@ from itc.journey import (
     services,
     status,
     validators,
+)
+from itc.journey.amendments import (
+    ENDOTOXIN_DOSE_AWARE_LIMIT,
+    PFS_FDA_2018_CENSORING,
+    RECIST_OVERALL_RESPONSE,
+    SUSAR_UPGRADE_CLOCK,
 )
 from itc.journey.commands import (
     BookAppointment,
@@ -72,6 +79,7 @@ from itc.models.inputs import (
     RecordInfusionAdministeredInput,
     RecordLabResultsInput,
     RecordManufacturingMilestoneInput,
+    RecordNewAnticancerTherapyInput,
     RecordRefusedActionInput,
     RecordScanResultInput,
     RecordSupervisorDecisionInput,
@@ -91,7 +99,8 @@ from itc.models.trial import SetTrialPauseInput
 from workflows import search_attributes as sa
 from workflows.rejections import admit, rejection
 
-# Patch IDs of in-flight behaviour changes (see README, "Changing a running journey").
+# Patch IDs of in-flight behaviour changes (see README, "Changing a running journey"); the
+# clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -226,7 +235,7 @@ class ParticipantJourneyWorkflow:
             self._apply(response.scan_missed(self.state, self._moment()))
         confirm_by = response.confirmation_deadline(self.state)
         if confirm_by is not None and not await self._wait(lambda: response.is_confirmed(self.state), until=confirm_by):
-            self._apply(response.confirmation_missed(self.state, self._moment()))
+            self._apply(response.confirmation_missed(self.state, self._moment(RECIST_OVERALL_RESPONSE)))
         self._apply(response.finish(self.state, self._moment()))
 
     async def _follow_up_cycle(self) -> None:
@@ -234,7 +243,7 @@ class ParticipantJourneyWorkflow:
         cycle = follow_up.next_cycle(self.state)
         if cycle is None:
             await self._wait(lambda: False, until=follow_up.ends_at(self.state))
-            self._apply(follow_up.complete(self.state, self._moment()))
+            self._apply(follow_up.complete(self.state, self._moment(PFS_FDA_2018_CENSORING)))
             return
         if not cycle.opened:
             await self._wait(lambda: _assessed(cycle), until=cycle.window_start)
@@ -256,7 +265,7 @@ class ParticipantJourneyWorkflow:
         assert reason is not None
         cancel = endings.cancellation(self.state, self._moment(), reason)
         cancelled = await self._execute(JourneyActivities.cancel_appointments, cancel.request)
-        self._apply(endings.stop(self.state, self._moment(), reason, cancelled))
+        self._apply(endings.stop(self.state, self._moment(PFS_FDA_2018_CENSORING), reason, cancelled))
 
     async def _settle_open_clocks(self) -> None:
         """An SAE reported on the last day still needs its clock; finish only when none is pending."""
@@ -313,7 +322,7 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_scan_result(self, inp: RecordScanResultInput) -> ActionAccepted:
-        return self._act(inp, scans.record)
+        return self._act(inp, scans.record, RECIST_OVERALL_RESPONSE)
 
     @record_scan_result.validator
     def _validate_scan_result(self, inp: RecordScanResultInput) -> None:
@@ -329,7 +338,7 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> ActionAccepted:
-        return self._act(inp, biopsy.record_milestone)
+        return self._act(inp, biopsy.record_milestone, ENDOTOXIN_DOSE_AWARE_LIMIT)
 
     @record_manufacturing_milestone.validator
     def _validate_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> None:
@@ -345,11 +354,19 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_adverse_event(self, inp: RecordAdverseEventInput) -> ActionAccepted:
-        return self._act(inp, adverse_events.record)
+        return self._act(inp, adverse_events.record, SUSAR_UPGRADE_CLOCK)
 
     @record_adverse_event.validator
     def _validate_adverse_event(self, inp: RecordAdverseEventInput) -> None:
         self._check(inp, Action.ADVERSE_EVENT, validators.validate_adverse_event)
+
+    @workflow.update
+    def record_new_anticancer_therapy(self, inp: RecordNewAnticancerTherapyInput) -> ActionAccepted:
+        return self._act(inp, new_therapy.record)
+
+    @record_new_anticancer_therapy.validator
+    def _validate_new_anticancer_therapy(self, inp: RecordNewAnticancerTherapyInput) -> None:
+        self._check(inp, Action.NEW_THERAPY, validators.validate_new_anticancer_therapy)
 
     @workflow.update
     def record_withdrawal(self, inp: RecordWithdrawalInput) -> ActionAccepted:
@@ -375,11 +392,13 @@ class ParticipantJourneyWorkflow:
     def _validate_supervisor_decision(self, inp: RecordSupervisorDecisionInput) -> None:
         self._check(inp, Action.DECISION, validators.validate_supervisor_decision)
 
-    def _act(self, inp: ActionT, apply: Callable[[JourneyState, Moment, ActionT], ActionOutcome]) -> ActionAccepted:
+    def _act(
+        self, inp: ActionT, apply: Callable[[JourneyState, Moment, ActionT], ActionOutcome], *amendments: str
+    ) -> ActionAccepted:
         """Apply a staff action once: a retry with the same request ID gets the first answer."""
         if (seen := already_applied(self.state, inp)) is not None:
             return seen
-        outcome = apply(self.state, self._moment(), inp)
+        outcome = apply(self.state, self._moment(*amendments), inp)
         self._apply(outcome)
         return outcome.accepted
 
@@ -412,9 +431,11 @@ class ParticipantJourneyWorkflow:
 
     # ------------------------------------------------------------------ from outcomes to activities
 
-    def _moment(self) -> Moment:
+    def _moment(self, *amendments: str) -> Moment:
+        """Now, in this run, with those of `amendments` this journey takes (each a workflow.patched marker)."""
         info = workflow.info()
-        return Moment(now=workflow.now(), workflow_id=info.workflow_id, run_id=info.run_id)
+        adopted = frozenset(amendment for amendment in amendments if workflow.patched(amendment))
+        return Moment(now=workflow.now(), workflow_id=info.workflow_id, run_id=info.run_id, amendments=adopted)
 
     def _apply(self, outcome: Outcome) -> None:
         """Take in what the core recorded; notifications and reports join the outbox."""

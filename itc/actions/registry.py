@@ -147,6 +147,16 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         help="An adverse event (new, or an update to one by --ae-id).",
     ),
     StaffActionSpec(
+        action=Action.NEW_THERAPY,
+        update="record_new_anticancer_therapy",
+        input_model=inputs.RecordNewAnticancerTherapyInput,
+        roles=OPERATIONS,
+        description="record a new anticancer therapy",
+        label="New anticancer therapy",
+        form_title="New anticancer therapy",
+        help="The participant started another anticancer therapy: PFS is censored before it (FDA 2018).",
+    ),
+    StaffActionSpec(
         action=Action.WITHDRAWAL,
         update="record_withdrawal",
         input_model=inputs.RecordWithdrawalInput,

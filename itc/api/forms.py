@@ -176,6 +176,7 @@ def scan(values: Values) -> FormInput:
                 "target_lesions": lesions,
                 "new_lesions": flag(values, "new_lesions"),
                 "unequivocal_non_target_progression": flag(values, "unequivocal_non_target_progression"),
+                "non_target_status": text(values, "non_target_status"),
             }
         ),
         names,
@@ -189,7 +190,13 @@ def biopsy(values: Values) -> FormInput:
     )
 
 
-RELEASE_QC_NUMBERS = ("endotoxin_eu_per_ml", "viability_percent", "cd56_cd3neg_purity_percent", "viable_cells_total")
+RELEASE_QC_NUMBERS = (
+    "endotoxin_eu_per_ml",
+    "viability_percent",
+    "cd56_cd3neg_purity_percent",
+    "viable_cells_total",
+    "dose_volume_ml",
+)
 
 
 @reads(Action.MILESTONE)
@@ -247,6 +254,7 @@ def adverse_event(values: Values) -> FormInput:
         "unexpected": flag(values, "unexpected"),
         "onset_at": utc_time(values, "onset_at"),
         "resolved_at": utc_time(values, "resolved_at"),
+        "seriousness_known_at": utc_time(values, "seriousness_known_at"),
     }
     if category == "crs":
         data["crs"] = _findings(
@@ -260,6 +268,11 @@ def adverse_event(values: Values) -> FormInput:
             values, "icans", texts=("ice_score",), flags=("unarousable", "seizure_over_5_minutes")
         )
     return FormInput(_drop_none(data), {"crs": "CRS findings", "icans": "ICANS findings"})
+
+
+@reads(Action.NEW_THERAPY)
+def new_therapy(values: Values) -> FormInput:
+    return FormInput(_drop_none({"therapy": text(values, "therapy"), "started_at": utc_time(values, "started_at")}))
 
 
 @reads(Action.WITHDRAWAL)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from itc.journey import dlt, sae_clocks
+from itc.journey.amendments import SUSAR_UPGRADE_CLOCK
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome
 from itc.models.enums import AeCategory, EventType
 from itc.models.inputs import RecordAdverseEventInput
-from itc.models.state import AdverseEventRecord, JourneyState
+from itc.models.state import AdverseEventRecord, JourneyState, SeriousnessChange
 from itc.rules import ctcae
 
 
@@ -53,6 +56,7 @@ def record(state: JourneyState, at: Moment, inp: RecordAdverseEventInput) -> Act
     else:
         ae.term, ae.grade, ae.attribution, ae.resolved_at = inp.term, graded, inp.attribution, inp.resolved_at
         ae.serious, ae.unexpected = ae.serious or inp.serious, ae.unexpected or inp.unexpected
+    _note_seriousness(ae, inp.seriousness_known_at or journal.now)
     seq = journal.emit(
         EventType.ADVERSE_EVENT_RECORDED,
         {
@@ -73,5 +77,15 @@ def record(state: JourneyState, at: Moment, inp: RecordAdverseEventInput) -> Act
     )
     dlt.check_event(journal, ae)
     if ae.serious:
-        sae_clocks.start(journal, ae)
+        sae_clocks.start(journal, ae, upgrades=SUSAR_UPGRADE_CLOCK in at.amendments)
     return journal.accepted(inp, seq, f"{ae.ae_id} recorded, grade {graded}")
+
+
+def _note_seriousness(ae: AdverseEventRecord, known_at: datetime) -> None:
+    """Keep when the seriousness changed, so a clock can run from when the site first knew of it."""
+    now = SeriousnessChange(
+        known_at=known_at, serious=ae.serious, fatal_or_life_threatening=sae_clocks.fatal_or_life_threatening(ae.grade)
+    )
+    last = ae.seriousness_changes[-1] if ae.seriousness_changes else None
+    if last is None or (last.serious, last.fatal_or_life_threatening) != (now.serious, now.fatal_or_life_threatening):
+        ae.seriousness_changes.append(now)

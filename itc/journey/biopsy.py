@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from itc.journey import infusion
+from itc.journey.amendments import ENDOTOXIN_DOSE_AWARE_LIMIT
 from itc.journey.facts import next_milestone, require_biopsy
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
@@ -16,7 +17,7 @@ from itc.models.enums import AppointmentKind, EventType, Milestone, Recipient, S
 from itc.models.inputs import RecordBiopsyCollectedInput, RecordManufacturingMilestoneInput
 from itc.models.state import BiopsyAttempt, JourneyState, MilestoneRecord
 from itc.rules.dose import plan_dose, product_sufficient
-from itc.rules.release import release_failures
+from itc.rules.release import endotoxin_limit_eu_per_ml, release_failures
 
 # ------------------------------------------------------------------ biopsy
 
@@ -214,13 +215,19 @@ def _release_product(journal: Journal, inp: RecordManufacturingMilestoneInput) -
     state = journal.state
     qc = inp.release_qc
     assert qc is not None
+    criteria = state.protocol.manufacturing.release
+    endotoxin_limit = None
+    if ENDOTOXIN_DOSE_AWARE_LIMIT in journal.at.amendments:
+        volume = qc.dose_volume_ml or criteria.dose_volume_ml
+        endotoxin_limit = endotoxin_limit_eu_per_ml(criteria, state.consent.weight_kg, volume)
     failures = release_failures(
-        state.protocol.manufacturing.release,
+        criteria,
         sterility_negative=qc.sterility_negative,
         mycoplasma_negative=qc.mycoplasma_negative,
         endotoxin_eu_per_ml=qc.endotoxin_eu_per_ml,
         viability_percent=qc.viability_percent,
         cd56_cd3neg_purity_percent=qc.cd56_cd3neg_purity_percent,
+        endotoxin_limit=endotoxin_limit,
     )
     consent = state.consent
     plan = plan_dose(consent.height_cm, consent.weight_kg, state.protocol.dosing)

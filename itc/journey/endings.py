@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from itc.journey.amendments import PFS_FDA_2018_CENSORING
 from itc.journey.commands import CancelAppointments
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
@@ -16,7 +17,7 @@ from itc.models.activity_inputs import CancelAppointmentsInput, CancelledAppoint
 from itc.models.enums import EventType, Recipient, ResponseCategory, ScanKind, Stage
 from itc.models.inputs import RecordDeathInput, RecordWithdrawalInput
 from itc.models.state import JourneyState
-from itc.rules.pfs import TumourAssessment, compute_pfs
+from itc.rules.pfs import PfsResult, TumourAssessment, compute_pfs, progression_free_survival
 
 
 def interruption(state: JourneyState) -> str | None:
@@ -81,24 +82,42 @@ def _determine_pfs(journal: Journal) -> None:
         for s in state.scans
         if s.kind is not ScanKind.BASELINE
     ]
-    missed = 0
-    for cycle in reversed(state.follow_up):
-        if cycle.missed:
-            missed += 1
-        elif cycle.assessed_at is not None:
-            break
-    result = compute_pfs(
-        start_on=state.first_infusion_at.date(),
-        assessments=assessments,
-        death_on=state.died_at.date() if state.died_at else None,
-        missed_assessments_before_death=missed,
-        missed_assessments_censoring_death=state.protocol.follow_up.missed_assessments_censoring_death,
-    )
+    if PFS_FDA_2018_CENSORING in journal.at.amendments:
+        result = _pfs_fda_2018(state, assessments)
+    else:
+        missed = 0
+        for cycle in reversed(state.follow_up):
+            if cycle.missed:
+                missed += 1
+            elif cycle.assessed_at is not None:
+                break
+        result = compute_pfs(
+            start_on=state.first_infusion_at.date(),
+            assessments=assessments,
+            death_on=state.died_at.date() if state.died_at else None,
+            missed_assessments_before_death=missed,
+            missed_assessments_censoring_death=state.protocol.follow_up.missed_assessments_censoring_death,
+        )
     state.pfs = result
     journal.emit(
         EventType.PFS_DETERMINED,
         result.model_dump(mode="json"),
         summary=f"PFS {result.days} days ({f'event: {result.event_type}' if result.event else 'censored'})",
+    )
+
+
+def _pfs_fda_2018(state: JourneyState, assessments: list[TumourAssessment]) -> PfsResult:
+    assert state.first_infusion_at is not None
+    missed_on = [cycle.due_at.date() for cycle in state.follow_up if cycle.missed]
+    if state.response_scan_missed and state.response_due_at is not None:
+        missed_on.append(state.response_due_at.date())
+    return progression_free_survival(
+        start_on=state.first_infusion_at.date(),
+        assessments=assessments,
+        missed_on=sorted(missed_on),
+        death_on=state.died_at.date() if state.died_at else None,
+        new_therapy_on=state.new_therapy_started_at.date() if state.new_therapy_started_at else None,
+        missed_assessments_censoring=state.protocol.follow_up.missed_assessments_censoring_death,
     )
 
 

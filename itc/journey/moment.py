@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -11,3 +11,5 @@ class Moment:
     now: datetime
     workflow_id: str
     run_id: str
+    # The rule changes this journey has adopted (`itc.journey.amendments`) for this call.
+    amendments: frozenset[str] = field(default_factory=frozenset)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from itc.journey.amendments import RECIST_OVERALL_RESPONSE
 from itc.journey.endings import document_progression
 from itc.journey.facts import add_months
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import Outcome
-from itc.models.enums import AppointmentKind, EventType, ResponseCategory, Stage
+from itc.models.enums import AppointmentKind, EventType, ResponseCategory, ScanKind, Stage
 from itc.models.state import JourneyState
 from itc.rules import recist
 from itc.rules.lab_catalogue import RESPONSE_LABS
+from itc.rules.recist_best import BestOverallResponse, TimePoint, best_overall_response
 
 
 def _response_due(state: JourneyState) -> datetime:
@@ -45,6 +47,7 @@ def scan_missed(state: JourneyState, at: Moment) -> Outcome:
     """No week-8 scan in its window: the response is not evaluable."""
     journal = Journal(state, at)
     state.response = state.confirmed_response = ResponseCategory.NE
+    state.response_scan_missed = True
     journal.emit(
         EventType.RESPONSE_ASSESSED, {"response": "NE", "missed": True}, summary="Week-8 response scan missed: NE"
     )
@@ -66,10 +69,19 @@ def is_confirmed(state: JourneyState) -> bool:
 def confirmation_missed(state: JourneyState, at: Moment) -> Outcome:
     journal = Journal(state, at)
     assert state.response is not None
-    state.confirmed_response = ResponseCategory(recist.confirmed_response(state.response.value, "NE", True))
+    best = _best(journal)
+    if best is None:
+        state.confirmed_response = ResponseCategory(recist.confirmed_response(state.response.value, "NE", True))
+    else:
+        state.confirmed_response = ResponseCategory(best.response)
     journal.emit(
         EventType.RESPONSE_NOT_CONFIRMED,
-        {"response": state.response.value, "confirmed_response": state.confirmed_response.value, "missed": True},
+        {
+            "response": state.response.value,
+            "confirmed_response": state.confirmed_response.value,
+            "missed": True,
+            **({"reason": best.reason} if best else {}),
+        },
         summary="Confirmation scan missed",
     )
     journal.deviation("Confirmation scan missed")
@@ -92,7 +104,8 @@ def record_response(journal: Journal, response: ResponseCategory, scanned_at: da
     if response in (ResponseCategory.CR, ResponseCategory.PR):
         state.confirmation_due_at = scanned_at + timedelta(weeks=state.protocol.response.confirmation_min_weeks)
     else:
-        state.confirmed_response = response
+        best = _best(journal)
+        state.confirmed_response = response if best is None else ResponseCategory(best.response)
     if response is ResponseCategory.PD:
         document_progression(journal, scanned_at)
 
@@ -101,13 +114,41 @@ def record_confirmation(journal: Journal, second: ResponseCategory, scanned_at: 
     state = journal.state
     first = state.response
     assert first is not None
-    confirmed = ResponseCategory(recist.confirmed_response(first.value, second.value, True))
+    best = _best(journal)
+    if best is None:
+        confirmed = ResponseCategory(recist.confirmed_response(first.value, second.value, True))
+    else:
+        confirmed = ResponseCategory(best.response)
     state.confirmed_response = confirmed
     confirmed_type = EventType.RESPONSE_CONFIRMED if confirmed is first else EventType.RESPONSE_NOT_CONFIRMED
     journal.emit(
         confirmed_type,
-        {"response": first.value, "confirmation": second.value, "confirmed_response": confirmed.value},
+        {
+            "response": first.value,
+            "confirmation": second.value,
+            "confirmed_response": confirmed.value,
+            **({"reason": best.reason} if best else {}),
+        },
         summary=f"Confirmed response {confirmed.value}",
     )
     if second is ResponseCategory.PD:
         document_progression(journal, scanned_at)
+
+
+def _best(journal: Journal) -> BestOverallResponse | None:
+    """Best overall response so far, by RECIST 1.1 (section 4.4, Table 3); None before that amendment."""
+    state = journal.state
+    if RECIST_OVERALL_RESPONSE not in journal.at.amendments:
+        return None
+    assert state.first_infusion_at is not None
+    points = [
+        TimePoint(assessed_on=scan.scanned_at.date(), response=scan.response.value)
+        for scan in state.scans
+        if scan.kind is not ScanKind.BASELINE and scan.response is not None
+    ]
+    return best_overall_response(
+        points,
+        state.first_infusion_at.date(),
+        confirmation_min_days=7 * state.protocol.response.confirmation_min_weeks,
+        stable_disease_min_days=state.protocol.recist.stable_disease_min_days,
+    )

@@ -36,19 +36,34 @@ def clocks_owed(ae: AdverseEventRecord) -> list[SaeClockKind]:
     if ae.unexpected and ae.attribution.at_least_possibly_related:
         owed.append(
             SaeClockKind.SUSAR_FATAL_OR_LIFE_THREATENING
-            if ae.grade >= _LIFE_THREATENING_GRADE
+            if fatal_or_life_threatening(ae.grade)
             else SaeClockKind.SUSAR_OTHER
         )
     return owed
 
 
-def start(journal: Journal, ae: AdverseEventRecord) -> None:
-    """Start the clocks a serious event owes, one per family and event (an update never restarts one)."""
+def start(journal: Journal, ae: AdverseEventRecord, upgrades: bool = False) -> None:
+    """Start the clocks a serious event owes (an update never restarts one).
+
+    Without `upgrades`, one clock per family and event, from now. With it (ICH E2A III.A),
+    one clock per kind: an event upgraded to fatal or life-threatening owes the 7-day report
+    even while its 15-day clock runs, and each clock runs from when the site first knew the
+    event qualified for it. The 7-day report covers a later downgrade.
+    """
     state, now = journal.state, journal.now
     for kind in clocks_owed(ae):
-        if any(c.ae_id == ae.ae_id and c.clock.family is kind.family for c in state.sae_clocks):
+        started_at = now
+        if upgrades:
+            if _has_clock(state, ae, kind) or (
+                kind is SaeClockKind.SUSAR_OTHER and _has_clock(state, ae, SaeClockKind.SUSAR_FATAL_OR_LIFE_THREATENING)
+            ):
+                continue
+            started_at = qualified_at(ae, kind) or now
+        elif any(c.ae_id == ae.ae_id and c.clock.family is kind.family for c in state.sae_clocks):
             continue
-        clock = SaeClock(ae_id=ae.ae_id, clock=kind, started_at=now, due_at=now + duration(kind, state.protocol.sae))
+        clock = SaeClock(
+            ae_id=ae.ae_id, clock=kind, started_at=started_at, due_at=started_at + duration(kind, state.protocol.sae)
+        )
         state.sae_clocks.append(clock)
         journal.report_sae_clock(clock, "open")
         seq = journal.emit(
@@ -64,6 +79,26 @@ def start(journal: Journal, ae: AdverseEventRecord) -> None:
             cause=seq,
             urgent=True,
         )
+
+
+def _has_clock(state: JourneyState, ae: AdverseEventRecord, kind: SaeClockKind) -> bool:
+    return any(c.ae_id == ae.ae_id and c.clock is kind for c in state.sae_clocks)
+
+
+def qualified_at(ae: AdverseEventRecord, kind: SaeClockKind) -> datetime | None:
+    """When the site first knew the event qualified for `kind`'s report, from its seriousness changes."""
+    for change in ae.seriousness_changes:
+        if not change.serious:
+            continue
+        if kind is SaeClockKind.SUSAR_FATAL_OR_LIFE_THREATENING and not change.fatal_or_life_threatening:
+            continue
+        return change.known_at
+    return None
+
+
+def fatal_or_life_threatening(grade: int) -> bool:
+    """CTCAE v5: grade 4 is life-threatening, grade 5 is death."""
+    return grade >= _LIFE_THREATENING_GRADE
 
 
 def open_clocks_reported_by(state: JourneyState, decision: DecisionKind, ae_id: str | None) -> list[SaeClock]:

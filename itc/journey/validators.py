@@ -27,6 +27,7 @@ from itc.models.inputs import (
     RecordInfusionAdministeredInput,
     RecordLabResultsInput,
     RecordManufacturingMilestoneInput,
+    RecordNewAnticancerTherapyInput,
     RecordScanResultInput,
     RecordSupervisorDecisionInput,
     RecordWithdrawalInput,
@@ -265,6 +266,8 @@ def _validate_adverse_event_record(state: JourneyState, inp: RecordAdverseEventI
     _not_before_consent(state, inp.onset_at, "onset_at")
     if inp.resolved_at is not None:
         _not_future(inp.resolved_at, now, "resolved_at")
+    if inp.seriousness_known_at is not None:
+        _not_future(inp.seriousness_known_at, now, "seriousness_known_at")
     if inp.ae_id is not None:
         existing = next((ae for ae in state.adverse_events if ae.ae_id == inp.ae_id), None)
         if existing is None:
@@ -280,6 +283,23 @@ def validate_withdrawal(state: JourneyState, inp: RecordWithdrawalInput, now: da
         return
     _common(state, inp)
     _not_future(inp.withdrawn_at, now, "withdrawn_at")
+
+
+def validate_new_anticancer_therapy(state: JourneyState, inp: RecordNewAnticancerTherapyInput, now: datetime) -> None:
+    if is_retry(state, inp):
+        return
+    _common(state, inp, (EventType.NEW_ANTICANCER_THERAPY_RECORDED,))
+    _not_future(inp.started_at, now, "started_at")
+    first = state.first_infusion_at
+    if first is None:
+        raise refuse(
+            OUT_OF_ORDER,
+            "No infusion has been given, so there is no PFS to censor; record an off-study decision instead.",
+        )
+    if inp.started_at < first:
+        raise refuse(INVALID_VALUE, f"started_at is before the first infusion on {first.date()}.")
+    if state.new_therapy_started_at is not None and inp.corrects_sequence is None:
+        raise refuse(OUT_OF_ORDER, "A new anticancer therapy is already recorded; correct that record instead.")
 
 
 def validate_death(state: JourneyState, inp: RecordDeathInput, now: datetime) -> None:

@@ -170,6 +170,7 @@ class EventType(StrEnum):
     FOLLOW_UP_ASSESSMENT_RECORDED = "FollowUpAssessmentRecorded"
     FOLLOW_UP_ASSESSMENT_MISSED = "FollowUpAssessmentMissed"
     PROGRESSION_DOCUMENTED = "ProgressionDocumented"
+    NEW_ANTICANCER_THERAPY_RECORDED = "NewAnticancerTherapyRecorded"
     PFS_DETERMINED = "PfsDetermined"
     PROTOCOL_DEVIATION_RECORDED = "ProtocolDeviationRecorded"
     ESCALATION_RAISED = "EscalationRaised"

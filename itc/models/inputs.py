@@ -33,6 +33,7 @@ from itc.models.roles import Role
 from itc.models.text import MULTI_LINE, SINGLE_LINE, MultiLineText, SingleLineText
 from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 from itc.rules.plausibility import MAX_AGE_AT_CONSENT_YEARS, MIN_AGE_AT_CONSENT_YEARS, TRIAL_REGISTRATION_YEAR
+from itc.rules.recist_overall import NonTargetStatus
 
 PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
 ACTOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -211,6 +212,21 @@ class RecordScanResultInput(StaffAction):
     target_lesions: list[TargetLesion] = Field(default_factory=list, max_length=20)
     new_lesions: bool = False
     unequivocal_non_target_progression: bool = False
+    non_target_status: NonTargetStatus | None = Field(
+        default=None,
+        description=(
+            "RECIST 1.1 non-target lesions: CR, non_CR_non_PD, PD or NE (not evaluated). Leave it out when the "
+            "participant has no non-target lesions; on the baseline scan, non_CR_non_PD records that she has some."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _non_target_at_baseline(self) -> RecordScanResultInput:
+        if self.kind is ScanKind.BASELINE and self.non_target_status not in (None, NonTargetStatus.NON_CR_NON_PD):
+            raise ValueError("at baseline non_target_status is non_CR_non_PD (non-target lesions present) or omitted")
+        if self.unequivocal_non_target_progression and self.non_target_status not in (None, NonTargetStatus.PD):
+            raise ValueError("unequivocal_non_target_progression contradicts non_target_status; give PD")
+        return self
 
     @model_validator(mode="after")
     def _unique_lesions(self) -> RecordScanResultInput:
@@ -232,6 +248,9 @@ class ReleaseQcResult(_Input):
     viability_percent: float = Field(ge=0, le=100)
     cd56_cd3neg_purity_percent: float = Field(ge=0, le=100)
     viable_cells_total: float = Field(ge=0, le=1e13)
+    dose_volume_ml: float | None = Field(
+        default=None, gt=0, le=2000, description="One infusion's volume; the protocol's when omitted (USP <85> K/M)."
+    )
 
 
 class RecordManufacturingMilestoneInput(StaffAction):
@@ -286,6 +305,13 @@ class RecordAdverseEventInput(StaffAction):
     unexpected: bool = False
     onset_at: AwareDatetime
     resolved_at: AwareDatetime | None = None
+    seriousness_known_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the site first knew the event met its seriousness as recorded now (for example the day it "
+            "became life-threatening); the reporting clocks run from it (ICH E2A III.A). Defaults to now."
+        ),
+    )
 
     @model_validator(mode="after")
     def _grade_source(self) -> RecordAdverseEventInput:
@@ -297,7 +323,14 @@ class RecordAdverseEventInput(StaffAction):
             raise ValueError("grade (1-5, CTCAE v5) is required")
         if self.resolved_at is not None and self.resolved_at < self.onset_at:
             raise ValueError("resolved_at cannot be before onset_at")
+        if self.seriousness_known_at is not None and self.seriousness_known_at < self.onset_at:
+            raise ValueError("seriousness_known_at cannot be before onset_at")
         return self
+
+
+class RecordNewAnticancerTherapyInput(StaffAction):
+    therapy: Code = Field(description="The therapy started, as a code, e.g. capecitabine or radiotherapy")
+    started_at: AwareDatetime = Field(description="When the new anticancer therapy started")
 
 
 class RecordWithdrawalInput(StaffAction):

@@ -30,6 +30,7 @@ class Action(StrEnum):
     MILESTONE = "milestone"
     INFUSION = "infusion"
     ADVERSE_EVENT = "adverse-event"
+    NEW_THERAPY = "new-therapy"
     WITHDRAWAL = "withdrawal"
     DEATH = "death"
     DECISION = "decision"

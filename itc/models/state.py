@@ -25,6 +25,7 @@ from itc.models.inputs import (
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from itc.rules.dose import DosePlan
 from itc.rules.pfs import PfsResult
+from itc.rules.recist_overall import NonTargetStatus
 
 
 class DueAction(BaseModel):
@@ -81,6 +82,14 @@ class ToxicityCheck(BaseModel):
     missed: bool = False
 
 
+class SeriousnessChange(BaseModel):
+    """What the site knew of an event's seriousness from `known_at` on (ICH E2A III.A)."""
+
+    known_at: datetime
+    serious: bool
+    fatal_or_life_threatening: bool
+
+
 class AdverseEventRecord(BaseModel):
     ae_id: str
     term: str
@@ -94,6 +103,7 @@ class AdverseEventRecord(BaseModel):
     is_dlt: bool = False
     recorded_sequence: int
     dlt_checked_for_duration: bool = False
+    seriousness_changes: list[SeriousnessChange] = Field(default_factory=list)
 
 
 class SaeClock(BaseModel):
@@ -116,6 +126,8 @@ class ScanRecord(BaseModel):
     target_lesions: list[TargetLesion]
     sum_mm: float
     response: ResponseCategory | None = None
+    non_target_status: NonTargetStatus | None = None
+    new_lesions: bool = False
 
 
 class FollowUpCycle(BaseModel):
@@ -180,6 +192,7 @@ class JourneyState(BaseModel):
     scans: list[ScanRecord] = Field(default_factory=list)
     response_due_at: datetime | None = None
     response_prepared: bool = False
+    response_scan_missed: bool = False
     response: ResponseCategory | None = None
     response_scan_at: datetime | None = None
     confirmation_due_at: datetime | None = None
@@ -187,6 +200,7 @@ class JourneyState(BaseModel):
     follow_up: list[FollowUpCycle] = Field(default_factory=list)
     follow_up_ends_at: datetime | None = None
     progression_at: datetime | None = None
+    new_therapy_started_at: datetime | None = None
     pfs: PfsResult | None = None
 
     # Trial-wide safety pause, set by the trial workflow

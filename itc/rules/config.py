@@ -59,10 +59,18 @@ class ReferenceRanges(_Frozen):
     platelets_lln_per_mm3: float = 150_000.0
 
 
+class EndotoxinLimitBasis(StrEnum):
+    DOSE_AWARE = "dose_aware"  # USP <85>: K/M from the participant's weight and the dose volume
+    FLAT = "flat"  # max_endotoxin_eu_per_ml whatever the dose
+
+
 class ReleaseCriteria(_Frozen):
     sterility_negative: bool = True
     mycoplasma_negative: bool = True
-    max_endotoxin_eu_per_ml: float = 5.0
+    max_endotoxin_eu_per_ml: float = 5.0  # the flat limit, used when the basis is flat
+    endotoxin_limit_basis: EndotoxinLimitBasis = EndotoxinLimitBasis.DOSE_AWARE
+    endotoxin_k_eu_per_kg_per_hour: float = 5.0  # USP <85> K for intravenous products
+    dose_volume_ml: float = 100.0  # one infusion's volume, when the release QC does not give it
     min_viability_percent: float = 70.0
     min_cd56_cd3neg_purity_percent: float = 80.0
 
@@ -129,6 +137,8 @@ class ResponseAssessment(_Frozen):
 
 
 class Recist(_Frozen):
+    # A best overall response of SD needs SD met at least this long after the first infusion (RECIST 1.1 section 4.4).
+    stable_disease_min_days: int = 42
     min_measurable_mm: float = 10.0
     min_node_short_axis_mm: float = 15.0
     node_normal_short_axis_mm: float = 10.0
@@ -143,6 +153,7 @@ class FollowUp(_Frozen):
     interval_weeks: int = 12
     window_days: int = 7
     duration_months: int = 24  # measured from the first infusion
+    # Death or progression after this many missed assessments is censored (FDA 2018, PFS censoring table).
     missed_assessments_censoring_death: int = 2
 
 

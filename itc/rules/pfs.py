@@ -71,3 +71,55 @@ def _censored(start_on: date, last_adequate: date | None, why: str) -> PfsResult
         end = last_adequate
         reason = f"{why}; censored at the last adequate assessment on {end.isoformat()}."
     return PfsResult(event=False, event_type=None, end_date=end, days=(end - start_on).days, censor_reason=reason)
+
+
+def progression_free_survival(
+    start_on: date,
+    assessments: list[TumourAssessment],
+    missed_on: list[date],
+    death_on: date | None,
+    new_therapy_on: date | None,
+    missed_assessments_censoring: int,
+) -> PfsResult:
+    """PFS by the censoring table of the FDA guidance "Clinical Trial Endpoints for the Approval
+    of Cancer Drugs and Biologics" (2018), Table 2.
+
+    - Progression or death: the event, on its date.
+    - New anticancer therapy started before documented progression: censored at the last
+      adequate assessment on or before the day it started (a scan that day precedes it).
+    - Death or progression after two or more missed assessments (`missed_on`, the scheduled
+      days no assessment was made): censored at the last adequate assessment before them.
+    - Neither: censored at the last adequate assessment, or at the start when there is none.
+    """
+    if death_on is not None and death_on < start_on:
+        raise ValueError(f"death on {death_on} is before the PFS start on {start_on}")
+    usable = sorted(
+        (a for a in assessments if a.assessed_on >= start_on and (death_on is None or a.assessed_on <= death_on)),
+        key=lambda a: a.assessed_on,
+    )
+    progression = next((a.assessed_on for a in usable if a.progression), None)
+    event = (progression, "progression") if progression is not None else (death_on, "death")
+    event_on, event_type = event
+    if new_therapy_on is not None and (event_on is None or new_therapy_on < event_on):
+        before = _last_adequate(usable, new_therapy_on)
+        return _censored(start_on, before, f"New anticancer therapy started on {new_therapy_on.isoformat()}")
+    if event_on is None:
+        return _censored(start_on, _last_adequate(usable, None), "No progression or death recorded")
+    last = _last_adequate(usable, event_on, strictly_before=True)
+    missed = [day for day in missed_on if day < event_on and (last is None or day > last)]
+    if len(missed) >= missed_assessments_censoring:
+        why = (
+            f"{event_type.capitalize()} on {event_on.isoformat()} followed {len(missed)} missed assessments "
+            f"(censoring from {missed_assessments_censoring})"
+        )
+        return _censored(start_on, last, why)
+    return _result(start_on, event_on, event_type)
+
+
+def _last_adequate(usable: list[TumourAssessment], until: date | None, strictly_before: bool = False) -> date | None:
+    days = [
+        a.assessed_on
+        for a in usable
+        if a.adequate and (until is None or a.assessed_on < until or (not strictly_before and a.assessed_on == until))
+    ]
+    return days[-1] if days else None

@@ -94,12 +94,17 @@ def assess_response(
     new_lesions: bool,
     unequivocal_non_target_progression: bool,
     cfg: Recist,
+    after_complete_response: bool = False,
 ) -> RecistAssessment:
     """Time-point response of the target lesions, with new and non-target lesions.
 
     A scan that misses a baseline lesion is NE unless progression is already
     certain (a new lesion, non-target progression, or the measured lesions alone
     meeting PD), as RECIST 1.1 allows: the missing lesion cannot undo PD.
+
+    `after_complete_response`: the previous time point's overall response was CR, so a
+    target lesion that is back is PD whatever the sum (EORTC RECIST FAQ, "Does a new
+    lesion always result in PD?"); after anything else it only adds to the sum.
     """
     if nadir_sum_mm < 0:
         raise ValueError(f"nadir sum must not be negative, got {nadir_sum_mm}")
@@ -121,7 +126,15 @@ def assess_response(
         f"({fmt(total - nadir_sum_mm)} mm) from nadir {fmt(nadir_sum_mm)} mm."
     )
     response, reasons = _classify(
-        baseline, current, total, baseline_sum, nadir_sum_mm, new_lesions, unequivocal_non_target_progression, cfg
+        baseline,
+        current,
+        total,
+        baseline_sum,
+        nadir_sum_mm,
+        new_lesions,
+        unequivocal_non_target_progression,
+        cfg,
+        after_complete_response,
     )
     return RecistAssessment(response=response, reasons=(*reasons, change), **numbers)
 
@@ -135,8 +148,16 @@ def _classify(
     new_lesions: bool,
     non_target_progression: bool,
     cfg: Recist,
+    after_complete_response: bool,
 ) -> tuple[str, list[str]]:
     pd_reasons: list[str] = []
+    target_ids = {lesion.lesion_id for lesion in baseline}
+    back = sorted(x.lesion_id for x in current if x.lesion_id in target_ids and not _resolved(x, cfg))
+    if after_complete_response and back:
+        pd_reasons.append(
+            f"Target lesion(s) {', '.join(back)} are back after a complete response "
+            "(EORTC RECIST FAQ: after an overall CR any reappearance is PD)."
+        )
     if new_lesions:
         pd_reasons.append("New lesion present.")
     if non_target_progression:
