@@ -5,6 +5,7 @@
     python tests/make_histories.py refused-role NAME   # staff roles and an audited refusal, as NAME.json
     python tests/make_histories.py response-rules NAME # an SAE upgraded to life-threatening, a lesion back after CR
     python tests/make_histories.py pfs-censoring NAME  # progression after two missed follow-up assessments
+    python tests/make_histories.py abnormal-baseline NAME  # ALT rise from an abnormal baseline, afebrile CRS
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -25,24 +26,32 @@ sys.path.insert(0, str(HERE.parent))
 
 from fixtures_temporal import binary  # noqa: E402
 from journey_harness import (  # noqa: E402
+    GOOD_SCREENING_LABS,
     HOUR,
+    PRE_INFUSION,
     STAFF,
     MockServices,
     advance_to,
+    collect_biopsy,
+    complete_baseline,
     drive_to_infusion,
     give_first_infusion,
     give_infusion,
     infuse_all,
+    manufacture,
     pass_screening,
+    record_eligibility,
+    record_labs,
     record_scan,
     start_journey,
     toxicity_checks,
     worker_for,
 )
-from temporalio.client import WorkflowExecutionStatus  # noqa: E402
+from temporalio.client import WorkflowExecutionStatus, WorkflowUpdateFailedError  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from itc.drivers.staff_actions import administer_infusion  # noqa: E402
 from itc.models.enums import Stage  # noqa: E402
 from itc.runtime.temporal_client import ensure_search_attributes  # noqa: E402
 
@@ -174,6 +183,53 @@ async def pfs_censoring_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def abnormal_baseline_history(env: WorkflowEnvironment, name: str) -> None:
+    """Screening ALT at 2.5 x ULN (the most the protocol admits), a rise to 3.01 x ULN before
+    infusion 2, then CRS findings without fever on one vasopressor.
+
+    Graded by ULN alone the rise is grade 2 and holds infusion 2, and the afebrile findings
+    grade CRS 3, a DLT; CTCAE v5 against the abnormal baseline grades the rise 0, and ASTCT
+    needs fever for CRS, so the journey refuses those findings as CRS.
+    """
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-004")
+        await record_labs(j, {**GOOD_SCREENING_LABS, "alt": 100.0})
+        await record_eligibility(j)
+        await j.wait_for_stage(Stage.BASELINE)
+        await complete_baseline(j)
+        await collect_biopsy(j)
+        await manufacture(j)
+        await advance_to(j, (await j.state()).infusions[0].target_at)
+        await record_labs(j, {**PRE_INFUSION, "alt": 100.0}, ("vital_signs",))
+        await administer_infusion(j, 1)
+        await toxicity_checks(j)
+        await record_labs(j, {**PRE_INFUSION, "alt": 120.4})
+        infusion2 = next(i for i in (await j.state()).infusions if i.number == 2)
+        await advance_to(j, infusion2.window_start + HOUR)
+        await j.advance(timedelta(days=1))
+        try:
+            await j.update(
+                "record_adverse_event",
+                {
+                    "actor_id": STAFF,
+                    "term": "cytokine_release_syndrome",
+                    "category": "crs",
+                    "crs": {"temperature_c": 37.2, "hypotension": True, "vasopressors": 1},
+                    "attribution": "possible",
+                    "onset_at": (await j.now()).isoformat(),
+                },
+            )
+        except WorkflowUpdateFailedError:
+            pass  # refused as CRS: rejected Updates leave nothing in the history
+        await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -218,6 +274,7 @@ async def one_history(make, name: str) -> None:
 
 
 SINGLE_HISTORIES = {
+    "abnormal-baseline": abnormal_baseline_history,
     "infusion-hold": infusion_hold_history,
     "refused-role": refused_role_history,
     "response-rules": response_rules_history,

@@ -102,6 +102,7 @@ from workflows.rejections import admit, rejection
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey"); the
 # clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
+FULL_TOXICITY_GRADING = "full-toxicity-grading"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Services come back eventually; the journey must never lose an action, so retry without limit.
@@ -126,6 +127,10 @@ class ParticipantJourneyWorkflow:
     @workflow.init
     def __init__(self, input: StartJourneyInput) -> None:
         self.state: JourneyState = input.journey_state()
+        # Decided once per run, before any handler grades: a journey (or run) started before this
+        # patch keeps the earlier grading, so its history replays; later runs grade in full.
+        full_grading = workflow.patched(FULL_TOXICITY_GRADING)
+        self.state.full_toxicity_grading = self.state.full_toxicity_grading or full_grading
         self._unsent_events: list[JourneyEvent] = []
         # Notifications and reports, queued by handlers and stages and sent, in order, by the main loop.
         self._outbox: list[QueuedCommand] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
+from itc.journey import lab_grades
 from itc.models.enums import AeCategory
 from itc.models.state import (
     AdverseEventRecord,
@@ -18,7 +19,6 @@ from itc.models.state import (
     MilestoneRecord,
 )
 from itc.rules import holds
-from itc.rules.ctcae import grade_lab
 from itc.rules.lab_catalogue import NON_HAEMATOLOGICAL_LABS, LabCode
 
 
@@ -43,16 +43,7 @@ def open_adverse_events(state: JourneyState) -> list[AdverseEventRecord]:
 
 
 def lab_grade(state: JourneyState, code: LabCode) -> int:
-    result = state.labs.get(code.value)
-    if result is None or result.value is None:
-        return 0
-    return grade_lab(
-        code,
-        result.value,
-        state.protocol.reference_ranges,
-        upper_limit_normal=result.upper_limit_normal,
-        lower_limit_normal=result.lower_limit_normal,
-    )
+    return lab_grades.latest_grade(state, code)
 
 
 def hold_reason(state: JourneyState) -> str | None:

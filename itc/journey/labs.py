@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itc.journey import dlt, toxicity_checks
+from itc.journey import dlt, lab_grades, toxicity_checks
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome
@@ -15,21 +15,22 @@ from itc.rules import ctcae
 def record(state: JourneyState, at: Moment, inp: RecordLabResultsInput) -> ActionOutcome:
     journal = Journal(state, at)
     grades: dict[str, int] = {}
+    clauses: dict[str, str] = {}
     for result in inp.results:
         current = state.labs.get(result.code.value)
         if inp.corrects_sequence is not None or current is None or result.collected_at >= current.collected_at:
             state.labs[result.code.value] = result
+        lab_grades.keep_baseline(state, result, correction=inp.corrects_sequence is not None)
         if result.code in ctcae.GRADED_LABS and result.value is not None:
-            grades[result.code.value] = ctcae.grade_lab(
-                result.code,
-                result.value,
-                state.protocol.reference_ranges,
-                result.upper_limit_normal,
-                result.lower_limit_normal,
-            )
+            graded = lab_grades.grade(state, result)
+            grades[result.code.value] = graded.grade
+            clauses[result.code.value] = graded.label
+    payload: dict[str, object] = {"results": [r.model_dump(mode="json") for r in inp.results], "ctcae_grades": grades}
+    if state.full_toxicity_grading:
+        payload["ctcae_clauses"] = clauses
     seq = journal.emit(
         EventType.LAB_RESULTS_RECORDED,
-        {"results": [r.model_dump(mode="json") for r in inp.results], "ctcae_grades": grades},
+        payload,
         action=inp,
         occurred_at=max(r.collected_at for r in inp.results),
         summary="Lab results: " + ", ".join(r.code.value for r in inp.results),

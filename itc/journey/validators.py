@@ -18,7 +18,7 @@ from itc.journey.refusals import (
     UNKNOWN_REFERENCE,
     refuse,
 )
-from itc.models.enums import DecisionKind, EventType, ScanKind, Stage
+from itc.models.enums import AeCategory, DecisionKind, EventType, ScanKind, Stage
 from itc.models.inputs import (
     RecordAdverseEventInput,
     RecordBiopsyCollectedInput,
@@ -251,11 +251,20 @@ def validate_infusion_administered(state: JourneyState, inp: RecordInfusionAdmin
 
 def validate_adverse_event(state: JourneyState, inp: RecordAdverseEventInput, now: datetime) -> None:
     _validate_adverse_event_record(state, inp, now)
-    if adverse_events.grade(inp) == 0:
+    if adverse_events.grade(state, inp).grade > 0:
+        return
+    if inp.category is AeCategory.CRS and state.full_toxicity_grading:
+        # No measured value in the message: refusals travel outside the payload codec.
         raise refuse(
             INVALID_VALUE,
-            f"The {inp.category.value} findings do not reach grade 1 under ASTCT; nothing to record.",
+            "These findings are not CRS under ASTCT: CRS needs fever of at least 38 °C, or a fever since "
+            "masked by antipyretic or anti-cytokine therapy (fever_masked_by). Record hypotension or hypoxia "
+            "without fever as a non_haematological adverse event with its CTCAE grade.",
         )
+    raise refuse(
+        INVALID_VALUE,
+        f"The {inp.category.value} findings do not reach grade 1 under ASTCT; nothing to record.",
+    )
 
 
 def _validate_adverse_event_record(state: JourneyState, inp: RecordAdverseEventInput, now: datetime) -> None:

@@ -31,6 +31,8 @@ from itc.models.enums import (
 )
 from itc.models.roles import Role
 from itc.models.text import MULTI_LINE, SINGLE_LINE, MultiLineText, SingleLineText
+from itc.rules.crs import FeverMasking, OxygenDevice, Vasopressor
+from itc.rules.icans import Consciousness, MotorFinding, RaisedIntracranialPressure, Seizure
 from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 from itc.rules.plausibility import MAX_AGE_AT_CONSENT_YEARS, MIN_AGE_AT_CONSENT_YEARS, TRIAL_REGISTRATION_YEAR
 from itc.rules.recist_overall import NonTargetStatus
@@ -279,18 +281,117 @@ class RecordInfusionAdministeredInput(StaffAction):
 
 
 class CrsFindings(_Input):
-    temperature_c: float = Field(ge=30, le=45)
+    """What ASTCT grades CRS by (Lee et al. 2019). Records written before the full consensus
+    carry a vasopressor count and two oxygen flags; they still decode and grade."""
+
+    temperature_c: float = Field(ge=30, le=45, description="Highest temperature since the last assessment, °C.")
+    fever_masked_by: list[FeverMasking] = Field(
+        default_factory=list,
+        max_length=len(FeverMasking),
+        description="Therapy given for this CRS after its fever (antipyretic, tocilizumab, corticosteroid): "
+        "fever is then no longer required to grade it.",
+    )
     hypotension: bool = False
-    vasopressors: int = Field(default=0, ge=0, le=10)
+    vasopressor_kinds: list[Vasopressor] = Field(
+        default_factory=list, max_length=6, description="Each vasopressor running; vasopressin counts apart."
+    )
+    vasopressors: int = Field(
+        default=0, ge=0, le=10, description="Earlier records' vasopressor count; give vasopressor_kinds instead."
+    )
+    oxygen_device: OxygenDevice | None = None
     oxygen_l_per_min: float = Field(default=0, ge=0, le=100)
-    oxygen_by_facemask: bool = False
-    positive_pressure_ventilation: bool = False
+    oxygen_by_facemask: bool = Field(default=False, description="Earlier records' flag; give oxygen_device instead.")
+    positive_pressure_ventilation: bool = Field(
+        default=False, description="Earlier records' flag; give oxygen_device instead."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> CrsFindings:
+        if self.vasopressor_kinds and not self.hypotension:
+            raise ValueError("hypotension: vasopressor_kinds are given, so hypotension must be true")
+        named = [v for v in self.vasopressor_kinds if v is not Vasopressor.OTHER]
+        if len(named) != len(set(named)):
+            raise ValueError("vasopressor_kinds: name each vasopressor once")
+        if self.vasopressor_kinds and self.vasopressors not in (0, len(self.vasopressor_kinds)):
+            raise ValueError(
+                f"vasopressors: {self.vasopressors} does not match the {len(self.vasopressor_kinds)} "
+                "vasopressor_kinds; give vasopressor_kinds alone"
+            )
+        if len(self.fever_masked_by) != len(set(self.fever_masked_by)):
+            raise ValueError("fever_masked_by: name each therapy once")
+        device = self.oxygen_device
+        if device is not None:
+            if self.oxygen_by_facemask and device is not OxygenDevice.FACEMASK:
+                raise ValueError(
+                    f"oxygen_by_facemask contradicts oxygen_device {device.value}; give oxygen_device alone"
+                )
+            if self.positive_pressure_ventilation and device is not OxygenDevice.POSITIVE_PRESSURE:
+                raise ValueError(
+                    f"positive_pressure_ventilation contradicts oxygen_device {device.value}; give oxygen_device alone"
+                )
+        if device is OxygenDevice.NASAL_CANNULA and self.oxygen_l_per_min == 0:
+            raise ValueError("oxygen_l_per_min: a nasal cannula needs its flow in L/min")
+        return self
+
+    def vasopressors_running(self) -> list[Vasopressor]:
+        """The named vasopressors, or an earlier record's count read as that many non-vasopressin agents."""
+        return list(self.vasopressor_kinds) or [Vasopressor.OTHER] * self.vasopressors
+
+    def hypotension_present(self) -> bool:
+        # An earlier record may give a vasopressor count without the flag; vasopressors mean hypotension.
+        return self.hypotension or bool(self.vasopressors_running())
+
+    def oxygen_support(self) -> OxygenDevice | None:
+        """The oxygen device; for earlier records, from their flags (a bare flow means nasal cannula)."""
+        if self.oxygen_device is not None:
+            return self.oxygen_device
+        if self.positive_pressure_ventilation:
+            return OxygenDevice.POSITIVE_PRESSURE
+        if self.oxygen_by_facemask:
+            return OxygenDevice.FACEMASK
+        return OxygenDevice.NASAL_CANNULA if self.oxygen_l_per_min > 0 else None
 
 
 class IcansFindings(_Input):
-    ice_score: int = Field(ge=0, le=10)
-    unarousable: bool = False
-    seizure_over_5_minutes: bool = False
+    """Each ASTCT ICANS domain (Lee et al. 2019); records written before the full consensus carry
+    only the ICE score and two flags, and still decode and grade."""
+
+    ice_score: int | None = Field(
+        default=None, ge=0, le=10, description="ICE score 0-10; leave empty only if the patient is unarousable."
+    )
+    consciousness: Consciousness | None = Field(default=None, description="Depressed level of consciousness.")
+    seizure: Seizure | None = None
+    motor_findings: MotorFinding | None = None
+    raised_intracranial_pressure: RaisedIntracranialPressure | None = Field(
+        default=None, description="The most severe sign of raised intracranial pressure or cerebral oedema."
+    )
+    unarousable: bool = Field(default=False, description="Earlier records' flag; give consciousness instead.")
+    seizure_over_5_minutes: bool = Field(default=False, description="Earlier records' flag; give seizure instead.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> IcansFindings:
+        if self.unarousable and self.consciousness not in (None, Consciousness.UNAROUSABLE):
+            raise ValueError(
+                f"consciousness {self.consciousness.value} contradicts unarousable; give consciousness alone"
+            )
+        if self.seizure_over_5_minutes and self.seizure not in (None, Seizure.PROLONGED_OVER_5_MINUTES):
+            raise ValueError(f"seizure {self.seizure.value} contradicts seizure_over_5_minutes; give seizure alone")
+        level = self.level_of_consciousness()
+        if self.ice_score is None and level is not Consciousness.UNAROUSABLE:
+            raise ValueError("ice_score is required unless the patient is unarousable")
+        if self.consciousness is Consciousness.UNAROUSABLE and self.ice_score:
+            raise ValueError("ice_score: an unarousable patient cannot perform the ICE test; leave it empty")
+        return self
+
+    def level_of_consciousness(self) -> Consciousness:
+        if self.consciousness is not None:
+            return self.consciousness
+        return Consciousness.UNAROUSABLE if self.unarousable else Consciousness.ALERT
+
+    def seizure_finding(self) -> Seizure:
+        if self.seizure is not None:
+            return self.seizure
+        return Seizure.PROLONGED_OVER_5_MINUTES if self.seizure_over_5_minutes else Seizure.NONE
 
 
 class RecordAdverseEventInput(StaffAction):

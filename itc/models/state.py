@@ -104,6 +104,8 @@ class AdverseEventRecord(BaseModel):
     recorded_sequence: int
     dlt_checked_for_duration: bool = False
     seriousness_changes: list[SeriousnessChange] = Field(default_factory=list)
+    # The clause of the standard that gave the grade; None for grades entered by hand or recorded earlier.
+    grade_clause: str | None = None
 
 
 class SaeClock(BaseModel):
@@ -162,8 +164,14 @@ class JourneyState(BaseModel):
     # request_id -> sequence it produced, so a retried staff action is applied once.
     applied_requests: dict[str, int] = Field(default_factory=dict)
 
+    # Grade labs, CRS and ICANS by CTCAE v5 with its baseline clauses and the full ASTCT consensus
+    # (patch full-toxicity-grading); journeys started before it keep the earlier reading.
+    full_toxicity_grading: bool = False
+
     # Screening and baseline
     labs: dict[str, LabObservation] = Field(default_factory=dict)
+    # Per lab code, the screening result CTCAE's baseline clauses grade later results against.
+    lab_baselines: dict[str, LabObservation] = Field(default_factory=dict)
     eligibility_assessment: RecordEligibilityAssessmentInput | None = None
     failed_criteria: list[str] = Field(default_factory=list)
     eligible_at: datetime | None = None

@@ -71,6 +71,8 @@ _ABNORMAL_BASELINE_MULTIPLES: dict[LabCode, tuple[float, float, float]] = {
 # CTCAE v5.0 creatinine increased: G2 "> 1.5 - 3.0 x baseline", G3 "> 3.0 x baseline",
 # whatever the baseline was; grade 1 and grade 4 have no baseline clause.
 _CREATININE_BASELINE_G2_MULTIPLE = 1.5
+# The labs whose CTCAE v5 terms have baseline clauses.
+BASELINE_GRADED_LABS: frozenset[LabCode] = frozenset({LabCode.ALT, LabCode.AST, LabCode.CREATININE})
 
 
 def grade_lab_result(
@@ -164,6 +166,11 @@ def grade_lab(
         lln = _positive(lower_limit_normal if lower_limit_normal is not None else _default_lln(code, ranges), "LLN")
         return _grade_low(value, lln, _LOW_COUNT_LIMITS[code])
     raise ValueError(f"no CTCAE lab grading for {code!r}")
+
+
+def default_uln(code: LabCode, ranges: ReferenceRanges) -> float:
+    """The protocol's ULN for a lab graded against it, used when the lab reports none."""
+    return _default_uln(code, ranges)
 
 
 def _default_uln(code: LabCode, ranges: ReferenceRanges) -> float:
