@@ -115,10 +115,14 @@ def test_api_key_from_a_0600_file(pki: dict[str, Path], tmp_path: Path) -> None:
             {"temporal_api_key": "k", "itc_temporal_api_key_file": "f"},
             ["TEMPORAL_API_KEY", "ITC_TEMPORAL_API_KEY_FILE"],
         ),
+        (
+            {"temporal_tls_disable_host_verification": True},
+            ["TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "TEMPORAL_TLS_SERVER_NAME"],
+        ),
     ],
 )
 def test_half_configured_tls_is_refused_naming_the_settings(
-    pki: dict[str, Path], given: dict[str, str], named: list[str]
+    pki: dict[str, Path], given: dict[str, object], named: list[str]
 ) -> None:
     values = {name: pki.get(value, value) if isinstance(value, str) else value for name, value in given.items()}
     with pytest.raises(TemporalTlsMisconfigured) as refused:

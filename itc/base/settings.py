@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     temporal_tls_client_key_path: Path | None = None
     temporal_tls_server_ca_cert_path: Path | None = None
     temporal_tls_server_name: str | None = None
+    # Read only to be refused: the engine always checks the frontend's certificate.
+    temporal_tls_disable_host_verification: bool = False
     temporal_api_key: SecretStr | None = None
     # The API key in a file (a mounted secret) rather than in the environment.
     itc_temporal_api_key_file: Path | None = None
@@ -63,6 +65,7 @@ class Settings(BaseSettings):
         "temporal_tls_client_key_path",
         "temporal_tls_server_ca_cert_path",
         "temporal_tls_server_name",
+        "temporal_tls_disable_host_verification",
         "temporal_api_key",
         "itc_temporal_api_key_file",
         "itc_identity_keys",

@@ -74,6 +74,13 @@ def _refuse_half_configured(settings: Settings) -> None:
         problems.append(f"{CERT_VAR} is set without {KEY_VAR}: a client certificate needs its private key")
     if key is not None and cert is None:
         problems.append(f"{KEY_VAR} is set without {CERT_VAR}: a private key needs its client certificate")
+    if settings.temporal_tls_disable_host_verification:
+        # Skipping the check would let anyone on the path pose as the frontend and collect every token
+        # and payload sent; a certificate issued for another name is fixed by naming that name instead.
+        problems.append(
+            "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION is not supported: the frontend's certificate is always checked; "
+            f"set {SERVER_NAME_VAR} to the name on it"
+        )
     if settings.temporal_api_key is not None and settings.itc_temporal_api_key_file is not None:
         problems.append(f"both {API_KEY_VAR} and {API_KEY_FILE_VAR} are set: give the API key once")
     if settings.temporal_tls is False:
