@@ -12,7 +12,7 @@ input fields. An action without one still gets its command, taking --json.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -26,7 +26,7 @@ from itc.base.errors import InvalidInput
 from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
-from itc.cli.flag_names import name_flags
+from itc.cli.flag_names import how_to_give, name_flags
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -76,6 +76,7 @@ def _send(
     reason: str | None = None,
     request_id: str | None = None,
     corrects: int | None = None,
+    hints: Mapping[str, str] | None = None,
 ) -> None:
     settings = load_settings()
     try:
@@ -95,7 +96,7 @@ def _send(
         data.update(from_flags)
         payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
-        fail_with(name_flags(error, from_flags))
+        fail_with(name_flags(error, from_flags, hints, from_file=json_file is not None))
     if isinstance(payload, RecordInfusionAdministeredInput) and (
         beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing)
     ):
@@ -406,9 +407,11 @@ def _add_command(spec: StaffActionSpec, own: Flags) -> None:
     if own.corrects:
         parameters.append(_CORRECTS)
 
+    hints = how_to_give(parameters)
+
     def command(**given: Any) -> None:
         shared = {name: given.pop(name) for name in _SHARED if name in given}
-        _send(spec, own.fields(**given), **shared)
+        _send(spec, own.fields(**given), **shared, hints=hints)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}

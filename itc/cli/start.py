@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from itc.base.errors import InvalidInput
 from itc.base.settings import Settings
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
-from itc.cli.flag_names import name_flags
+from itc.cli.flag_names import how_to_give, name_flags
 from itc.models.enums import ReceptorStatus, Sex
 from itc.models.inputs import ConsentRecord
 from itc.models.roles import Role
@@ -81,7 +82,8 @@ def start(
         # Validated before connecting: a bad record must never depend on the server being up.
         consent = parse_consent(data)
     except InvalidInput as error:
-        fail_with(name_flags(error, from_flags))
+        hints = how_to_give(inspect.signature(start, eval_str=True).parameters.values())
+        fail_with(name_flags(error, from_flags, hints, from_file=consent_file is not None))
     if consent.role is None:
         fail(
             'role: give --role (or set ITC_ROLE, or "role" in the consent file); operations starts journeys',
