@@ -103,7 +103,7 @@ def how_to_give(parameters: Iterable[inspect.Parameter]) -> dict[str, str]:
             continue
         # Under Annotated, typer takes the first declaration from the default's place.
         first = [info.default] if isinstance(info.default, str) and info.default.startswith("-") else []
-        declared = [*first, *info.param_decls]
+        declared: list[str] = [*first, *(info.param_decls or ())]
         longs = [name for declaration in declared for name in declaration.split("/") if name.startswith("--")]
         if not longs:
             longs = ["--" + parameter.name.replace("_", "-")]
