@@ -1,10 +1,13 @@
 """The HTTP API app on the module's real dev stack, an httpx client for it, and the
-inputs the API and browser tests send. Tokens are fixed test values."""
+inputs the API and browser tests send.
+
+Each role is one person with a personal account (`PEOPLE`, password `PASSWORD`), created in
+the stack's database when the app starts; `TOKENS` holds each one's personal API token from
+then on, issued the way `itc login` gets one."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,28 +21,42 @@ from fixtures_devstack import WAIT_SECONDS, Stack, iso
 from fixtures_devstack import consent as stack_consent
 
 from itc.api.app import create_app
+from itc.api.pages.session import SESSION_COOKIE
 from itc.api.settings import ApiSettings
 from itc.drivers.staff_actions import ELIGIBLE_FINDINGS
 from itc.models.roles import Role
+from itc.people.access_log import Channel
+from itc.people.models import AddPersonInput
+from itc.people.service import People
 from itc.runtime.database import close_pool, open_pool
 from itc.runtime.temporal_client import connect
 
-TOKENS: dict[Role, str] = {
-    Role.OPERATIONS: "test-operations-token",
-    Role.LAB: "test-lab-token",
-    Role.SUPERVISOR: "test-supervisor-token",
+PEOPLE: dict[Role, str] = {
+    Role.OPERATIONS: "ops.api",
+    Role.LAB: "lab.api",
+    Role.SUPERVISOR: "sup.api",
 }
+PASSWORD = "a long test passphrase"
+ADMINISTRATOR = "admin.api"
+# Each person's personal token: fixed values, registered in the stack's database when the app
+# starts (`Tokens.install_known`, the path `itc demo` also takes for its published tokens).
+TOKENS: dict[Role, str] = {
+    Role.OPERATIONS: "itc_7e57000000000001_test-operations-token",
+    Role.LAB: "itc_7e57000000000002_test-lab-token-value",
+    Role.SUPERVISOR: "itc_7e57000000000003_test-supervisor-token",
+}
+ADMIN_TOKEN = "itc_7e57000000000004_test-administrator-token"
 SITE = "SITE-API"
 
 
 def consent(participant_id: str, site: str = SITE) -> dict[str, Any]:
-    return stack_consent(participant_id, site, actor_id="ops.api")
+    return stack_consent(participant_id, site, actor_id=PEOPLE[Role.OPERATIONS])
 
 
 def screening_labs(creatinine: float = 0.8, *, at: datetime | None = None) -> dict[str, Any]:
     at = at or datetime.now(UTC) - timedelta(hours=1)
     return {
-        "actor_id": "nurse.api",
+        "actor_id": PEOPLE[Role.OPERATIONS],
         "results": [
             {"code": "creatinine", "value": creatinine, "collected_at": iso(at)},
             {"code": "spo2", "value": 98, "collected_at": iso(at)},
@@ -50,7 +67,7 @@ def screening_labs(creatinine: float = 0.8, *, at: datetime | None = None) -> di
 
 
 def eligibility() -> dict[str, Any]:
-    return {"actor_id": "dr.api", **ELIGIBLE_FINDINGS, "assessed_at": iso(datetime.now(UTC))}
+    return {"actor_id": PEOPLE[Role.OPERATIONS], **ELIGIBLE_FINDINGS, "assessed_at": iso(datetime.now(UTC))}
 
 
 @dataclass
@@ -83,11 +100,27 @@ class Api:
 
 
 def api_settings(stack: Stack, refresh_seconds: int = 10) -> ApiSettings:
-    return ApiSettings(
-        itc_api_tokens=json.dumps({token: role.value for role, token in TOKENS.items()}),
-        temporal_ui_url=stack.ui_url,
-        itc_dashboard_refresh_seconds=refresh_seconds,
-    )
+    return ApiSettings(temporal_ui_url=stack.ui_url, itc_dashboard_refresh_seconds=refresh_seconds)
+
+
+async def ensure_people(pool: Any) -> None:
+    """One account per role and an administrator, each with a personal token (once per stack)."""
+    people = People.on(pool)
+    wanted = {**{person: [role.value] for role, person in PEOPLE.items()}, ADMINISTRATOR: ["administrator"]}
+    for person_id, roles in wanted.items():
+        if await people.accounts.get(person_id) is None:
+            data = AddPersonInput(person_id=person_id, full_name=full_name(person_id), roles=roles, password=PASSWORD)
+            await people.accounts.add(data, actor_id="bootstrap", channel=Channel.BOOTSTRAP)
+    holders = {**{TOKENS[role]: person_id for role, person_id in PEOPLE.items()}, ADMIN_TOKEN: ADMINISTRATOR}
+    for token, person_id in holders.items():
+        await people.tokens.install_known(
+            token, person_id, label="tests", days=1, actor_id="bootstrap", channel=Channel.BOOTSTRAP
+        )
+
+
+def full_name(person_id: str) -> str:
+    """A printed name for a test person: "ops.api" signs as "Ops Api"."""
+    return " ".join(part.capitalize() for part in person_id.split("."))
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +128,7 @@ async def app_on_stack(stack: Stack) -> AsyncIterator[FastAPI]:
     client = await connect(stack.settings)
     pool = await open_pool(stack.database_url)
     try:
+        await ensure_people(pool)
         yield create_app(stack.settings, client, pool, api_settings(stack, refresh_seconds=1))
     finally:
         await close_pool(pool)
@@ -105,3 +139,13 @@ async def api(stack: Stack, app_on_stack: FastAPI) -> AsyncIterator[Api]:
     transport = httpx.ASGITransport(app=app_on_stack)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield Api(app_on_stack, http, stack)
+
+
+async def sign_in(api: Api, role: Role) -> str:
+    """A dashboard session of the role's person: the session cookie's value."""
+    response = await api.http.post("/login", data={"person_id": PEOPLE[role], "password": PASSWORD, "next": "/"})
+    assert response.status_code == 303, response.text
+    secret = response.cookies.get(SESSION_COOKIE)
+    assert secret, response.headers
+    api.http.cookies.clear()  # each caller sends the cookie it means to
+    return secret

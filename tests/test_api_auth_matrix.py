@@ -12,13 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from fixtures_api import TOKENS, Api, consent, eligibility, screening_labs
+from fixtures_api import PEOPLE, Api, consent, eligibility, screening_labs, sign_in
 from fixtures_devstack import fresh_participant, iso
 
 from itc.api import auth
 from itc.api.auth import MISSING_TOKEN, UNKNOWN_TOKEN
 from itc.api.csrf import csrf_token
-from itc.api.pages.session import SESSION_COOKIE, STAFF_COOKIE, TOKEN_COOKIE
+from itc.api.pages.session import SESSION_COOKIE
 from itc.models.roles import Action, Role
 
 
@@ -140,9 +140,13 @@ ACTION_WORDS = {
 }
 
 
-async def _call(api: Api, endpoint: Endpoint, participant: str, headers: dict[str, str]) -> Any:
+async def _call(
+    api: Api, endpoint: Endpoint, participant: str, headers: dict[str, str], actor: str | None = None
+) -> Any:
     path = endpoint.path.format(p=participant)
     body = endpoint.body(participant) if endpoint.body else None
+    if body is not None and actor is not None:
+        body["actor_id"] = actor  # a person records in their own name only (see test_api_identity)
     return await api.http.request(endpoint.method, path, json=body, headers=headers)
 
 
@@ -154,7 +158,7 @@ async def test_role_against_action(api: Api, role: Role, endpoint: Endpoint) -> 
     if allowed and endpoint.needs_journey:
         await api.start(participant)
 
-    response = await _call(api, endpoint, participant, api.auth(role))
+    response = await _call(api, endpoint, participant, api.auth(role), PEOPLE[role])
 
     if allowed:
         # Allowed means the request got past the permission check: accepted, or refused by
@@ -218,7 +222,7 @@ async def test_each_api_request_checks_the_role_once(api: Api, role_checks: list
         for role in Role:
             role_checks.clear()
             target = fresh_participant("ONCE") if endpoint.name == "start" else participant
-            response = await _call(api, endpoint, target, api.auth(role))
+            response = await _call(api, endpoint, target, api.auth(role), PEOPLE[role])
             assert len(role_checks) == 1, (endpoint.name, role.value, role_checks, response.status_code)
 
 
@@ -228,10 +232,12 @@ async def test_each_dashboard_form_checks_the_role_once(
     participant = fresh_participant("ONCE")
     await api.start(participant)
 
+    sessions = {role: await sign_in(api, role) for role in (Role.LAB, Role.OPERATIONS)}
+
     def signed_in(role: Role) -> dict[str, str]:
         return {
-            "Cookie": f"{TOKEN_COOKIE}={TOKENS[role]}; {STAFF_COOKIE}=nurse.form; {SESSION_COOKIE}=session-once",
-            "X-CSRF-Token": csrf_token(TOKENS[role], "session-once", "nurse.form"),
+            "Cookie": f"{SESSION_COOKIE}={sessions[role]}",
+            "X-CSRF-Token": csrf_token(sessions[role], "dashboard", PEOPLE[role]),
         }
 
     role_checks.clear()

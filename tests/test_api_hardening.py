@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
-from fixtures_api import TOKENS, Api, api_settings, consent, screening_labs
+from fixtures_api import PASSWORD, PEOPLE, TOKENS, Api, api_settings, consent, ensure_people, screening_labs
 from fixtures_devstack import Stack, fresh_participant
 
 from itc.api.app import create_app
@@ -43,6 +43,7 @@ async def fail() -> None:
 async def apps(stack: Stack) -> AsyncIterator[dict[str, FastAPI]]:
     client = await connect(stack.settings)
     pool = await open_pool(stack.database_url)
+    await ensure_people(pool)
     settings = api_settings(stack)
     guarded = settings.model_copy(update={"itc_api_max_body_bytes": MAX_BODY})
     strict = settings.model_copy(
@@ -249,9 +250,9 @@ async def test_the_docs_page_allows_exactly_its_own_inline_script(http: httpx.As
 # --- CSRF ----------------------------------------------------------------------------------
 
 
-async def _signed_in(served: str, role: Role, staff_id: str) -> httpx.AsyncClient:
+async def _signed_in(served: str, role: Role) -> httpx.AsyncClient:
     http = httpx.AsyncClient(base_url=served, timeout=10)
-    response = await http.post("/login", data={"token": TOKENS[role], "staff_id": staff_id, "next": "/"})
+    response = await http.post("/login", data={"person_id": PEOPLE[role], "password": PASSWORD, "next": "/"})
     assert response.status_code == 303, response.text
     return http
 
@@ -281,7 +282,7 @@ async def test_a_cross_origin_or_tokenless_form_records_nothing(served: str, htt
     await api.start(participant)
     collected_at = screening_labs()["results"][0]["collected_at"].removesuffix("Z")[:16]
     path = f"/participants/{participant}/record/lab-results"
-    browser = await _signed_in(served, Role.LAB, "nurse.csrf")
+    browser = await _signed_in(served, Role.LAB)
     try:
         token = await _form_token(browser, participant)
         before = await _recorded(http, participant)
@@ -319,8 +320,8 @@ async def test_a_cross_origin_or_tokenless_form_records_nothing(served: str, htt
 async def test_the_csrf_token_is_bound_to_the_session(served: str, api: Api) -> None:
     participant = fresh_participant("CSRF")
     await api.start(participant)
-    first = await _signed_in(served, Role.LAB, "nurse.one")
-    second = await _signed_in(served, Role.LAB, "nurse.one")
+    first = await _signed_in(served, Role.LAB)
+    second = await _signed_in(served, Role.LAB)
     try:
         token = await _form_token(first, participant)
         assert token != await _form_token(second, participant)  # each sign-in has its own
@@ -369,7 +370,7 @@ async def test_a_burst_of_writes_over_the_limit_gets_429_and_recovers(served_str
 async def test_a_dashboard_session_is_limited_like_its_token(served_strict: str, api: Api) -> None:
     participant = fresh_participant("FLOOD")
     await api.start(participant)
-    browser = await _signed_in(served_strict, Role.SUPERVISOR, "sup.flood")
+    browser = await _signed_in(served_strict, Role.SUPERVISOR)
     try:
         path = f"/participants/{participant}/record/decision"
         # Without the form's token each is refused, and each still counts against the session's token.

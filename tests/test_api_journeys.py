@@ -101,7 +101,9 @@ async def test_screening_to_baseline_then_list_timeline_and_audit(api: Api) -> N
 
     timeline = (await api.http.get(f"/api/journeys/{participant}/timeline", headers=SUPERVISOR)).json()
     assert timeline[0]["type"] == "ConsentRecorded" and timeline[0]["actor"] == "ops.api"
-    assert {"nurse.api", "dr.api"} <= {entry["actor"] for entry in timeline}
+    # Consent, screening labs and eligibility: each recorded as the signed-in person.
+    staff_entries = [entry for entry in timeline if entry["actor"] != "system"]
+    assert len(staff_entries) >= 3 and {entry["actor"] for entry in staff_entries} == {"ops.api"}
 
     audit = (await api.http.get(f"/api/journeys/{participant}/audit", headers=SUPERVISOR)).json()
     assert [event["sequence"] for event in audit] == list(range(1, len(audit) + 1))
@@ -150,7 +152,7 @@ async def test_the_openapi_spec_and_its_browsable_docs_are_published(api: Api) -
     assert "cdn" not in docs.text.lower()
 
 
-async def test_the_token_sets_the_role_and_a_refused_write_joins_the_audit_trail(api: Api) -> None:
+async def test_the_signed_in_person_sets_the_role_and_a_refused_write_joins_the_audit_trail(api: Api) -> None:
     participant = fresh_participant("API")
     await api.start(participant)
 
@@ -158,9 +160,9 @@ async def test_the_token_sets_the_role_and_a_refused_write_joins_the_audit_trail
         f"/api/journeys/{participant}/lab-results", json={**screening_labs(), "role": "supervisor"}, headers=OPS
     )
     assert claimed.status_code == 403
-    assert claimed.json()["detail"] == "The request says role supervisor, but your token is for the operations role."
+    assert claimed.json()["detail"] == "The request says role supervisor, but your account's roles are: operations."
 
-    decision = {"actor_id": "nurse.api", "decision": "off_study", "reason": "participant asked to stop"}
+    decision = {"actor_id": "ops.api", "decision": "off_study", "reason": "participant asked to stop"}
     refused = await api.http.post(f"/api/journeys/{participant}/decision", json=decision, headers=OPS)
     assert refused.status_code == 403
     assert (
@@ -180,8 +182,8 @@ async def test_the_token_sets_the_role_and_a_refused_write_joins_the_audit_trail
     events = await audit()
     refusals = [event for event in events if event["type"] == "ActionRefused"]
     assert len(refusals) == 1, events
-    assert (refusals[0]["actor"], refusals[0]["actor_role"]) == ("api-token", "operations")
+    assert (refusals[0]["actor"], refusals[0]["actor_role"]) == ("ops.api", "operations")
     assert refusals[0]["payload"]["refused_by"] == "api"
     assert refusals[0]["payload"]["update"] == "record_supervisor_decision"
     labs = next(event for event in events if event["type"] == "LabResultsRecorded")
-    assert (labs["actor"], labs["actor_role"]) == ("nurse.api", "operations")
+    assert (labs["actor"], labs["actor_role"]) == ("ops.api", "operations")

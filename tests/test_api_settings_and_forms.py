@@ -1,10 +1,6 @@
-"""Pieces of the API that need no server: the token map, and form fields reshaped into the
-inputs the API takes."""
+"""Pieces of the API that need no server: form fields reshaped into the inputs the API takes."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowQueryFailedError
@@ -12,42 +8,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from itc.api import forms
 from itc.api.errors import describe
-from itc.api.settings import ApiSettings, parse_token_roles
-from itc.base.errors import EnrolmentClosed, InvalidInput, NoWorker
-from itc.models.roles import Action, Role
-
-SECRET = "super-secret-token-1"
-
-
-def test_tokens_from_json_or_a_file(tmp_path: Path) -> None:
-    mapping = {SECRET: "lab", "another-token-22": "supervisor"}
-    assert parse_token_roles(json.dumps(mapping)) == {SECRET: Role.LAB, "another-token-22": Role.SUPERVISOR}
-    path = tmp_path / "tokens.json"
-    path.write_text(json.dumps(mapping), encoding="utf-8")
-    assert parse_token_roles(str(path)) == parse_token_roles(json.dumps(mapping))
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ('{"x": ', "ITC_API_TOKENS is not valid JSON"),
-        ("{}", "must be a non-empty JSON object"),
-        (json.dumps({SECRET: "admin"}), "entry 1: role 'admin' is not one of operations, lab, supervisor"),
-        (json.dumps({"short": "lab"}), "entry 1: a token needs at least 8 characters and no spaces"),
-        ("/no/such/tokens.json", "Cannot read ITC_API_TOKENS file /no/such/tokens.json"),
-    ],
-)
-def test_a_bad_token_map_is_refused_without_echoing_tokens(source: str, expected: str) -> None:
-    with pytest.raises(InvalidInput) as caught:
-        parse_token_roles(source)
-    text = " ".join([caught.value.message, *caught.value.lines])
-    assert expected in text
-    assert SECRET not in text
-
-
-def test_no_tokens_means_no_server() -> None:
-    with pytest.raises(InvalidInput, match="ITC_API_TOKENS is not set"):
-        ApiSettings(itc_api_tokens="").token_roles()
+from itc.base.errors import EnrolmentClosed, NoWorker
+from itc.models.roles import Action
 
 
 def test_lab_form_keeps_only_filled_boxes_and_names_them_in_errors() -> None:

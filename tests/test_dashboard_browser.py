@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from fixtures_api import TOKENS, Api, eligibility, screening_labs
+from fixtures_api import PASSWORD, PEOPLE, Api, eligibility, screening_labs
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
 
@@ -82,10 +82,10 @@ class Session:
             expected = any(blocked in message.text for blocked in self.expected_blocks)
             (self.blocked if expected else self.problems).append(f"console: {message.text}")
 
-    async def sign_in(self, role: Role, staff_id: str) -> None:
+    async def sign_in(self, role: Role) -> None:
         await self.page.goto(f"{self.base_url}/login")
-        await self.page.get_by_label("Token").fill(TOKENS[role])
-        await self.page.get_by_label("Your staff ID").fill(staff_id)
+        await self.page.get_by_label("Person ID").fill(PEOPLE[role])
+        await self.page.get_by_label("Password").fill(PASSWORD)
         await self.page.get_by_role("button", name="Sign in").click()
         await expect(self.page.get_by_role("heading", name="Cohort board")).to_be_visible()
 
@@ -135,7 +135,7 @@ async def test_cohort_board_lists_every_journey_and_refreshes_live(
         assert response.status_code == 200, response.text
     await api.wait_for_stage(eligible, "baseline")
 
-    await tab.sign_in(Role.SUPERVISOR, "sup.web")
+    await tab.sign_in(Role.SUPERVISOR)
     page = tab.page
     await expect(stage_cell(page, waiting)).to_have_text("Screening")
     await expect(stage_cell(page, eligible)).to_have_text("Baseline", timeout=LIVE_TIMEOUT_MS)
@@ -169,7 +169,7 @@ async def fill_consent(page: Page, participant: str) -> None:
 
 async def test_start_a_journey_through_the_form(tab: Session) -> None:
     participant = fresh_participant("WEB")
-    await tab.sign_in(Role.OPERATIONS, "ops.web")
+    await tab.sign_in(Role.OPERATIONS)
     page = tab.page
     await page.get_by_role("link", name="Start a journey").click()
     await fill_consent(page, participant)
@@ -178,7 +178,7 @@ async def test_start_a_journey_through_the_form(tab: Session) -> None:
     await expect(page.locator("#accepted")).to_contain_text(f"Journey started (journey-{participant}")
     await expect(page.get_by_test_id("stage")).to_have_text("Screening")
     consent_row = page.locator(".timeline tr", has_text="ConsentRecorded")
-    await expect(consent_row).to_contain_text("ops.web")
+    await expect(consent_row).to_contain_text(PEOPLE[Role.OPERATIONS])
     link = page.get_by_role("link", name="Open the journey in Temporal UI")
     assert (await link.get_attribute("href") or "").endswith(f"/workflows/journey-{participant}")
 
@@ -195,7 +195,7 @@ async def test_a_bad_value_is_shown_then_a_lab_result_moves_the_stage(
 ) -> None:
     participant = fresh_participant("WEB")
     await api.start(participant)
-    await tab.sign_in(Role.OPERATIONS, "nurse.web")
+    await tab.sign_in(Role.OPERATIONS)
     page = tab.page
     await page.goto(f"{tab.base_url}/participants/{participant}")
 
@@ -239,7 +239,7 @@ async def test_a_bad_value_is_shown_then_a_lab_result_moves_the_stage(
 async def test_the_journeys_own_validator_is_shown_on_the_form(tab: Session, api: Api) -> None:
     participant = fresh_participant("WEB")
     await api.start(participant)
-    await tab.sign_in(Role.LAB, "lab.web")
+    await tab.sign_in(Role.LAB)
     page = tab.page
     await page.goto(f"{tab.base_url}/participants/{participant}")
     labs = page.locator("#form-lab-results")
@@ -254,7 +254,7 @@ async def test_the_journeys_own_validator_is_shown_on_the_form(tab: Session, api
 async def test_each_role_sees_only_its_own_forms_and_is_refused_the_others(tab: Session, api: Api) -> None:
     participant = fresh_participant("WEB")
     await api.start(participant)
-    await tab.sign_in(Role.LAB, "lab.web")
+    await tab.sign_in(Role.LAB)
     page = tab.page
     await page.goto(f"{tab.base_url}/participants/{participant}")
     await expect(page.locator("#form-lab-results")).to_be_visible()
@@ -274,14 +274,14 @@ async def test_each_role_sees_only_its_own_forms_and_is_refused_the_others(tab: 
     assert "The lab role may not record an eligibility assessment" in await refused.text()
 
 
-async def test_an_unknown_token_cannot_sign_in(tab: Session) -> None:
+async def test_a_wrong_password_cannot_sign_in(tab: Session) -> None:
     page = tab.page
     await page.goto(f"{tab.base_url}/")
     await expect(page).to_have_url(re.compile("/login"))  # pages need a session
-    await page.get_by_label("Token").fill("not-a-token-at-all")
-    await page.get_by_label("Your staff ID").fill("someone")
+    await page.get_by_label("Person ID").fill("someone")
+    await page.get_by_label("Password").fill("not-the-password-at-all")
     await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("alert")).to_contain_text("Unknown bearer token")
+    await expect(page.get_by_role("alert")).to_contain_text("Wrong person ID, password or code")
 
 
 async def test_the_dashboard_and_the_api_docs_render_under_their_content_security_policy(
@@ -290,7 +290,7 @@ async def test_the_dashboard_and_the_api_docs_render_under_their_content_securit
     """Any CSP violation or script error on these pages fails the test (the `tab` fixture)."""
     participant = fresh_participant("WEB")
     await api.start(participant)
-    await tab.sign_in(Role.SUPERVISOR, "sup.csp")
+    await tab.sign_in(Role.SUPERVISOR)
     page = tab.page
     await page.goto(f"{tab.base_url}/participants/{participant}")
     await expect(page.get_by_test_id("stage")).to_have_text("Screening")
@@ -321,7 +321,7 @@ async def test_a_form_posted_from_another_port_of_this_host_is_refused_and_recor
 ) -> None:
     participant = fresh_participant("WEB")
     await api.start(participant)
-    await tab.sign_in(Role.LAB, "lab.csrf")
+    await tab.sign_in(Role.LAB)
     before = await staff_entries(api, participant)
 
     # Another site on this host: the browser sends the dashboard's cookies along with its form.

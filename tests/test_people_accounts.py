@@ -168,3 +168,12 @@ async def test_access_log_is_append_only(people: People) -> None:
     for statement in ("UPDATE access_log SET actor_id = 'x'", "DELETE FROM access_log", "TRUNCATE access_log"):
         with pytest.raises(asyncpg.RestrictViolationError, match="append-only"):
             await people.pool.execute(statement)
+
+
+async def test_a_refused_token_is_never_echoed(people: People) -> None:
+    await add_nurse(people)
+    token, _ = await people.tokens.issue("nurse.rahimi", label="cli", days=1, actor_id="x", channel=Channel.API)
+    forged = token[:-4] + "AAAA"
+    with pytest.raises(TokenRefused) as caught:
+        await people.tokens.person_for(forged)
+    assert forged not in caught.value.message and token.split("_", 2)[2] not in caught.value.message

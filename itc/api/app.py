@@ -8,7 +8,7 @@ API_ROUTERS, with its actions in the registry, itc/actions/registry.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -21,17 +21,20 @@ from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
 from itc.api.pages import board, participant, session, start
-from itc.api.pages.session import TOKEN_COOKIE
+from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
-from itc.api.routers import journeys, queries, records, trial
+from itc.api.routers import access_log, journeys, people, queries, records, trial
 from itc.api.security_headers import SecurityHeaders
 from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
 from itc.base.settings import Settings
 from itc.eventstore.store import EventStore
+from itc.people.service import People
 from itc.rules.config import ProtocolConfig
 
-API_ROUTERS: tuple[APIRouter, ...] = (journeys.router, records.router, queries.router, trial.router)
+API_ROUTERS: tuple[APIRouter, ...] = (
+    journeys.router, records.router, queries.router, trial.router, people.router, access_log.router,
+)  # fmt: skip
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (session.router, board.router, start.router, participant.router)
 
@@ -50,15 +53,16 @@ def create_app(
         version="1",
         summary="Participant journeys of the iTC trial: start, record staff actions, read status and audit.",
         description=(
-            "Authenticate with `Authorization: Bearer <token>`; tokens map to the roles "
-            "operations, lab and supervisor. Every refusal is a 401, 403 or 422 with a `detail` message."
+            "Authenticate with `Authorization: Bearer <token>`, a personal token from `itc login` "
+            "(POST /api/session/token); the person's roles and sites decide what they may do. "
+            "Every refusal is a 401, 403 or 422 with a `detail` message."
         ),
         static_url="/static-docs",
     )
     app.state.context = ApiContext(
         client=client,
         store=EventStore(pool),
-        tokens=api_settings.token_roles(),
+        people=People.on(pool),
         protocol=protocol or settings.protocol(),
         task_queue=settings.task_queue,
         namespace=settings.temporal_namespace,
@@ -70,11 +74,13 @@ def create_app(
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    install_request_guards(app, api_settings, app.state.context.tokens)
+    install_request_guards(app, api_settings, app.state.context.credential_holder)
     return app
 
 
-def install_request_guards(app: FastAPI, api_settings: ApiSettings, tokens: Iterable[str]) -> None:
+def install_request_guards(
+    app: FastAPI, api_settings: ApiSettings, credential_holder: Callable[[str], Awaitable[str | None]]
+) -> None:
     """Added innermost first; a request meets them in the opposite order: headers on every
     answer, then the rate limit and the body limit before anything reads the body or
     authenticates, then the same-origin check of the dashboard's writes."""
@@ -84,7 +90,7 @@ def install_request_guards(app: FastAPI, api_settings: ApiSettings, tokens: Iter
         WriteRateLimit,
         per_minute=api_settings.itc_api_write_rate_per_minute,
         burst=api_settings.itc_api_write_burst,
-        known_tokens=tokens,
-        token_cookie=TOKEN_COOKIE,
+        holder=credential_holder,
+        token_cookie=SESSION_COOKIE,
     )
     app.add_middleware(SecurityHeaders, served=app)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 from fastapi import Request
 from temporalio.client import Client
 
+from itc.api.rate_limit import credential_digest
 from itc.eventstore.store import EventStore
-from itc.models.roles import Role
+from itc.people.service import People
 from itc.rules.config import ProtocolConfig
 
 
@@ -17,12 +18,25 @@ from itc.rules.config import ProtocolConfig
 class ApiContext:
     client: Client
     store: EventStore
-    tokens: dict[str, Role]
+    people: People
     protocol: ProtocolConfig
     task_queue: str
     namespace: str
     temporal_ui_url: str | None
     refresh_seconds: int
+    # Digests of the tokens and sessions that have authenticated a request, to their holders:
+    # the write-rate limit (`itc.api.rate_limit`) keeps a bucket per person.
+    known_credentials: dict[str, str] = field(default_factory=dict)
+
+    async def credential_holder(self, credential: str) -> str | None:
+        """The person a token or session cookie belongs to, or None; remembered once found."""
+        digest = credential_digest(credential)
+        if digest in self.known_credentials:
+            return self.known_credentials[digest]
+        person_id = await self.people.holder_of(credential)
+        if person_id is not None:
+            self.known_credentials[digest] = person_id
+        return person_id
 
     def temporal_link(self, workflow_id: str) -> str | None:
         if not self.temporal_ui_url:

@@ -34,6 +34,8 @@ from itc.base.errors import (
     problem_lines,
 )
 from itc.base.logging import get_logger
+from itc.people.accounts import AccountUnusable, SignInRefused, UnknownPerson
+from itc.people.tokens import TokenRefused
 
 log = get_logger(__name__)
 
@@ -63,6 +65,10 @@ class Problem(BaseModel):
 # Most specific first; the first class an error is an instance of wins.
 STATUS_CODES: tuple[tuple[type[UserFacingError], int], ...] = (
     (NotAuthenticated, 401),
+    (SignInRefused, 401),
+    (AccountUnusable, 401),
+    (TokenRefused, 401),
+    (UnknownPerson, 404),
     (Forbidden, 403),
     (JourneyNotFound, 404),
     (JourneyAlreadyExists, 409),

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from itc.actions import STAFF_ACTION_OF
-from itc.api.auth import Permit, Principal
+from itc.actions import STAFF_ACTION_OF, allowed, refusal_message
+from itc.api.auth import Permit
 from itc.api.context import ApiContext
 from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
@@ -67,7 +67,8 @@ def _as_dict(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def start(context: ApiContext, permit: Permit, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
-    consent = acting_as(permit.principal, parse_consent(_as_dict(data)))
+    consent = acting_as(permit, parse_consent(_as_dict(data)))
+    check_site(permit, consent.site)
     workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
     return StartedJourney(
         participant_id=consent.participant_id,
@@ -84,17 +85,39 @@ async def record_action(
     staff_action = STAFF_ACTION_OF[permit.action]
     participant_id = check_participant_id(participant_id)
     payload = data if isinstance(data, StaffAction) else validate_model(staff_action.input_model, dict(data), "input")
-    return await record(context.client, participant_id, staff_action.update, acting_as(permit.principal, payload))
+    await check_participant_site(context, permit, participant_id)
+    return await record(context.client, participant_id, staff_action.update, acting_as(permit, payload))
 
 
-def acting_as(principal: Principal, payload: ModelT) -> ModelT:
-    """The token decides the role: a body may repeat it, never claim another."""
-    claimed = getattr(payload, "role", None)
-    if claimed is not None and claimed != principal.role:
+def acting_as(permit: Permit, payload: ModelT) -> ModelT:
+    """The signed-in person is the actor, in the permit's role: a body may repeat their ID and
+    one of their roles, never name another person or a role they do not hold."""
+    principal = permit.principal
+    claimed_actor = getattr(payload, "actor_id", None)
+    if claimed_actor is not None and claimed_actor != principal.person_id:
         raise Forbidden(
-            f"The request says role {claimed.value}, but your token is for the {principal.role.value} role."
+            f"The request names actor {claimed_actor}, but you are signed in as {principal.person_id}: "
+            "a person records only in their own name."
         )
-    return payload.model_copy(update={"role": principal.role})
+    role = getattr(payload, "role", None) or permit.role
+    if role not in principal.roles:
+        held = ", ".join(held.value for held in principal.roles)
+        raise Forbidden(f"The request says role {role.value}, but your account's roles are: {held}.")
+    if not allowed(role, permit.action):
+        raise Forbidden(refusal_message(role, permit.action))
+    return payload.model_copy(update={"role": role, "actor_id": principal.person_id})
+
+
+def check_site(permit: Permit, site: str | None) -> None:
+    if not permit.principal.covers_site(site):
+        raise Forbidden(f"You act only on participants of your sites ({', '.join(permit.principal.person.sites)}).")
+
+
+async def check_participant_site(context: ApiContext, permit: Permit, participant_id: str) -> None:
+    """A person acts only on participants of their sites; the journey checks it again."""
+    if permit.principal.person.sites:
+        row = await context.store.status(participant_id)
+        check_site(permit, row.get("site") if row else None)
 
 
 async def status(context: ApiContext, permit: Permit, participant_id: str) -> JourneyStatus:

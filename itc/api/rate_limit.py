@@ -1,11 +1,11 @@
-"""Per-token limits on writes: a token bucket for each bearer token (the API) or signed-in
-token (the dashboard's session cookie), checked before the body is read or the request
-authenticated, so refused requests count as much as accepted ones: a flood of refusals
+"""Per-person limits on writes: a token bucket for each person, whether they write with a
+personal API token or through a dashboard session, checked before the body is read or the
+request authorized, so refused requests count as much as accepted ones: a flood of refusals
 would otherwise still reach the journey's audit trail.
 
-Requests with no token or an unknown one share one bucket per client address (so inventing
-tokens earns no fresh buckets). Over the limit the answer is 429 with `Retry-After`, the
-whole seconds until the bucket holds a write again.
+Requests with no credential or an unknown one share one bucket per client address (so
+inventing tokens earns no fresh buckets). Over the limit the answer is 429 with
+`Retry-After`, the whole seconds until the bucket holds a write again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -64,18 +64,22 @@ class TokenBuckets:
 
 class WriteRateLimit:
     def __init__(
-        self, app: ASGIApp, per_minute: float, burst: int, known_tokens: Iterable[str], token_cookie: str
+        self,
+        app: ASGIApp,
+        per_minute: float,
+        burst: int,
+        holder: Callable[[str], Awaitable[str | None]],
+        token_cookie: str,
     ) -> None:
         self.app = app
         self.buckets = TokenBuckets(per_minute, burst)
-        # Digests only: the lookup is by the digest of what was presented, so its timing says
-        # nothing about how close a guess came, and no usable token is kept here.
-        self.known = frozenset(_digest(token) for token in known_tokens)
+        # Whose credential this is (a person ID), or None for an unknown one.
+        self.holder = holder
         self.token_cookie = token_cookie
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
-            wait = self.buckets.take(self._key(HTTPConnection(scope)))
+            wait = self.buckets.take(await self._key(HTTPConnection(scope)))
             if wait > 0:
                 retry_after = max(1, math.ceil(wait))
                 response = problem_response(429, f"Too many writes with this token: try again in {retry_after} s.", [])
@@ -84,14 +88,15 @@ class WriteRateLimit:
                 return
         await self.app(scope, receive, send)
 
-    def _key(self, connection: HTTPConnection) -> str:
+    async def _key(self, connection: HTTPConnection) -> str:
         scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
         token = credentials.strip() if scheme.lower() == "bearer" else ""
-        digest = _digest(token or connection.cookies.get(self.token_cookie, ""))
-        if digest in self.known:
-            return "token:" + digest
+        credential = token or connection.cookies.get(self.token_cookie, "")
+        person_id = await self.holder(credential) if credential else None
+        if person_id is not None:
+            return "person:" + person_id
         return "client:" + (connection.client.host if connection.client else "unknown")
 
 
-def _digest(token: str) -> str:
+def credential_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

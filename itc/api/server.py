@@ -34,7 +34,6 @@ async def dashboard(
     """The app on its own Temporal client and event-store pool, served until the block exits."""
     from itc.api.app import create_app
 
-    api_settings.token_roles()  # refuse a bad token map before connecting anywhere
     client = await connect(settings)
     async with database_pool(settings) as pool:
         app = create_app(settings, client, pool, api_settings, protocol=protocol)

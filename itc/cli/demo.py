@@ -1,11 +1,10 @@
 """`itc demo`: `itc dev` plus a scripted walk through screening, baseline and biopsy, using
 the same client calls as the `start` and `record` commands, and the dashboard served on
-the result (fixed demo tokens unless ITC_API_TOKENS is set). Demo IDs and data are invented."""
+the result, with published demo accounts and tokens (`itc.people.demo`). Demo IDs and data are invented."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,6 @@ from typing import Annotated, Any
 import typer
 from temporalio.client import Client
 
-from itc.api.settings import DEMO_TOKENS
 from itc.base.errors import JourneyAlreadyExists
 from itc.base.logging import configure_logging
 from itc.cli.context import load_api_settings, load_protocol, load_settings
@@ -34,7 +32,9 @@ from itc.models.inputs import (
 )
 from itc.models.roles import Role
 from itc.models.state import JourneyStatus
+from itc.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, ensure_demo_people
 from itc.rules.config import ProtocolConfig
+from itc.runtime.database_pool import database_pool
 from itc.runtime.devstack import DevStack
 from itc.runtime.journeys import get_status, record, start_journey
 from itc.runtime.temporal_client import connect
@@ -166,6 +166,15 @@ async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) 
     return statuses
 
 
+def demo_people_text() -> str:
+    lines = [
+        f"Demo accounts (DEMO ONLY: published, never use them with real data); password {DEMO_PASSWORD!r}:",
+        *(f"  {person.person_id:<16} {', '.join(person.roles):<14} token {person.token}" for person in DEMO_PEOPLE),
+        "Command line: `ITC_API_URL=<dashboard URL> itc login --person demo.operations`.",
+    ]
+    return "\n".join(lines)
+
+
 def demo(
     exit_after: Annotated[
         bool, typer.Option("--exit", help="Stop everything once the demo has printed (the dashboard is not served).")
@@ -176,11 +185,6 @@ def demo(
     protocol = load_protocol(settings)
     api_settings = load_api_settings()
     configure_logging(settings.log_format, "WARNING")
-    demo_tokens = api_settings.itc_api_tokens is None
-    if demo_tokens:
-        api_settings = api_settings.model_copy(
-            update={"itc_api_tokens": json.dumps({token: role.value for token, role in DEMO_TOKENS.items()})}
-        )
     served: dict[str, str] = {}
 
     @asynccontextmanager
@@ -194,6 +198,8 @@ def demo(
             yield
 
     async def script(stack: DevStack, stop: asyncio.Event) -> None:
+        async with database_pool(stack.settings) as pool:
+            await ensure_demo_people(pool)
         client = await connect(stack.settings)
         for status in await run_script(client, protocol, stack.settings.task_queue):
             typer.echo("")
@@ -203,10 +209,7 @@ def demo(
             stop.set()
             return
         typer.echo(dashboard_banner(served["url"]))
-        if demo_tokens:
-            typer.echo("Demo tokens (DEMO ONLY: publicly known, never use them with real data):")
-            for token, role in DEMO_TOKENS.items():
-                typer.echo(f"  {role.value:<11} {token}")
+        typer.echo(demo_people_text())
         typer.echo("Demo done; the stack keeps running. Try `itc timeline DEMO-001`. Ctrl-C to stop.")
 
     run_async(run_dev(settings, on_ready=script, serve=None if exit_after else serve))

@@ -9,11 +9,10 @@ from typing import Annotated
 import typer
 
 from itc.api.settings import ApiSettings
-from itc.base.errors import InvalidInput
 from itc.base.logging import configure_logging
 from itc.base.settings import Settings
 from itc.cli.context import load_api_settings, load_protocol, load_settings
-from itc.cli.errors import fail_with, run_async
+from itc.cli.errors import run_async
 from itc.rules.config import ProtocolConfig
 from itc.runtime.worker import install_stop_signals
 
@@ -22,14 +21,10 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Default: ITC_API_HOST or 127.0.0.1.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Default: ITC_API_PORT or 8000.")] = None,
 ) -> None:
-    """Serve the dashboard and HTTP API until Ctrl-C (tokens from ITC_API_TOKENS)."""
+    """Serve the dashboard and HTTP API until Ctrl-C (people sign in with their own accounts: `itc users`)."""
     settings = load_settings()
     protocol = load_protocol(settings)
     api_settings = load_api_settings()
-    try:
-        api_settings.token_roles()
-    except InvalidInput as error:
-        fail_with(error)
     configure_logging(settings.log_format, settings.log_level)
     run_async(_serve(settings, api_settings, protocol, host, port))
 

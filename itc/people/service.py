@@ -10,7 +10,7 @@ from itc.people.accounts import Accounts
 from itc.people.sessions import Sessions
 from itc.people.settings import PeopleSettings
 from itc.people.signatures import Signatures
-from itc.people.tokens import Tokens
+from itc.people.tokens import TokenRefused, Tokens
 
 
 @dataclass(frozen=True)
@@ -36,3 +36,11 @@ class People:
             ),
             signatures=Signatures(pool),
         )
+
+    async def holder_of(self, credential: str) -> str | None:
+        """Whose valid personal token or live session this is, without touching either."""
+        try:
+            person, _ = await self.tokens.person_for(credential)
+        except TokenRefused:
+            return await self.sessions.holder_of(credential)
+        return person.person_id

@@ -54,3 +54,13 @@ class Sessions:
             )
             if person_id is not None:
                 await log_access(conn, AccessKind.SIGNED_OUT, person_id=person_id, actor_id=person_id, channel=channel)
+
+    async def holder_of(self, secret: str) -> str | None:
+        """The live session's person, without counting this as activity."""
+        person_id: str | None = await self._pool.fetchval(
+            "SELECT person_id FROM dashboard_sessions WHERE session_hash = $1 AND ended_at IS NULL "
+            "AND last_seen_at > now() - make_interval(mins => $2) "
+            "AND started_at > now() - make_interval(hours => $3)",
+            digest(secret), self._idle_minutes, self._max_hours,
+        )  # fmt: skip
+        return person_id

@@ -13,8 +13,8 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from itc.actions.registry import SignatureMeaning
 from itc.models.events import JourneyEvent
+from itc.models.roles import SignatureMeaning
 from itc.people.access_log import AccessKind, Channel, log_access
 from itc.people.models import Person
 

@@ -44,7 +44,25 @@ class Tokens:
         self, person_id: str, *, label: str, days: int, actor_id: str, channel: Channel
     ) -> tuple[str, IssuedToken]:
         """The token (shown once, never stored) and its record."""
-        token_id, secret = secrets.token_hex(8), new_secret()
+        return await self._store(secrets.token_hex(8), new_secret(), person_id, label, days, actor_id, channel)
+
+    async def install_known(
+        self, token: str, person_id: str, *, label: str, days: int, actor_id: str, channel: Channel
+    ) -> IssuedToken | None:
+        """Register a token whose value is already public: the test suite's and `itc demo`'s
+        fixed tokens, so examples can name them. Never for real people. None if already there."""
+        match = _TOKEN.fullmatch(token)
+        if match is None:
+            raise ValueError("a token reads itc_<16 hex digits>_<secret of 20 or more characters>")
+        if await self._pool.fetchval("SELECT 1 FROM personal_tokens WHERE token_id = $1", match.group(1)):
+            return None
+        token_id, secret = match.groups()
+        _, issued = await self._store(token_id, secret, person_id, label, days, actor_id, channel)
+        return issued
+
+    async def _store(
+        self, token_id: str, secret: str, person_id: str, label: str, days: int, actor_id: str, channel: Channel
+    ) -> tuple[str, IssuedToken]:
         expires_at = datetime.now(UTC) + timedelta(days=days)
         async with self._pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(

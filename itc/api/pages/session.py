@@ -1,66 +1,63 @@
-"""Signing in to the dashboard: a token (the same ones the API takes) and the staff ID
-recorded as the actor of every form sent in this session.
+"""Signing in to the dashboard: person ID and password (and the TOTP code once enrolled),
+which start a session of that person. The session cookie holds a random secret whose digest
+the database keeps; the session ends at sign-out, after the configured idle time, or after a
+working day (21 CFR 11.300(d)).
 
-Each sign-in also gets a random session ID, to which the forms' CSRF token is bound
-(api/csrf.py); every unsafe request of a session must carry that token."""
+Each session's forms carry a CSRF token bound to it (api/csrf.py); every unsafe request of a
+session must carry that token."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
 
 from itc.actions import Action
-from itc.api.auth import Permit, Principal, identify, permit
+from itc.api.auth import Permit, Principal, permit
 from itc.api.context import ApiContext, get_context
 from itc.api.csrf import CSRF_FIELD, CSRF_HEADER, STALE_FORM, csrf_token, token_matches
-from itc.api.errors import Forbidden, LoginRequired, NotAuthenticated
-from itc.api.rate_limit import UNSAFE_METHODS
+from itc.api.errors import Forbidden, LoginRequired
+from itc.api.rate_limit import UNSAFE_METHODS, credential_digest
 from itc.api.templating import render
-from itc.models.inputs import ActorId
+from itc.base.errors import UserFacingError
+from itc.people.access_log import Channel
 
 router = APIRouter(include_in_schema=False)
 
-TOKEN_COOKIE = "itc_token"
-STAFF_COOKIE = "itc_staff"
 SESSION_COOKIE = "itc_session"
-SESSION_COOKIES = (TOKEN_COOKIE, STAFF_COOKIE, SESSION_COOKIE)
-SESSION_SECONDS = 12 * 3600  # one working day; then sign in again
-_ACTOR = TypeAdapter(ActorId)
+SESSION_COOKIES = (SESSION_COOKIE,)
+# The browser forgets the cookie after a working day; the server ends the session sooner
+# when it is idle (ITC_SESSION_IDLE_MINUTES).
+SESSION_SECONDS = 12 * 3600
 
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "staff_id": ""})
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "person_id": ""})
 
 
 @router.post("/login")
 async def login(
     request: Request,
     context: Annotated[ApiContext, Depends(get_context)],
-    token: Annotated[str, Form()] = "",
-    staff_id: Annotated[str, Form()] = "",
+    person_id: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    totp_code: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        identify(context.tokens, token.strip())
-        staff = _ACTOR.validate_python(staff_id.strip())
-    except NotAuthenticated as error:
-        return _login_error(request, error.message, staff_id, next)
-    except ValidationError:
-        return _login_error(
-            request, "Staff ID: letters, digits, dots, dashes or underscores, e.g. nurse.rahimi", staff_id, next
+        person = await context.people.accounts.authenticate(
+            person_id.strip(), password, totp_code=totp_code.strip() or None, channel=Channel.DASHBOARD
         )
+    except UserFacingError as error:
+        return _login_error(request, error.message, person_id, next)
+    secret = await context.people.sessions.start(person)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    secure = request.url.scheme == "https"
-    cookies = ((TOKEN_COOKIE, token.strip()), (STAFF_COOKIE, staff), (SESSION_COOKIE, secrets.token_urlsafe(32)))
-    for name, value in cookies:
-        response.set_cookie(
-            name, value, max_age=SESSION_SECONDS, httponly=True, samesite="strict", secure=secure, path="/"
-        )
+    response.set_cookie(
+        SESSION_COOKIE, secret, max_age=SESSION_SECONDS, httponly=True, samesite="strict",
+        secure=request.url.scheme == "https", path="/",
+    )  # fmt: skip
     return response
 
 
@@ -70,17 +67,19 @@ async def logout(request: Request, context: Annotated[ApiContext, Depends(get_co
         await current_session(request, context)  # a live session signs out only with its form's token
     except LoginRequired:
         pass  # nothing left to protect: clear whatever remains
+    else:
+        await context.people.sessions.end(request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/login", status_code=303)
     for name in SESSION_COOKIES:
         response.delete_cookie(name, path="/")
     return response
 
 
-def _login_error(request: Request, message: str, staff_id: str, next_url: str) -> HTMLResponse:
+def _login_error(request: Request, message: str, person_id: str, next_url: str) -> HTMLResponse:
     return render(
         request,
         "login.html",
-        {"next": _safe_next(next_url), "error": message, "staff_id": staff_id},
+        {"next": _safe_next(next_url), "error": message, "person_id": person_id},
         status_code=401,
     )
 
@@ -91,25 +90,28 @@ def _safe_next(value: str) -> str:
 
 
 class Session:
-    def __init__(self, principal: Principal, staff_id: str, csrf_token: str) -> None:
+    def __init__(self, principal: Principal, csrf_token: str) -> None:
         self.principal = principal
-        self.staff_id = staff_id
         self.csrf_token = csrf_token
 
     @property
+    def staff_id(self) -> str:
+        return self.principal.person_id
+
+    @property
     def role(self) -> str:
-        return self.principal.role.value
+        return self.principal.roles_label
 
 
 async def current_session(request: Request, context: Annotated[ApiContext, Depends(get_context)]) -> Session:
     """The signed-in session; for an unsafe method, only with the CSRF token of its forms."""
-    token = request.cookies.get(TOKEN_COOKIE)
-    principal = identify(context.tokens, token, error=LoginRequired)
-    staff_id = request.cookies.get(STAFF_COOKIE)
-    session_id = request.cookies.get(SESSION_COOKIE)
-    if not staff_id or not session_id or token is None:
+    secret = request.cookies.get(SESSION_COOKIE)
+    person = await context.people.sessions.person_for(secret) if secret else None
+    if person is None or secret is None:
         raise LoginRequired("Sign in again: the session has ended.")
-    session = Session(principal, staff_id, csrf_token(token, session_id, staff_id))
+    context.known_credentials[credential_digest(secret)] = person.person_id
+    principal = Principal(person)
+    session = Session(principal, csrf_token(secret, "dashboard", person.person_id))
     request.state.principal = principal  # error pages show who is signed in
     request.state.csrf_token = session.csrf_token  # and sign-out works from them
     if request.method in UNSAFE_METHODS:

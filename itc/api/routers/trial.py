@@ -37,4 +37,4 @@ async def trial_status(permit: Reader, context: Context) -> TrialStatus:
     responses={**NOT_STARTED, **WRITE_ERROR_RESPONSES},
 )
 async def trial_resume(body: ResumeTrialInput, permit: Resumer, context: Context) -> TrialStatus:
-    return await resume_trial(context.client, context.protocol, acting_as(permit.principal, body))
+    return await resume_trial(context.client, context.protocol, acting_as(permit, body))

@@ -1,0 +1,99 @@
+"""The command line's way to the engine: the HTTP API, with the personal token `itc login`
+stored. A staff machine needs only this: no Temporal address or certificate, no database, no
+payload key; the API and the workers hold those.
+
+Where: ITC_API_URL (default http://127.0.0.1:8000, what `itc serve` and `itc demo` listen on)
+and the token file ITC_TOKEN_FILE (default ~/.config/itc/token), written 0600 and refused
+when anyone else may read it.
+
+Imports stay light (no Temporal, no FastAPI) so a command through the API answers quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any, NoReturn
+
+import httpx
+import typer
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+NOT_SIGNED_IN = "Not signed in: run `itc login` first (the token it stores is your own; keep it private)."
+
+
+def api_url() -> str:
+    return os.environ.get("ITC_API_URL", DEFAULT_API_URL).rstrip("/")
+
+
+def token_file() -> Path:
+    configured = os.environ.get("ITC_TOKEN_FILE")
+    if configured:
+        return Path(configured).expanduser()
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "itc" / "token"
+
+
+def fail(message: str, lines: list[str] | None = None, code: int = 1) -> NoReturn:
+    typer.echo(message, err=True)
+    for line in lines or []:
+        typer.echo(f"  {line}", err=True)
+    raise typer.Exit(code)
+
+
+def save_token(token: str) -> Path:
+    path = token_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Created 0600 from the start: never a moment when the token is readable by others.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def load_token() -> str:
+    path = token_file()
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        fail(NOT_SIGNED_IN)
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        fail(f"{path} may be read by other users: run `chmod 600 {path}` or `itc login` again.")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def forget_token() -> None:
+    token_file().unlink(missing_ok=True)
+
+
+def call(method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
+         token: str | None = None, authenticated: bool = True) -> httpx.Response:  # fmt: skip
+    """One request to the API; a refusal becomes its message and a non-zero exit."""
+    headers = {}
+    if authenticated:
+        headers["Authorization"] = f"Bearer {token or load_token()}"
+    try:
+        response = httpx.request(method, api_url() + path, json=json_body, params=params, headers=headers, timeout=30)
+    except httpx.HTTPError as error:
+        fail(
+            f"Cannot reach the API at {api_url()} ({type(error).__name__}): is `itc serve` running? Set ITC_API_URL.",
+            code=3,
+        )
+    if response.status_code >= 400:
+        fail_from(response)
+    return response
+
+
+def fail_from(response: httpx.Response) -> NoReturn:
+    try:
+        body = response.json()
+        message, lines = str(body.get("detail", response.text)), list(body.get("problems", []))
+    except (json.JSONDecodeError, AttributeError):
+        message, lines = response.text or response.reason_phrase, []
+    if response.status_code == 401 and "itc login" not in message:
+        message += " Run `itc login` to sign in again."
+    code = 2 if response.status_code == 422 else 3 if response.status_code >= 500 else 1
+    fail(message, lines, code)

@@ -1,0 +1,48 @@
+"""`itc login` and `itc logout`: trade your password for a personal API token, kept 0600 in
+your own configuration directory, and revoke it again."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from itc.cli.api_client import api_url, call, forget_token, load_token, save_token, token_file
+
+
+def login(
+    person_id: Annotated[str, typer.Option("--person", help="Your person ID, e.g. nurse.rahimi.", prompt="Person ID")],
+    totp: Annotated[
+        bool, typer.Option("--totp", help="Ask for the authenticator code too (accounts with a second factor).")
+    ] = False,
+) -> None:
+    """Sign in to the API (ITC_API_URL) with your password; the token is stored for later commands."""
+    password = typer.prompt("Password", hide_input=True)
+    code = typer.prompt("Authenticator code") if totp else None
+    body = {"person_id": person_id, "password": password, "totp_code": code, "label": "itc command line"}
+    answer = call("POST", "/api/session/token", json_body=body, authenticated=False).json()
+    path = save_token(answer["token"])
+    person = answer["person"]
+    typer.echo(
+        f"Signed in to {api_url()} as {person['full_name']} ({person['person_id']}; {', '.join(person['roles'])})."
+    )
+    typer.echo(f"Token stored in {path} (0600), valid until {answer['expires_at']}.")
+
+
+def logout() -> None:
+    """Revoke the stored token and forget it."""
+    try:
+        token = load_token()
+    except typer.Exit:
+        typer.echo("Not signed in.")
+        return
+    call("DELETE", "/api/session/token", token=token)
+    forget_token()
+    typer.echo(f"Signed out; {token_file()} removed.")
+
+
+def whoami() -> None:
+    """Who the stored token belongs to."""
+    person = call("GET", "/api/me").json()
+    sites = ", ".join(person["sites"]) or "every site"
+    typer.echo(f"{person['full_name']} ({person['person_id']}): {', '.join(person['roles'])}; {sites}")
