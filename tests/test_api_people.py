@@ -10,7 +10,7 @@ import io
 import time
 from typing import Any
 
-from fixtures_api import ADMIN_TOKEN, PASSWORD, PEOPLE, SITE, Api, consent, screening_labs
+from fixtures_api import ADMIN_TOKEN, PASSWORD, PEOPLE, SITE, Api, consent, eligibility, screening_labs
 from fixtures_devstack import WAIT_SECONDS, fresh_participant
 
 from itc.models.roles import Role
@@ -144,3 +144,69 @@ async def test_only_administrators_manage_accounts_and_changes_are_logged(api: A
     roles_changed = next(entry for entry in entries if entry["kind"] == "roles_changed")
     assert roles_changed["detail"] == {"before": ["operations"], "after": ["lab"]}
     assert "account_disabled" in [entry["kind"] for entry in entries]
+
+
+async def eligibility_recorded(api: Api) -> tuple[str, int]:
+    participant = fresh_participant("SIGN")
+    await api.start(participant)
+    labs = await api.http.post(f"/api/journeys/{participant}/lab-results", json=screening_labs(), headers=OPS)
+    assert labs.status_code == 200, labs.text
+    recorded = await api.http.post(f"/api/journeys/{participant}/eligibility", json=eligibility(), headers=OPS)
+    assert recorded.status_code == 200, recorded.text
+    return participant, int(recorded.json()["sequence"])
+
+
+async def test_a_signature_needs_the_password_at_signing_and_shows_name_time_and_meaning(api: Api) -> None:
+    """21 CFR 11.50 (name, date and time, meaning), 11.200(a) (password at signing), 11.70 (bound)."""
+    participant, sequence = await eligibility_recorded(api)
+    url = f"/api/journeys/{participant}/events/{sequence}/signature"
+    wrong = await api.http.post(url, json={"password": "not my password at all"}, headers=OPS)
+    assert wrong.status_code == 401, wrong.text
+    failed = await access_log(api, person=PEOPLE[Role.OPERATIONS], kind="signature_failed")
+    assert failed and failed[0]["detail"]["sequence"] == sequence
+
+    signed = await api.http.post(url, json={"password": PASSWORD}, headers=OPS)
+    assert signed.status_code == 201, signed.text
+    view = signed.json()
+    assert view["valid"] and view["meaning"] == "approved" and view["printed_name"] == "Ops Api"
+    assert view["manifestation"].startswith("Signed by Ops Api (ops.api), approved, ")
+    assert view["manifestation"].endswith(" UTC")
+    again = await api.http.post(url, json={"password": PASSWORD}, headers=OPS)
+    assert again.status_code == 403 and "already signed" in again.json()["detail"]
+
+    audit = (await api.http.get(f"/api/journeys/{participant}/audit", headers=SUPERVISOR)).json()
+    event = next(e for e in audit if e["sequence"] == sequence)
+    assert event["signature_required"] == "approved"
+    assert [s["manifestation"] for s in event["signatures"]] == [view["manifestation"]]
+    assert all(not e["signatures"] for e in audit if e["sequence"] != sequence)
+
+    # A second person who may take the action verifies; one who may not cannot sign.
+    await add_person(api, "ops.second", ["operations"])
+    second = await api.http.post(url, json={"password": NEW_PASSWORD}, headers=await token_of(api, "ops.second"))
+    assert second.status_code == 201 and second.json()["meaning"] == "verified", second.text
+    lab = await api.http.post(url, json={"password": PASSWORD}, headers=Api.auth(Role.LAB))
+    assert lab.status_code == 403, lab.text
+    labs_event = next(e for e in audit if e["type"] == "LabResultsRecorded")["sequence"]
+    unsigned = await api.http.post(
+        f"/api/journeys/{participant}/events/{labs_event}/signature", json={"password": PASSWORD}, headers=OPS
+    )
+    assert unsigned.status_code == 403 and "does not carry a signature" in unsigned.json()["detail"]
+
+
+async def test_a_signature_moved_to_another_record_fails_verification_21_cfr_11_70(api: Api) -> None:
+    participant, sequence = await eligibility_recorded(api)
+    url = f"/api/journeys/{participant}/events/{sequence}/signature"
+    assert (await api.http.post(url, json={"password": PASSWORD}, headers=OPS)).status_code == 201
+    # Someone with database access copies the signature row onto the lab results event.
+    pool = api.app.state.context.people.pool
+    await pool.execute(
+        "INSERT INTO electronic_signatures (participant_id, sequence, person_id, printed_name, meaning, signed_at, "
+        "record_hash) SELECT participant_id, $2, 'sup.api', printed_name, meaning, signed_at, record_hash "
+        "FROM electronic_signatures WHERE participant_id = $1 AND sequence = $3",
+        participant, sequence - 1, sequence,
+    )  # fmt: skip
+    checks = (await api.http.get(f"/api/journeys/{participant}/signatures", headers=SUPERVISOR)).json()
+    assert [check["valid"] for check in checks[str(sequence)]] == [True]
+    [moved] = checks[str(sequence - 1)]
+    assert not moved["valid"] and moved["problem"] == "the record differs from what was signed"
+    assert "INVALID" in moved["manifestation"]

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from pydantic import BaseModel
 
 from itc.models import inputs
+from itc.models.enums import EventType
 from itc.models.roles import Action, Role, SignatureMeaning
 from itc.models.trial import ResumeTrialInput
 
@@ -46,7 +47,10 @@ class ActionSpec:
     input_model: type[BaseModel] | None = None
     # The dashboard form's heading; None where the dashboard has no such form.
     form_title: str | None = None
+    # Actions whose record carries an electronic signature (21 CFR 11.50): what the recorder's
+    # signature means, and the event it signs. A second person may add a "verified" signature.
     signature_meaning: SignatureMeaning | None = None
+    signed_event: EventType | None = None
 
     def permits(self, role: Role) -> bool:
         return role in self.roles
@@ -95,6 +99,8 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Eligibility",
         form_title="Eligibility assessment",
         help="The investigator's eligibility assessment (the clinical criteria labs cannot show).",
+        signature_meaning=SignatureMeaning.APPROVED,
+        signed_event=EventType.ELIGIBILITY_ASSESSMENT_RECORDED,
     ),
     StaffActionSpec(
         action=Action.SCAN,
@@ -105,6 +111,8 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Scan",
         form_title="CT scan (RECIST 1.1)",
         help="A CT scan with RECIST 1.1 target lesions.",
+        signature_meaning=SignatureMeaning.REVIEWED,
+        signed_event=EventType.SCAN_RECORDED,
     ),
     StaffActionSpec(
         action=Action.BIOPSY,
@@ -135,6 +143,8 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Infusion",
         form_title="Infusion given",
         help="An infusion was administered.",
+        signature_meaning=SignatureMeaning.PERFORMED,
+        signed_event=EventType.INFUSION_ADMINISTERED,
     ),
     StaffActionSpec(
         action=Action.ADVERSE_EVENT,
@@ -145,6 +155,8 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Adverse event",
         form_title="Adverse event",
         help="An adverse event (new, or an update to one by --ae-id).",
+        signature_meaning=SignatureMeaning.REVIEWED,
+        signed_event=EventType.ADVERSE_EVENT_RECORDED,
     ),
     StaffActionSpec(
         action=Action.NEW_THERAPY,
@@ -185,6 +197,8 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Supervisor decision",
         form_title="Supervisor decision",
         help="A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported).",
+        signature_meaning=SignatureMeaning.APPROVED,
+        signed_event=EventType.SUPERVISOR_DECISION_RECORDED,
     ),
 )
 
@@ -227,6 +241,9 @@ def _index() -> Mapping[Action, ActionSpec]:
 ACTIONS: Mapping[Action, ActionSpec] = _index()
 STAFF_ACTION_OF: Mapping[Action, StaffActionSpec] = MappingProxyType({spec.action: spec for spec in STAFF_ACTIONS})
 BY_UPDATE: Mapping[str, StaffActionSpec] = MappingProxyType({spec.update: spec for spec in STAFF_ACTIONS})
+SIGNED_BY_EVENT: Mapping[EventType, ActionSpec] = MappingProxyType(
+    {spec.signed_event: spec for spec in ENTRIES if spec.signed_event is not None}
+)
 
 
 def allowed(role: Role, action: Action) -> bool:

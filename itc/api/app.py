@@ -20,10 +20,10 @@ from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
-from itc.api.pages import board, participant, session, start
+from itc.api.pages import board, participant, session, signing, start
 from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
-from itc.api.routers import access_log, journeys, people, queries, records, trial
+from itc.api.routers import access_log, journeys, people, queries, records, signatures, trial
 from itc.api.security_headers import SecurityHeaders
 from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
@@ -33,10 +33,12 @@ from itc.people.service import People
 from itc.rules.config import ProtocolConfig
 
 API_ROUTERS: tuple[APIRouter, ...] = (
-    journeys.router, records.router, queries.router, trial.router, people.router, access_log.router,
+    journeys.router, records.router, queries.router, trial.router, people.router, access_log.router, signatures.router,
 )  # fmt: skip
 # /participants/new before /participants/{participant_id}.
-PAGE_ROUTERS: tuple[APIRouter, ...] = (session.router, board.router, start.router, participant.router)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    session.router, board.router, start.router, participant.router, signing.router,
+)  # fmt: skip
 
 
 def create_app(

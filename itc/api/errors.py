@@ -35,6 +35,7 @@ from itc.base.errors import (
 )
 from itc.base.logging import get_logger
 from itc.people.accounts import AccountUnusable, SignInRefused, UnknownPerson
+from itc.people.signing import SignatureRefused
 from itc.people.tokens import TokenRefused
 
 log = get_logger(__name__)
@@ -69,6 +70,7 @@ STATUS_CODES: tuple[tuple[type[UserFacingError], int], ...] = (
     (AccountUnusable, 401),
     (TokenRefused, 401),
     (UnknownPerson, 404),
+    (SignatureRefused, 403),
     (Forbidden, 403),
     (JourneyNotFound, 404),
     (JourneyAlreadyExists, 409),

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from itc.actions import STAFF_ACTION_OF, allowed, refusal_message
-from itc.api.auth import Permit
+from itc.actions import STAFF_ACTION_OF, Action, allowed, refusal_message
+from itc.api.auth import Permit, Principal, permit
 from itc.api.context import ApiContext
 from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
@@ -25,6 +25,8 @@ from itc.models.enums import Stage
 from itc.models.events import JourneyEvent
 from itc.models.inputs import ActionAccepted, ParticipantId, StaffAction
 from itc.models.state import JourneyStatus, TimelineEntry
+from itc.people.service import People
+from itc.people.signing import meaning_of, signatures_by_sequence
 from itc.runtime.journeys import (
     get_status,
     get_timeline,
@@ -108,6 +110,10 @@ def acting_as(permit: Permit, payload: ModelT) -> ModelT:
     return payload.model_copy(update={"role": role, "actor_id": principal.person_id})
 
 
+async def permit_to_read(context: ApiContext, principal: Principal) -> Permit:
+    return await permit(context, principal, Action.READ)
+
+
 def check_site(permit: Permit, site: str | None) -> None:
     if not permit.principal.covers_site(site):
         raise Forbidden(f"You act only on participants of your sites ({', '.join(permit.principal.person.sites)}).")
@@ -144,7 +150,21 @@ def mask_event(event: JourneyEvent) -> AuditEvent:
 
 
 async def audit(context: ApiContext, permit: Permit, participant_id: str) -> list[AuditEvent]:
-    return [mask_event(event) for event in await events(context, permit, participant_id)]
+    stored = await events(context, permit, participant_id)
+    return await signed_audit(context.people, stored)
+
+
+async def signed_audit(people: People, stored: list[JourneyEvent]) -> list[AuditEvent]:
+    """The audit view of the events, each with its signatures verified against it."""
+    if not stored:
+        return []
+    signatures = await signatures_by_sequence(people, stored[0].participant_id, stored)
+    return [
+        mask_event(event).model_copy(
+            update={"signature_required": meaning_of(event), "signatures": signatures.get(event.sequence, [])}
+        )
+        for event in stored
+    ]
 
 
 async def participants(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from itc.models.events import JourneyEvent
+from itc.models.roles import SignatureMeaning
+from itc.people.signing import SignatureView
 
 
 class StartedJourney(BaseModel):
@@ -40,4 +42,9 @@ class ParticipantSummary(BaseModel):
 
 
 class AuditEvent(JourneyEvent):
-    """An event as stored in the permanent record, with the date of birth masked."""
+    """An event as stored in the permanent record, with the date of birth masked, and its
+    electronic signatures, each verified against this event (21 CFR 11.50, 11.70)."""
+
+    # What the recorder's signature means when the event carries one; None when it carries none.
+    signature_required: SignatureMeaning | None = None
+    signatures: list[SignatureView] = Field(default_factory=list)

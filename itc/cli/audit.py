@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from itc.api.operations import mask_event
+from itc.api.operations import signed_audit
 from itc.api.schemas import AuditEvent
 from itc.base.settings import Settings
 from itc.cli.context import load_settings
@@ -32,10 +32,11 @@ def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-00
 
 async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
     from itc.eventstore.store import EventStore
+    from itc.people.service import People
 
     async with database_pool(settings) as pool:
         stored = await EventStore(pool).events_for(participant)
-    return [mask_event(event) for event in sorted(stored, key=lambda e: e.sequence)]
+        return await signed_audit(People.on(pool), sorted(stored, key=lambda e: e.sequence))
 
 
 def _utc(value: datetime) -> str:
@@ -57,4 +58,8 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
             f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
             f"{safe(who):<28} {event.type.value:<32} {safe(why)}".rstrip()
         )
+        # Each signature under the record it signs (21 CFR 11.50(b)); a missing one is said so.
+        lines.extend(f"      {safe(signature.manifestation)}" for signature in event.signatures)
+        if event.signature_required and not event.signatures:
+            lines.append(f"      not yet signed ({event.signature_required.value})")
     return "\n".join(lines)

@@ -42,4 +42,5 @@ class SignatureMeaning(StrEnum):
 
     PERFORMED = "performed"
     VERIFIED = "verified"
+    REVIEWED = "reviewed"
     APPROVED = "approved"
