@@ -10,7 +10,16 @@ from pathlib import Path
 from temporalio import workflow
 from typer.main import get_command
 
-from itc.actions import ACTIONS, BY_UPDATE, STAFF_ACTIONS, Action, Role, refusal_message, role_refusal
+from itc.actions import (
+    ACTIONS,
+    BY_UPDATE,
+    STAFF_ACTIONS,
+    Action,
+    Role,
+    SignatureMeaning,
+    refusal_message,
+    role_refusal,
+)
 from itc.api import forms
 from itc.api.routers.records import router as records_router
 from itc.cli.record import app as record_app
@@ -43,7 +52,20 @@ def test_every_action_has_one_entry_with_its_name() -> None:
     for action, spec in ACTIONS.items():
         assert spec.action is action
         assert spec.roles, f"{action} is open to no role"
-        assert spec.signature_meaning is None  # filled in when signatures carry a meaning
+        # A signed action names both what its signature means and the event it signs.
+        assert (spec.signature_meaning is None) == (spec.signed_event is None), action
+
+
+def test_the_signed_actions_and_their_meanings_21_cfr_11_50() -> None:
+    """Written out, not read from the registry, so a changed table fails here."""
+    signed = {action: spec.signature_meaning for action, spec in ACTIONS.items() if spec.signature_meaning}
+    assert signed == {
+        Action.ELIGIBILITY: SignatureMeaning.APPROVED,
+        Action.SCAN: SignatureMeaning.REVIEWED,
+        Action.INFUSION: SignatureMeaning.PERFORMED,
+        Action.ADVERSE_EVENT: SignatureMeaning.REVIEWED,
+        Action.DECISION: SignatureMeaning.APPROVED,
+    }
 
 
 def test_reading_is_open_to_every_role() -> None:

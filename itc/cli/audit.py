@@ -53,13 +53,13 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
         if event.type is EventType.ACTION_REFUSED:
             why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
         who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
+        # Each signature on its record's own row (21 CFR 11.50(b)): one row per event stays greppable.
+        signed = [f"[{signature.manifestation}]" for signature in event.signatures]
+        if event.signature_required and not event.signatures:
+            signed.append(f"[not yet signed ({event.signature_required.value})]")
         # Reason, actor and refusal message are stored text: escaped so the trail shows what is held.
         lines.append(
             f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
-            f"{safe(who):<28} {event.type.value:<32} {safe(why)}".rstrip()
+            f"{safe(who):<28} {event.type.value:<32} {safe(' '.join([why, *signed]).strip())}".rstrip()
         )
-        # Each signature under the record it signs (21 CFR 11.50(b)); a missing one is said so.
-        lines.extend(f"      {safe(signature.manifestation)}" for signature in event.signatures)
-        if event.signature_required and not event.signatures:
-            lines.append(f"      not yet signed ({event.signature_required.value})")
     return "\n".join(lines)
