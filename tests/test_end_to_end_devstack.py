@@ -121,3 +121,30 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
     # The CT scan is booked during baseline too; the biopsy booking is the one after it.
     order = [types.index("EligibilityConfirmed"), types.index("BaselineCompleted"), biopsy_booking(rows)]
     assert order == sorted(order), types
+
+
+async def test_a_screen_failing_assessment_replies_with_the_screen_failure(stack: Stack, tmp_path: Path) -> None:
+    """The reply states the outcome, not only "Accepted #5 (screening)"."""
+    participant = fresh_participant("REPLY")
+    consent_file = tmp_path / "consent.json"
+    consent_file.write_text(json.dumps(consent_record_json(participant, "SITE-E2E", "ops.e2e")), encoding="utf-8")
+    await stack.ok("start", "--consent-file", str(consent_file))
+    who = ("--participant", participant, "--actor", "nurse.e2e", "--role", "operations")
+    labs = await stack.ok(
+        "record", "lab-results", *who,
+        "--result", "creatinine=2.4", "--result", "spo2=98",
+        "--result", "alt=30:uln=40", "--result", "ast=28:uln=40",
+        "--collected-at", iso(datetime.now(UTC) - timedelta(days=1)),
+    )  # fmt: skip
+    assert labs.splitlines()[1].startswith("Next due: Eligibility assessment by ")
+
+    reply = await stack.ok(
+        "record", "eligibility", *who,
+        "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
+        "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
+        "--assessed-at", iso(datetime.now(UTC)),
+    )  # fmt: skip
+    assert reply.splitlines()[0].startswith("Accepted #")
+    assert reply.splitlines()[1] == (
+        "Screen failure: Serum creatinine 2.4 mg/dL is above the limit of 2 mg/dL — journey ended"
+    )

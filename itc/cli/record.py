@@ -20,13 +20,15 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
+from temporalio.service import RPCError
 
 from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
-from itc.base.errors import InvalidInput
+from itc.base.errors import InvalidInput, UserFacingError
 from itc.base.settings import Settings
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import how_to_give, name_flags
+from itc.cli.replies import accepted_line, outcome_lines, settled_status
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -34,7 +36,8 @@ from itc.models.enums import (
     Milestone,
     ScanKind,
 )
-from itc.models.inputs import ParticipantId, RecordInfusionAdministeredInput, StaffAction
+from itc.models.inputs import ActionAccepted, ParticipantId, RecordInfusionAdministeredInput, StaffAction
+from itc.models.state import JourneyStatus
 from itc.rules.dose import infusion_number_refusal
 from itc.runtime.journeys import load_json_object, record, validate_model
 from itc.runtime.temporal_client import connect
@@ -104,13 +107,22 @@ def _send(
     if payload.role is None:
         permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
-    accepted = run_async(_execute(settings, participant, spec.update, payload))
-    typer.echo(f"Accepted #{accepted.sequence} ({accepted.stage.value}): {accepted.message}")
+    accepted, status = run_async(_execute(settings, participant, spec.update, payload))
+    for line in [accepted_line(accepted), *outcome_lines(accepted, status)]:
+        typer.echo(line)
 
 
-async def _execute(settings: Settings, participant: str, update_name: str, payload: StaffAction) -> Any:
+async def _execute(
+    settings: Settings, participant: str, update_name: str, payload: StaffAction
+) -> tuple[ActionAccepted, JourneyStatus | None]:
     client = await connect(settings)
-    return await record(client, participant, update_name, payload)
+    accepted = await record(client, participant, update_name, payload)
+    try:
+        status = await settled_status(client, participant)
+    except (UserFacingError, RPCError):
+        # The action is recorded; failing to describe its consequence must not read as a refusal.
+        status = None
+    return accepted, status
 
 
 def _pairs(items: list[str] | None, option: str, example: str) -> dict[str, str] | None:
