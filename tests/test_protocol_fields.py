@@ -47,7 +47,19 @@ from temporalio.testing import WorkflowEnvironment
 from itc.base.errors import EnrolmentClosed
 from itc.models.enums import Stage
 from itc.models.trial import trial_workflow_id
-from itc.rules import baseline, ctcae, dlt, dose, eligibility, pfs, recist, recist_best, release, stopping
+from itc.rules import (
+    baseline,
+    ctcae,
+    dlt,
+    dose,
+    eligibility,
+    outcome_change,
+    pfs,
+    recist,
+    recist_best,
+    release,
+    stopping,
+)
 from itc.rules.config import (
     DEFAULT_PROTOCOL,
     DoseSplit,
@@ -192,6 +204,15 @@ def _best_response(p: ProtocolConfig) -> str:
     return recist_best.best_overall_response([point], TODAY, 28, p.recist.stable_disease_min_days).response
 
 
+def _outcome_codes(p: ProtocolConfig) -> list[str]:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    values = [
+        outcome_change.Measurement(code=code, collected_at=at, value=1.0)
+        for code in (LabCode.NK_CD56_CD3NEG, LabCode.IL_6, LabCode.CEA)
+    ]
+    return [s.code.value for s in outcome_change.marker_series(values, p.outcomes, [], 3)]
+
+
 def _stopping(p: ProtocolConfig) -> dict[str, Any]:
     cfg = p.safety_stopping
     return {
@@ -248,6 +269,9 @@ RULE_CASES: dict[str, tuple[Any, RuleObserver]] = {
     "recist.progression_increase_percent": (30.0, _recist),
     "recist.progression_min_absolute_mm": (6.0, _recist),
     "recist.stable_disease_min_days": (56, _best_response),
+    "outcomes.immune_panel": ((LabCode.T_CD3,), _outcome_codes),
+    "outcomes.cytokines": ((LabCode.IFN_GAMMA,), _outcome_codes),
+    "outcomes.tumour_markers": ((LabCode.CA15_3,), _outcome_codes),
     "follow_up.missed_assessments_censoring_death": (3, _pfs),
     "safety_stopping.rule": (StoppingRule.THREE_PLUS_THREE, _stopping),
     "safety_stopping.target_toxicity": (0.5, _stopping),

@@ -145,6 +145,24 @@ async def test_outputs_are_written_and_the_forecast_counts_the_bookings(
     assert min(date.fromisoformat(w) for w in per_week) == monday(kept_run.start.date())
 
 
+async def test_the_report_has_the_cohorts_immune_and_marker_change_from_baseline(
+    kept_run: SimulationRun, tmp_path: Path
+) -> None:
+    """Immune function and tumour markers as values: each infused participant's baseline and later
+    values reach the cohort summary, computed from the journeys' own change-from-baseline series."""
+    report = write_report(kept_run, tmp_path)
+    with report.files["outcome_changes"].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    baseline_nk = next(r for r in rows if r["code"] == "nk_cd56_cd3neg" and r["timepoint"] == "baseline")
+    with_nk = [s for s in kept_run.final.values() if any(x.code == "nk_cd56_cd3neg" for x in s.outcome_series)]
+    assert int(baseline_nk["participants"]) == len(with_nk) > 0
+    infused = [s for s in kept_run.final.values() if s.infusions_given > 1]
+    assert infused, "no participant had a second infusion; pick another seed"
+    assert any(r["code"] == "nk_cd56_cd3neg" and r["timepoint"] == "before infusion 2" for r in rows)
+    summary = json.loads(report.files["summary"].read_text())
+    assert set(summary["change_at_response"]) <= {"nk_cd56_cd3neg", "ifn_gamma", "il_6", "ca15_3", "cea"}
+
+
 async def test_a_stopping_rule_pause_is_an_outcome(pg_server_dsn: str) -> None:
     # Every infusion brings grade-3 CRS (a DLT): after three DLTs the trial pauses, later
     # infusions are refused, and the simulated supervisor takes those participants off study.

@@ -4,11 +4,12 @@ ones, sample IDs for the chain of identity)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from itc.api.cohort_view import DueItem, due_item
+from itc.api.outcome_plot import change_plot
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 from itc.models.state import JourneyStatus, TimelineEntry
@@ -50,6 +51,8 @@ class ParticipantView:
     product_sample_id: str | None = None
     manufacturing_deadline: datetime | None = None
     days_in_stage: int | None = None
+    # Immune function and tumour markers: one small plot of the change from baseline per code.
+    outcome_plots: dict[str, str] = field(default_factory=dict)
 
     @property
     def ended(self) -> bool:
@@ -77,7 +80,8 @@ def _scan(event: JourneyEvent) -> ScanRow:
         scanned_at=event.occurred_at,
         lesions=len(payload.get("target_lesions") or []),
         sum_mm=payload.get("sum_mm"),
-        response=recist.get("response"),
+        # The overall response (RECIST 1.1 Tables 1 and 2) where the scan has one, else the target response.
+        response=(payload.get("overall") or recist).get("response"),
         change_from_baseline_percent=recist.get("change_from_baseline_percent"),
         new_lesions=bool(payload.get("new_lesions")),
     )
@@ -129,4 +133,5 @@ def build(
         product_sample_id=released[-1].payload.get("sample_id") if released else None,
         manufacturing_deadline=_time(biopsies[-1].payload.get("manufacturing_deadline")) if biopsies else None,
         days_in_stage=max(0, (now - entered).days) if entered else None,
+        outcome_plots={series.code.value: change_plot(series) for series in status.outcome_series},
     )

@@ -101,6 +101,7 @@ class Journal:
         state = self.state
         previous = state.stage if state.stage_entered_sequence else None
         state.stage, state.stage_entered_at = stage, self.now
+        state.stages_entered_at.setdefault(stage.value, self.now)
         state.stage_entered_sequence = self.emit(
             EventType.STAGE_CHANGED,
             {"from": previous.value if previous else None, "to": stage.value},

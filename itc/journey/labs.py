@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itc.journey import dlt, lab_grades, toxicity_checks
+from itc.journey import dlt, lab_grades, outcome_values, toxicity_checks
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome
@@ -35,6 +35,7 @@ def record(state: JourneyState, at: Moment, inp: RecordLabResultsInput) -> Actio
         occurred_at=max(r.collected_at for r in inp.results),
         summary="Lab results: " + ", ".join(r.code.value for r in inp.results),
     )
+    outcome_values.keep(state, seq, inp.results, inp.corrects_sequence)
     dlt.track_haematological_labs(journal, inp.results, grades)
     toxicity_checks.complete(journal, inp.results)
     return journal.accepted(inp, seq, "Lab results recorded")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from itc.journey import outcome_values
 from itc.journey.facts import next_milestone, open_adverse_events, pending_infusion
 from itc.models.enums import Stage
 from itc.models.state import DueAction, JourneyState, JourneyStatus
@@ -128,4 +129,5 @@ def build_status(state: JourneyState) -> JourneyStatus:
         trial_pause_reason=state.trial_pause_reason,
         last_sequence=state.last_sequence,
         run_count=state.run_count,
+        outcome_series=outcome_values.series(state),
     )

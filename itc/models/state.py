@@ -24,6 +24,8 @@ from itc.models.inputs import (
 )
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from itc.rules.dose import DosePlan
+from itc.rules.lab_catalogue import LabCode
+from itc.rules.outcome_change import MarkerSeries
 from itc.rules.pfs import PfsResult
 from itc.rules.recist_overall import NonTargetStatus
 
@@ -121,6 +123,15 @@ class SaeClock(BaseModel):
         return self.acknowledged_at is None
 
 
+class RecordedMeasurement(BaseModel):
+    """One immune-function or tumour-marker value, with the lab event that recorded it."""
+
+    sequence: int
+    code: LabCode
+    collected_at: datetime
+    value: float
+
+
 class ScanRecord(BaseModel):
     sequence: int
     kind: ScanKind
@@ -158,6 +169,8 @@ class JourneyState(BaseModel):
     stage: Stage = Stage.SCREENING
     stage_entered_at: datetime | None = None
     stage_entered_sequence: int = 0
+    # When each stage was first entered (journeys from before this was kept lack the earlier ones).
+    stages_entered_at: dict[str, datetime] = Field(default_factory=dict)
     started_at: datetime | None = None
     last_sequence: int = 0
     run_count: int = 1
@@ -172,6 +185,7 @@ class JourneyState(BaseModel):
     labs: dict[str, LabObservation] = Field(default_factory=dict)
     # Per lab code, the screening result CTCAE's baseline clauses grade later results against.
     lab_baselines: dict[str, LabObservation] = Field(default_factory=dict)
+    measurements: list[RecordedMeasurement] = Field(default_factory=list)
     eligibility_assessment: RecordEligibilityAssessmentInput | None = None
     failed_criteria: list[str] = Field(default_factory=list)
     eligible_at: datetime | None = None
@@ -305,3 +319,5 @@ class JourneyStatus(BaseModel):
     trial_pause_reason: str | None
     last_sequence: int
     run_count: int
+    # Immune function and tumour markers with their change from baseline.
+    outcome_series: list[MarkerSeries] = Field(default_factory=list)

@@ -15,6 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from itc.rules.lab_catalogue import LabCode
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -195,6 +197,30 @@ class SafetyStopping(_Frozen):
     three_plus_three: ThreePlusThree = ThreePlusThree()
 
 
+class MeasuredOutcomes(_Frozen):
+    """Immune function (the protocol's fourth primary outcome) and the tumour markers, followed as
+    values with their change from baseline: which lab codes, in the order they are shown."""
+
+    immune_panel: tuple[LabCode, ...] = (
+        LabCode.NK_CD56_CD3NEG,
+        LabCode.NK_CD56_CD3NEG_PERCENT,
+        LabCode.T_CD3,
+        LabCode.T_CD3_PERCENT,
+        LabCode.T_CD4,
+        LabCode.T_CD4_PERCENT,
+        LabCode.T_CD8,
+        LabCode.T_CD8_PERCENT,
+        LabCode.B_CD19,
+        LabCode.B_CD19_PERCENT,
+    )
+    cytokines: tuple[LabCode, ...] = (LabCode.IFN_GAMMA, LabCode.TNF_ALPHA, LabCode.IL_6, LabCode.IL_10)
+    tumour_markers: tuple[LabCode, ...] = (LabCode.CA15_3, LabCode.CEA)
+
+    @property
+    def codes(self) -> tuple[LabCode, ...]:
+        return (*self.immune_panel, *self.cytokines, *self.tumour_markers)
+
+
 class ProtocolConfig(_Frozen):
     """One protocol version. Load amendments from a file; never edit in place."""
 
@@ -215,6 +241,7 @@ class ProtocolConfig(_Frozen):
     follow_up: FollowUp = FollowUp()
     sae: SaeClocks = SaeClocks()
     safety_stopping: SafetyStopping = SafetyStopping()
+    outcomes: MeasuredOutcomes = MeasuredOutcomes()
 
     @model_validator(mode="before")
     @classmethod

@@ -24,6 +24,21 @@ class LabCode(StrEnum):
     ECG = "ecg"
     PHYSICAL_EXAM = "physical_exam"
     VITAL_SIGNS = "vital_signs"
+    # Immune function as values: flow cytometry subsets (cells/µL and % of lymphocytes), ELISA cytokines.
+    NK_CD56_CD3NEG = "nk_cd56_cd3neg"
+    NK_CD56_CD3NEG_PERCENT = "nk_cd56_cd3neg_percent"
+    T_CD3 = "t_cd3"
+    T_CD3_PERCENT = "t_cd3_percent"
+    T_CD4 = "t_cd4"
+    T_CD4_PERCENT = "t_cd4_percent"
+    T_CD8 = "t_cd8"
+    T_CD8_PERCENT = "t_cd8_percent"
+    B_CD19 = "b_cd19"
+    B_CD19_PERCENT = "b_cd19_percent"
+    IFN_GAMMA = "ifn_gamma"
+    TNF_ALPHA = "tnf_alpha"
+    IL_6 = "il_6"
+    IL_10 = "il_10"
 
 
 class Interpretation(StrEnum):
@@ -56,6 +71,26 @@ LAB_SPECS: dict[LabCode, LabSpec] = {
     LabCode.PLATELETS: LabSpec("/mm3", 0.0, 3_000_000.0, limit_range=(50_000.0, 1_000_000.0)),
     LabCode.CA15_3: LabSpec("U/mL", 0.0, 100_000.0, limit_range=(0.0, 200.0)),
     LabCode.CEA: LabSpec("ng/mL", 0.0, 100_000.0, limit_range=(0.0, 100.0)),
+    # Lymphocyte subsets: counts in cells/µL (a lymphocytosis tops out near 10^5/µL) and % of lymphocytes.
+    **{
+        code: LabSpec("cells/µL", 0.0, 100_000.0)
+        for code in (LabCode.NK_CD56_CD3NEG, LabCode.T_CD3, LabCode.T_CD4, LabCode.T_CD8, LabCode.B_CD19)
+    },
+    **{
+        code: LabSpec("%", 0.0, 100.0)
+        for code in (
+            LabCode.NK_CD56_CD3NEG_PERCENT,
+            LabCode.T_CD3_PERCENT,
+            LabCode.T_CD4_PERCENT,
+            LabCode.T_CD8_PERCENT,
+            LabCode.B_CD19_PERCENT,
+        )
+    },
+    # Serum cytokines: pg/mL; CRS can drive IL-6 to tens of thousands.
+    **{
+        code: LabSpec("pg/mL", 0.0, 1_000_000.0)
+        for code in (LabCode.IFN_GAMMA, LabCode.TNF_ALPHA, LabCode.IL_6, LabCode.IL_10)
+    },
     # Panels and examinations are recorded as an interpretation, not a number.
     LabCode.FLOW_CYTOMETRY_PANEL: LabSpec(None),
     LabCode.ELISA_CYTOKINES: LabSpec(None),

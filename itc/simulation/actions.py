@@ -31,6 +31,7 @@ from itc.models.inputs import (
     RecordWithdrawalInput,
 )
 from itc.rules.config import ProtocolConfig
+from itc.simulation import outcome_values
 from itc.simulation.clock import days, hours
 from itc.simulation.fate import ACTOR_LAB, ACTOR_SITE, ACTOR_SUPERVISOR, Toxicity
 from itc.simulation.participant import RecordedAe, SimParticipant
@@ -130,7 +131,9 @@ class SiteActions:
             return
         p.nadir_mm = p.last_mm = fate.baseline_mm
         labs = _labs(
-            {"ca15_3": 48.0, "cea": 5.2}, at, ("flow_cytometry_panel", "elisa_cytokines", "ecg", "physical_exam")
+            outcome_values.values(p, "baseline", 0.0, 1.0),
+            at,
+            ("flow_cytometry_panel", "elisa_cytokines", "ecg", "physical_exam"),
         )
         await self._send(p, "record_lab_results", labs, at)
 
@@ -169,6 +172,10 @@ class SiteActions:
         assert status is not None and status.dose_plan is not None
         if await self._send(p, "record_lab_results", _toxicity_labs(p, at - hours(1)), at) is None:
             return
+        if number > 1:
+            # Immune function before each infusion after the first: the product's effect so far.
+            immune = outcome_values.values(p, f"infusion-{number}", 0.5 * (number - 1), _tumour_ratio(p))
+            await self._send(p, "record_lab_results", _labs(immune, at - hours(1)), at)
         request = RecordInfusionAdministeredInput(
             actor_id=ACTOR_SITE,
             infusion_number=number,
@@ -226,6 +233,14 @@ class SiteActions:
         scan = RecordScanResultInput(
             actor_id=ACTOR_SITE, kind=ScanKind(kind), scanned_at=at, target_lesions=[_lesion(p, size)]
         )
+        if kind in ("response", "follow_up") and p.status is not None and not p.status.stage.is_terminal:
+            # Immune function and tumour markers with each assessment, before the scan that may end
+            # the journey: a response keeps the NK cells up; the markers follow the lesion.
+            levels = {ResponseCategory.CR: 2.0, ResponseCategory.PR: 1.6, ResponseCategory.SD: 1.0}
+            level = 1.0 if intended is None else levels.get(intended, 0.4)
+            ratio = size / fate.baseline_mm if fate.baseline_mm else 1.0
+            measured = outcome_values.values(p, f"{kind}-{at.date().isoformat()}", level, ratio)
+            await self._send(p, "record_lab_results", _labs(measured, at - hours(1)), at)
         if await self._send(p, "record_scan_result", scan, at) is not None:
             p.last_mm = size
             p.nadir_mm = min(p.nadir_mm if p.nadir_mm is not None else size, size)
@@ -237,6 +252,11 @@ class SiteActions:
 
     async def _withdrawal(self, p: SimParticipant, at: datetime) -> None:
         await self._send(p, "record_withdrawal", RecordWithdrawalInput(actor_id=ACTOR_SITE, withdrawn_at=at), at)
+
+
+def _tumour_ratio(p: SimParticipant) -> float:
+    baseline = p.fate.baseline_mm
+    return 1.0 if p.last_mm is None or not baseline else p.last_mm / baseline
 
 
 def _lesion(p: SimParticipant, size_mm: float) -> dict[str, Any]:

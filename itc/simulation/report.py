@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from itc.simulation.capacity import plot_capacity, weekly_capacity, write_capacity_csv
+from itc.simulation.outcome_summary import at_response, cohort_outcome_changes, write_outcome_changes_csv
 from itc.simulation.outcomes import Outcome
 from itc.simulation.plot_pfs import plot_pfs
 from itc.simulation.plot_swimlane import plot_swimlane
@@ -22,6 +23,7 @@ FILES = {
     "swimlane": "swimlane.png",
     "capacity_png": "capacity.png",
     "capacity_csv": "capacity.csv",
+    "outcome_changes": "outcome_changes.csv",
 }
 
 
@@ -51,6 +53,8 @@ def build_report(run: SimulationRun) -> tuple[dict[str, Any], list[Outcome], lis
         "last_event": max(e["occurred_at"] for e in run.events).date().isoformat() if run.events else None,
         **summary,
         "refused_updates": len(run.refusals),
+        # Immune function and tumour markers: the cohort's median change from baseline at response.
+        "change_at_response": at_response(cohort_outcome_changes(run.final)),
         "cross_check": problems if problems else "event store and workflow final states agree",
     }
     return summary, outcomes, problems
@@ -69,6 +73,7 @@ def write_report(run: SimulationRun, out_dir: Path) -> Report:
         writer.writerows(o.as_row() for o in outcomes)
     capacity = weekly_capacity(run.events, run.services, run.start.date())
     write_capacity_csv(capacity, files["capacity_csv"])
+    write_outcome_changes_csv(cohort_outcome_changes(run.final), files["outcome_changes"])
     label = f"iTC simulation, seed {run.params.seed}"
     plot_pfs(run.final, files["pfs"], f"Progression-free survival ({label})")
     plot_swimlane(run.events, files["swimlane"], f"Participant journeys over calendar time ({label})")

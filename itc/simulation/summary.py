@@ -132,4 +132,14 @@ def summary_table(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("PFS events / participants", f"{pfs['events']} / {pfs['participants']}"),
         ("Final stages", ", ".join(f"{stage} {n}" for stage, n in summary["final_stages"].items())),
         ("Protocol deviations", str(summary["protocol_deviations"])),
+        ("Median change from baseline at response", _changes(summary.get("change_at_response", {}))),
     ]
+
+
+def _changes(at_response: dict[str, Any]) -> str:
+    shown = [
+        f"{code} {row['median_percent_change']:+.0f} % (n={row['participants']})"
+        for code, row in at_response.items()
+        if row["median_percent_change"] is not None
+    ]
+    return ", ".join(shown) or "no values at response"
