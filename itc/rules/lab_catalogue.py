@@ -73,11 +73,11 @@ LAB_SPECS: dict[LabCode, LabSpec] = {
     LabCode.CEA: LabSpec("ng/mL", 0.0, 100_000.0, limit_range=(0.0, 100.0)),
     # Lymphocyte subsets: counts in cells/µL (a lymphocytosis tops out near 10^5/µL) and % of lymphocytes.
     **{
-        code: LabSpec("cells/µL", 0.0, 100_000.0)
+        code: LabSpec("cells/µL", 0.0, 100_000.0, limit_range=(0.0, 5_000.0))
         for code in (LabCode.NK_CD56_CD3NEG, LabCode.T_CD3, LabCode.T_CD4, LabCode.T_CD8, LabCode.B_CD19)
     },
     **{
-        code: LabSpec("%", 0.0, 100.0)
+        code: LabSpec("%", 0.0, 100.0, limit_range=(0.0, 100.0))
         for code in (
             LabCode.NK_CD56_CD3NEG_PERCENT,
             LabCode.T_CD3_PERCENT,
@@ -88,7 +88,7 @@ LAB_SPECS: dict[LabCode, LabSpec] = {
     },
     # Serum cytokines: pg/mL; CRS can drive IL-6 to tens of thousands.
     **{
-        code: LabSpec("pg/mL", 0.0, 1_000_000.0)
+        code: LabSpec("pg/mL", 0.0, 1_000_000.0, limit_range=(0.0, 1_000.0))
         for code in (LabCode.IFN_GAMMA, LabCode.TNF_ALPHA, LabCode.IL_6, LabCode.IL_10)
     },
     # Panels and examinations are recorded as an interpretation, not a number.
