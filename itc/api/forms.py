@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itc.actions import Action
+from itc.api.finding_choices import chosen
 from itc.rules.lab_catalogue import LAB_SPECS, LabCode
 
 Values = Mapping[str, str]
@@ -257,15 +258,22 @@ def adverse_event(values: Values) -> FormInput:
         "seriousness_known_at": utc_time(values, "seriousness_known_at"),
     }
     if category == "crs":
-        data["crs"] = _findings(
+        crs = _findings(
             values,
             "crs",
-            texts=("temperature_c", "vasopressors", "oxygen_l_per_min"),
-            flags=("hypotension", "oxygen_by_facemask", "positive_pressure_ventilation"),
+            texts=("temperature_c", "oxygen_device", "oxygen_l_per_min"),
+            flags=("hypotension",),
         )
+        data["crs"] = crs | {
+            "fever_masked_by": chosen(values, "crs.fever_masked_by"),
+            "vasopressor_kinds": chosen(values, "crs.vasopressor_kinds"),
+        }
     if category == "icans":
         data["icans"] = _findings(
-            values, "icans", texts=("ice_score",), flags=("unarousable", "seizure_over_5_minutes")
+            values,
+            "icans",
+            texts=("ice_score", "consciousness", "seizure", "motor_findings", "raised_intracranial_pressure"),
+            flags=(),
         )
     return FormInput(_drop_none(data), {"crs": "CRS findings", "icans": "ICANS findings"})
 

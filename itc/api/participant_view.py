@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from itc.api.cohort_view import DueItem, due_item
+from itc.api.lab_grade_rows import LabGradeRow, lab_grade_rows
 from itc.api.outcome_plot import change_plot
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
@@ -38,6 +39,8 @@ class AdverseEventRow:
     onset_at: datetime | None
     resolved_at: datetime | None
     dlt: bool
+    # "G3: oxygen by facemask": the clause of the standard behind the grade, where the journey gave one.
+    grade_clause: str | None = None
 
 
 @dataclass
@@ -53,6 +56,7 @@ class ParticipantView:
     days_in_stage: int | None = None
     # Immune function and tumour markers: one small plot of the change from baseline per code.
     outcome_plots: dict[str, str] = field(default_factory=dict)
+    lab_grades: list[LabGradeRow] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -117,6 +121,7 @@ def build(
             onset_at=_time(payload.get("onset_at")),
             resolved_at=_time(payload.get("resolved_at")),
             dlt=ae_id in dlt_ids,
+            grade_clause=payload.get("grade_clause"),
         )
         for ae_id, payload in ae_by_id.items()
     ]
@@ -134,4 +139,5 @@ def build(
         manufacturing_deadline=_time(biopsies[-1].payload.get("manufacturing_deadline")) if biopsies else None,
         days_in_stage=max(0, (now - entered).days) if entered else None,
         outcome_plots={series.code.value: change_plot(series) for series in status.outcome_series},
+        lab_grades=lab_grade_rows(_latest_by(events, EventType.LAB_RESULTS_RECORDED)),
     )

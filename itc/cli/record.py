@@ -138,6 +138,16 @@ def _pairs(items: list[str] | None, option: str, example: str) -> dict[str, str]
     return result
 
 
+def _listed(pairs: dict[str, str] | None, keys: tuple[str, ...]) -> dict[str, Any] | None:
+    """KEY=a,b for the findings that are lists: split on commas, an empty value is an empty list."""
+    if pairs is None:
+        return None
+    return {
+        key: [v.strip() for v in value.split(",") if v.strip()] if key in keys else value
+        for key, value in pairs.items()
+    }
+
+
 def parse_lab_result(text: str, collected_at: str | None) -> dict[str, Any]:
     """'creatinine=1.1', 'alt=35:uln=40', 'ecg=normal' -> one LabObservation dict."""
     head, *extras = text.split(":")
@@ -352,10 +362,23 @@ def adverse_event(
     resolved_at: When = None,
     crs: Annotated[
         list[str] | None,
-        Opt("--crs", metavar="KEY=VALUE", help="CRS finding, repeatable: temperature_c=38.5, vasopressors=1."),
+        Opt(
+            "--crs",
+            metavar="KEY=VALUE",
+            help="CRS finding (ASTCT), repeatable: temperature_c=38.5, fever_masked_by=tocilizumab, "
+            "hypotension=true, vasopressor_kinds=norepinephrine,vasopressin, oxygen_device=nasal_cannula, "
+            "oxygen_l_per_min=4. Lists are comma-separated.",
+        ),
     ] = None,
     icans: Annotated[
-        list[str] | None, Opt("--icans", metavar="KEY=VALUE", help="ICANS finding, repeatable: ice_score=6.")
+        list[str] | None,
+        Opt(
+            "--icans",
+            metavar="KEY=VALUE",
+            help="ICANS finding (ASTCT), repeatable: ice_score=6, consciousness=awakens_to_voice, "
+            "seizure=clinical_resolved_rapidly, motor_findings=deep_focal_weakness, "
+            "raised_intracranial_pressure=focal_oedema_on_imaging.",
+        ),
     ] = None,
 ) -> dict[str, Any]:
     return {
@@ -368,7 +391,7 @@ def adverse_event(
         "unexpected": unexpected,
         "onset_at": onset_at,
         "resolved_at": resolved_at,
-        "crs": _pairs(crs, "--crs", "temperature_c=38.5"),
+        "crs": _listed(_pairs(crs, "--crs", "temperature_c=38.5"), ("fever_masked_by", "vasopressor_kinds")),
         "icans": _pairs(icans, "--icans", "ice_score=6"),
     }
 

@@ -15,6 +15,7 @@ from itc.actions import STAFF_ACTION_OF, Action
 from itc.api import forms, operations, participant_view
 from itc.api.auth import Permit, permit
 from itc.api.context import ApiContext, get_context
+from itc.api.finding_choices import FINDING_CHOICES
 from itc.api.formatting import input_time
 from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
@@ -168,6 +169,7 @@ def _page_context(
         "lesion_rows": range(1, forms.LESION_ROWS + 1),
         "milestones": list(Milestone),
         "ae_categories": list(AeCategory),
+        "finding_choices": FINDING_CHOICES,
         "attributions": list(Attribution),
         "decisions": list(DecisionKind),
     }
