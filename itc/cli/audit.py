@@ -12,6 +12,7 @@ import typer
 from itc.api.operations import signed_audit
 from itc.api.schemas import AuditEvent
 from itc.base.settings import Settings
+from itc.cli.columns import aligned
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, run_async
 from itc.cli.queries import AsJson, _check_participant
@@ -45,7 +46,7 @@ def _utc(value: datetime) -> str:
 
 
 def audit_text(events: Sequence[AuditEvent]) -> str:
-    lines = [f"{'#':<5} {'recorded (UTC)':<23}  {'occurred (UTC)':<23}  {'actor (role)':<28} {'type':<32} reason"]
+    rows = [["#", "recorded (UTC)", "occurred (UTC)", "actor (role)", "type", "reason"]]
     for event in events:
         why = event.reason or ""
         if event.corrects_sequence:
@@ -53,13 +54,19 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
         if event.type is EventType.ACTION_REFUSED:
             why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
         who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
-        # Each signature on its record's own row (21 CFR 11.50(b)): one row per event stays greppable.
-        signed = [f"[{signature.manifestation}]" for signature in event.signatures]
-        if event.signature_required and not event.signatures:
-            signed.append(f"[not yet signed ({event.signature_required.value})]")
         # Reason, actor and refusal message are stored text: escaped so the trail shows what is held.
-        lines.append(
-            f"#{event.sequence:<4} {_utc(event.recorded_at):<23}  {_utc(event.occurred_at):<23}  "
-            f"{safe(who):<28} {event.type.value:<32} {safe(' '.join([why, *signed]).strip())}".rstrip()
+        rows.append(
+            [
+                f"#{event.sequence}",
+                _utc(event.recorded_at),
+                _utc(event.occurred_at),
+                safe(who),
+                event.type.value,
+                safe(why),
+            ]
         )
-    return "\n".join(lines)
+    return "\n".join(aligned(rows, AUDIT_CAPS))
+
+
+# An actor ID is whatever a site uses: a long one wraps within its column.
+AUDIT_CAPS = (None, None, None, 28, 32, None)

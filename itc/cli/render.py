@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from itc.cli.columns import aligned
 from itc.models.state import JourneyStatus, TimelineEntry
 from itc.models.text import escape_controls, forbidden_character
 
@@ -111,14 +112,21 @@ def _short(model: Any) -> str:
 def timeline_text(entries: Sequence[TimelineEntry]) -> str:
     if not entries:
         return "No events yet."
-    lines = []
-    for entry in entries:
-        correction = f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""
-        lines.append(
-            f"#{entry.sequence:<4} {when(entry.occurred_at)}  {safe(entry.type):<32} {safe(entry.actor):<16} "
-            f"{safe(entry.summary)}{correction}"
-        )
-    return "\n".join(lines)
+    rows = [
+        [
+            f"#{entry.sequence}",
+            when(entry.occurred_at),
+            safe(entry.type),
+            safe(entry.actor),
+            safe(entry.summary) + (f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""),
+        ]
+        for entry in entries
+    ]
+    return "\n".join(aligned(rows, TIMELINE_CAPS))
+
+
+# Sequence, time and type are short by construction; an actor ID is whatever a site uses.
+TIMELINE_CAPS = (None, None, 32, 20, None)
 
 
 LIST_COLUMNS = (
