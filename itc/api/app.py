@@ -20,7 +20,7 @@ from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
-from itc.api.pages import board, participant, session, signing, start
+from itc.api.pages import board, outcomes, participant, session, signing, start
 from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
 from itc.api.routers import access_log, journeys, people, queries, records, signatures, trial
@@ -37,7 +37,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )  # fmt: skip
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
-    session.router, board.router, start.router, participant.router, signing.router,
+    session.router, board.router, start.router, participant.router, signing.router, outcomes.router,
 )  # fmt: skip
 
 

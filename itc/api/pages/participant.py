@@ -59,8 +59,8 @@ STAGE_FORMS: dict[Stage, tuple[Action, ...]] = {
     Stage.BIOPSY: (Action.BIOPSY,),
     Stage.MANUFACTURING: (Action.MILESTONE, Action.DECISION),
     Stage.INFUSION: (Action.LAB_RESULTS, Action.INFUSION, Action.ADVERSE_EVENT),
-    Stage.RESPONSE_ASSESSMENT: (Action.SCAN, Action.LAB_RESULTS),
-    Stage.FOLLOW_UP: (Action.SCAN,),
+    Stage.RESPONSE_ASSESSMENT: (Action.SCAN, Action.LAB_RESULTS, Action.NEW_THERAPY),
+    Stage.FOLLOW_UP: (Action.SCAN, Action.NEW_THERAPY),
 }
 ANY_STAGE_FORMS = (Action.ADVERSE_EVENT, Action.LAB_RESULTS, Action.DECISION, Action.WITHDRAWAL, Action.DEATH)
 
