@@ -88,6 +88,8 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
                 "TEMPORAL_NAMESPACE": settings.temporal_namespace,
                 "ITC_PROTOCOL_FILE": "",
                 "LOG_FORMAT": "json",
+                # No `itc login` here: commands talk to the stack directly, whoever runs the tests.
+                "ITC_TOKEN_FILE": str(tmp_path_factory.mktemp("no-login") / "token"),
             },
             database_url=running.database_url,
             settings=running.settings,

@@ -351,3 +351,42 @@ async def staff_entries(api: Api, participant: str) -> list[Any]:
     timeline = await api.http.get(f"/api/journeys/{participant}/timeline", headers=api.auth(Role.SUPERVISOR))
     assert timeline.status_code == 200, timeline.text
     return [entry for entry in timeline.json() if entry["actor"] != "system"]
+
+
+async def test_a_supervisor_signs_a_decision_and_sees_the_signature_21_cfr_11_50(
+    tab: Session, api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Signing asks for the password again (11.200(a)); the signature shows the printed name,
+    the UTC time and the meaning under the record it signs (11.50)."""
+    participant = fresh_participant("WEB")
+    await api.start(participant)
+    decision = {"actor_id": PEOPLE[Role.SUPERVISOR], "decision": "off_study", "reason": "participant asked to stop"}
+    recorded = await api.http.post(
+        f"/api/journeys/{participant}/decision", json=decision, headers=api.auth(Role.SUPERVISOR)
+    )
+    assert recorded.status_code == 200, recorded.text
+    sequence = recorded.json()["sequence"]
+
+    await tab.sign_in(Role.SUPERVISOR)
+    page = tab.page
+    row = page.locator(f"#event-{sequence}")
+    for _ in range(50):  # the event store follows the journey by a moment
+        await page.goto(f"{tab.base_url}/participants/{participant}/audit")
+        if await row.count():
+            break
+        await page.wait_for_timeout(200)
+    await expect(row).to_contain_text("Not yet signed (approved)")
+
+    await row.get_by_label(f"Password to sign #{sequence}").fill("not my password at all")
+    await row.get_by_role("button", name=f"Sign #{sequence}").click()
+    await expect(page.get_by_text("Wrong person ID, password or code.")).to_be_visible()
+
+    await page.goto(f"{tab.base_url}/participants/{participant}/audit")
+    await row.get_by_label(f"Password to sign #{sequence}").fill(PASSWORD)
+    await row.get_by_role("button", name=f"Sign #{sequence}").click()
+    signature = row.get_by_test_id("signature")
+    await expect(signature).to_have_text(
+        re.compile(r"^Signed by Sup Api \(sup\.api\), approved, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$")
+    )
+    await expect(row.get_by_role("button", name=f"Sign #{sequence}")).to_have_count(0)
+    await tab.screenshot("signed-decision", capsys)

@@ -43,15 +43,24 @@ def fail(message: str, lines: list[str] | None = None, code: int = 1) -> NoRetur
     raise typer.Exit(code)
 
 
-def save_token(token: str) -> Path:
+def save_token(token: str, person_id: str) -> Path:
+    """The token on the first line, whose it is on the second."""
     path = token_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Created 0600 from the start: never a moment when the token is readable by others.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(token + "\n")
+        handle.write(f"{token}\n{person_id}\n")
     path.chmod(0o600)
     return path
+
+
+def signed_in_person() -> str | None:
+    """Whose token is stored, or None when no one has signed in with `itc login`."""
+    if not token_file().exists():
+        return None
+    lines = _token_lines()
+    return lines[1] if len(lines) > 1 else None
 
 
 def load_token() -> str:
@@ -62,7 +71,11 @@ def load_token() -> str:
         fail(NOT_SIGNED_IN)
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         fail(f"{path} may be read by other users: run `chmod 600 {path}` or `itc login` again.")
-    return path.read_text(encoding="utf-8").strip()
+    return _token_lines()[0]
+
+
+def _token_lines() -> list[str]:
+    return [line.strip() for line in token_file().read_text(encoding="utf-8").splitlines() if line.strip()] or [""]
 
 
 def forget_token() -> None:
@@ -97,3 +110,9 @@ def fail_from(response: httpx.Response) -> NoReturn:
         message += " Run `itc login` to sign in again."
     code = 2 if response.status_code == 422 else 3 if response.status_code >= 500 else 1
     fail(message, lines, code)
+
+
+def record(participant: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Send one staff action through the API; the answer is the journey's `ActionAccepted`."""
+    answer: dict[str, Any] = call("POST", f"/api/journeys/{participant}/{action}", json_body=payload).json()
+    return answer

@@ -21,8 +21,8 @@ def login(
     code = typer.prompt("Authenticator code") if totp else None
     body = {"person_id": person_id, "password": password, "totp_code": code, "label": "itc command line"}
     answer = call("POST", "/api/session/token", json_body=body, authenticated=False).json()
-    path = save_token(answer["token"])
     person = answer["person"]
+    path = save_token(answer["token"], person["person_id"])
     typer.echo(
         f"Signed in to {api_url()} as {person['full_name']} ({person['person_id']}; {', '.join(person['roles'])})."
     )

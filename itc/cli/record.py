@@ -25,6 +25,7 @@ from temporalio.service import RPCError
 from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
 from itc.base.errors import InvalidInput, UserFacingError
 from itc.base.settings import Settings
+from itc.cli import api_client
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import how_to_give, name_flags
@@ -82,6 +83,9 @@ def _send(
     hints: Mapping[str, str] | None = None,
 ) -> None:
     settings = load_settings()
+    # Signed in with `itc login`: the action goes through the HTTP API as that person.
+    signed_in = api_client.signed_in_person()
+    actor = actor or signed_in
     try:
         _PARTICIPANT.validate_python(participant)
     except ValidationError:
@@ -104,6 +108,10 @@ def _send(
         beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing)
     ):
         fail(beyond_plan, code=EXIT_INVALID)
+    if signed_in:
+        answer = api_client.record(participant, spec.action.value, payload.model_dump(mode="json", exclude_none=True))
+        typer.echo(f"Accepted #{answer['sequence']} ({answer['stage']}): {answer['message']}")
+        return
     if payload.role is None:
         permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)

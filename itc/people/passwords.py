@@ -3,6 +3,8 @@ length over composition rules, and no password that is common or names its holde
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -28,8 +30,14 @@ _COMMON = frozenset(
 
 # argon2-cffi's defaults are argon2id with RFC 9106's second recommended (low-memory) profile.
 _HASHER = PasswordHasher()
-# Verified when no account matches, so an unknown person ID takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when no account matches, so an unknown person ID takes as long as a wrong
+    password. Made on first use: hashing costs tens of milliseconds, and most imports never
+    check a password."""
+    return _HASHER.hash("not-a-password-of-anyone")
 
 
 def policy_problems(password: str, person_id: str, full_name: str = "") -> list[str]:
@@ -53,7 +61,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _HASHER.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
