@@ -40,6 +40,7 @@ from itc.models.enums import (
 from itc.models.inputs import ActionAccepted, ParticipantId, RecordInfusionAdministeredInput, StaffAction
 from itc.models.state import JourneyStatus
 from itc.rules.dose import infusion_number_refusal
+from itc.rules.recist_overall import NonTargetStatus
 from itc.runtime.journeys import load_json_object, record, validate_model
 from itc.runtime.temporal_client import connect
 
@@ -290,6 +291,13 @@ def scan(
             help="Unequivocal progression of non-target lesions.",
         ),
     ] = None,
+    non_target: Annotated[
+        NonTargetStatus | None,
+        Opt(
+            "--non-target-status",
+            help="RECIST 1.1 non-target lesions; omit when there are none (at baseline: non_CR_non_PD).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -297,6 +305,7 @@ def scan(
         "target_lesions": [parse_lesion(item) for item in lesion] if lesion else None,
         "new_lesions": new_lesions,
         "unequivocal_non_target_progression": non_target_progression,
+        "non_target_status": non_target,
     }
 
 
@@ -368,6 +377,7 @@ def adverse_event(
     ] = None,
     onset_at: When = None,
     resolved_at: When = None,
+    seriousness_known_at: When = None,
     crs: Annotated[
         list[str] | None,
         Opt(
@@ -399,9 +409,20 @@ def adverse_event(
         "unexpected": unexpected,
         "onset_at": onset_at,
         "resolved_at": resolved_at,
+        "seriousness_known_at": seriousness_known_at,
         "crs": _listed(_pairs(crs, "--crs", "temperature_c=38.5"), ("fever_masked_by", "vasopressor_kinds")),
         "icans": _pairs(icans, "--icans", "ice_score=6"),
     }
+
+
+@flags(Action.NEW_THERAPY)
+def new_therapy(
+    therapy: Annotated[
+        str | None, Opt("--therapy", metavar="CODE", help="The therapy started, e.g. capecitabine.")
+    ] = None,
+    started_at: When = None,
+) -> dict[str, Any]:
+    return {"therapy": therapy, "started_at": started_at}
 
 
 @flags(Action.WITHDRAWAL, corrects=False)
