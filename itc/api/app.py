@@ -20,7 +20,7 @@ from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
-from itc.api.pages import board, outcomes, participant, session, signing, start
+from itc.api.pages import board, oidc_login, outcomes, participant, session, signing, start
 from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
 from itc.api.routers import access_log, journeys, people, queries, records, signatures, trial
@@ -29,6 +29,7 @@ from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
 from itc.base.settings import Settings
 from itc.eventstore.store import EventStore
+from itc.people.oidc import OidcSettings
 from itc.people.service import People
 from itc.rules.config import ProtocolConfig
 
@@ -37,7 +38,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )  # fmt: skip
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
-    session.router, board.router, start.router, participant.router, signing.router, outcomes.router,
+    session.router, oidc_login.router, board.router, start.router, participant.router, signing.router, outcomes.router,
 )  # fmt: skip
 
 
@@ -49,6 +50,7 @@ def create_app(
     *,
     protocol: ProtocolConfig | None = None,
     extra_routers: Sequence[APIRouter] = (),
+    oidc: OidcSettings | None = None,
 ) -> FastAPI:
     app = FastAPIOffline(
         title="iTC journey engine",
@@ -65,6 +67,7 @@ def create_app(
         client=client,
         store=EventStore(pool),
         people=People.on(pool),
+        oidc=oidc or OidcSettings(),
         protocol=protocol or settings.protocol(),
         task_queue=settings.task_queue,
         namespace=settings.temporal_namespace,

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from itc.api.rate_limit import credential_digest
 from itc.eventstore.store import EventStore
+from itc.people.oidc import OidcSettings
 from itc.people.service import People
 from itc.rules.config import ProtocolConfig
 
@@ -24,6 +25,7 @@ class ApiContext:
     namespace: str
     temporal_ui_url: str | None
     refresh_seconds: int
+    oidc: OidcSettings = field(default_factory=OidcSettings)
     # Digests of the tokens and sessions that have authenticated a request, to their holders:
     # the write-rate limit (`itc.api.rate_limit`) keeps a bucket per person.
     known_credentials: dict[str, str] = field(default_factory=dict)

@@ -161,6 +161,21 @@ class Accounts:
         await self._change(person_id, sql, (secret,), AccessKind.TOTP_ENROLLED, actor_id, channel, {})
         return secret
 
+    async def sync_from_provider(self, person_id: str, full_name: str, roles: list[str], sites: list[str]) -> Person:
+        """The account of a person the OIDC provider vouched for: created on first sign-in
+        (without a password), its roles and sites kept as the provider's claims say."""
+        person = await self.get(person_id)
+        if person is None:
+            data = AddPersonInput(person_id=person_id, full_name=full_name, roles=roles, sites=sites)
+            return await self.add(data, actor_id="oidc", channel=Channel.OIDC)
+        if person.disabled:
+            raise AccountUnusable(DISABLED)
+        if person.roles != roles:
+            person = await self.set_roles(person_id, roles, actor_id="oidc", channel=Channel.OIDC)
+        if person.sites != sites:
+            person = await self.set_sites(person_id, sites, actor_id="oidc", channel=Channel.OIDC)
+        return person
+
     async def authenticate(
         self,
         person_id: str,

@@ -34,7 +34,9 @@ SESSION_SECONDS = 12 * 3600
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "person_id": ""})
+    oidc_enabled = get_context(request).oidc.enabled
+    context = {"next": _safe_next(next), "error": None, "person_id": "", "oidc_enabled": oidc_enabled}
+    return render(request, "login.html", context)
 
 
 @router.post("/login")
@@ -79,7 +81,7 @@ def _login_error(request: Request, message: str, person_id: str, next_url: str) 
     return render(
         request,
         "login.html",
-        {"next": _safe_next(next_url), "error": message, "person_id": person_id},
+        {"next": _safe_next(next_url), "error": message, "person_id": person_id, "oidc_enabled": False},
         status_code=401,
     )
 
