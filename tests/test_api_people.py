@@ -11,8 +11,10 @@ import time
 from typing import Any
 
 from fixtures_api import ADMIN_TOKEN, PASSWORD, PEOPLE, SITE, Api, consent, eligibility, screening_labs
+from fixtures_api import sign_in as sign_in_dashboard
 from fixtures_devstack import WAIT_SECONDS, fresh_participant
 
+from itc.api.pages.session import SESSION_COOKIE
 from itc.models.roles import Role
 
 OPS = Api.auth(Role.OPERATIONS)
@@ -210,3 +212,24 @@ async def test_a_signature_moved_to_another_record_fails_verification_21_cfr_11_
     [moved] = checks[str(sequence - 1)]
     assert not moved["valid"] and moved["problem"] == "the record differs from what was signed"
     assert "INVALID" in moved["manifestation"]
+
+
+async def test_the_supervisors_access_log_page_filters_and_exports_csv(api: Api) -> None:
+    await add_person(api, "lab.page", ["lab"])
+    await sign_in(api, "lab.page", "a wrong passphrase!")
+    supervisor = await sign_in_dashboard(api, Role.SUPERVISOR)
+    page = await api.http.get(
+        "/access-log", params={"person": "lab.page", "kind": "sign_in_failed"}, cookies={SESSION_COOKIE: supervisor}
+    )
+    assert page.status_code == 200, page.text
+    table = page.text.split('id="access-log"', 1)[1]
+    assert "sign in failed" in table and "lab.page" in table and "account created" not in table
+    exported = await api.http.get(
+        "/access-log.csv", params={"person": "lab.page"}, cookies={SESSION_COOKIE: supervisor}
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [row["kind"] for row in reversed(rows)] == ["account_created", "sign_in_failed"]
+
+    lab = await sign_in_dashboard(api, Role.LAB)
+    refused = await api.http.get("/access-log", cookies={SESSION_COOKIE: lab})
+    assert refused.status_code == 403
