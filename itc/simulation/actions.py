@@ -43,17 +43,18 @@ Send = Callable[[SimParticipant, str, BaseModel, datetime], Awaitable[ActionAcce
 NORMAL_SCREENING = {"creatinine": 0.8, "spo2": 98.0, "alt": 28.0, "ast": 25.0}
 SCREEN_FAILURE_LABS = {"creatinine": ("creatinine", 2.6), "spo2": ("spo2", 94.0), "alt": ("alt", 150.0)}
 NEUTROPHILS_BY_GRADE = {0: 3200.0, 1: 1700.0, 2: 1200.0, 3: 800.0, 4: 400.0}
+# One finding per ASTCT grade, in the full consensus's terms.
 CRS_FINDINGS = {
     1: {"temperature_c": 38.6},
     2: {"temperature_c": 38.9, "hypotension": True},
-    3: {"temperature_c": 39.2, "hypotension": True, "vasopressors": 1},
-    4: {"temperature_c": 39.5, "hypotension": True, "vasopressors": 2},
+    3: {"temperature_c": 39.2, "hypotension": True, "vasopressor_kinds": ["norepinephrine"]},
+    4: {"temperature_c": 39.5, "hypotension": True, "vasopressor_kinds": ["norepinephrine", "phenylephrine"]},
 }
 ICANS_FINDINGS = {
-    1: {"ice_score": 8},
-    2: {"ice_score": 5},
-    3: {"ice_score": 1},
-    4: {"ice_score": 0, "unarousable": True},
+    1: {"ice_score": 8, "consciousness": "awakens_spontaneously"},
+    2: {"ice_score": 5, "consciousness": "awakens_to_voice"},
+    3: {"ice_score": 1, "consciousness": "awakens_only_to_tactile_stimulus"},
+    4: {"consciousness": "unarousable"},
 }
 
 
