@@ -33,8 +33,12 @@ def banner(stack: DevStack) -> str:
         ),
         f"  PostgreSQL:     {describe_dsn(stack.database_url)}",
         f"  Data directory: {settings.itc_data_dir.resolve()}",
-        "Next: in another terminal, `itc start --consent-file consent.json` (or `itc demo`),",
-        "      then `itc status <participant>`. Press Ctrl-C to stop.",
+        # `itc demo` would start a second stack on the same ports, so it is not suggested here.
+        "Next, in another terminal in this directory (itc is in .venv/bin):",
+        '  itc start --consent-file examples/consent.json --consent-date "$(date -u +%F)"',
+        "  itc status ITC-001",
+        "  examples/first-stages.sh ITC-002    (consent to manufacturing through the CLI)",
+        "Press Ctrl-C to stop.",
     ]
     return "\n".join(lines)
 

