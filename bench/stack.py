@@ -61,7 +61,10 @@ async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
         log_level="WARNING",
     )
     async with dev_stack(settings) as stack:
-        version, durability = await _server_facts(stack.database_url)
-        yield BenchStack(stack.settings, data_dir, version, durability)
+        # Benchmarks make a fresh database per measurement, which takes the server's superuser.
+        admin = stack.server_admin_url
+        bench_settings = stack.settings.model_copy(update={"database_url": admin, "itc_database_owner_url": admin})
+        version, durability = await _server_facts(bench_settings.database_url or stack.database_url)
+        yield BenchStack(bench_settings, data_dir, version, durability)
     # Let the servers' exit settle before the caller removes the directory.
     await asyncio.sleep(0.1)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -39,7 +40,6 @@ from itc.models.inputs import ActionAccepted
 from itc.models.state import JourneyStatus, TimelineEntry
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from itc.runtime.devstack import (
-    DATABASE_NAME,
     apply_migrations,
     die_with_parent,
     embedded_postgres,
@@ -246,7 +246,7 @@ class FaultStack:
         """Start it again on the same data directory and socket, so DATABASE_URL is unchanged."""
         _, server = self._postgres()
         await asyncio.to_thread(server.ensure_postgres_running)
-        assert server.get_uri(database=DATABASE_NAME) == self.database_url
+        assert urlsplit(server.get_uri()).query == urlsplit(self.database_url).query, "the socket moved"
 
     async def postgres_running(self) -> bool:
         try:
@@ -360,9 +360,11 @@ async def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
         itc_protocol_file=protocol_file,
     )
     temporal_address = dev_settings.effective_temporal_address
-    async with embedded_postgres(dev_settings) as database_url:
-        await apply_migrations(database_url)
-        conn = await asyncpg.connect(database_url)
+    async with embedded_postgres(dev_settings) as database:
+        # The worker runs as the engine's role, as in production; setting up is the owner's.
+        database_url = database.engine_url
+        await apply_migrations(database.owner_url)
+        conn = await asyncpg.connect(database.owner_url)
         try:
             # Every run of the script books three infusion chairs in the same few days; the
             # default two chairs a day would run out mid-module and turn bookings into

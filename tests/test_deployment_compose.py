@@ -447,14 +447,22 @@ def test_worker_wiring(compose) -> None:
     env = environment(worker)
     assert env["TEMPORAL_ADDRESS"] == "temporal:7233"
     assert env["TEMPORAL_NAMESPACE"] == environment(services[NAMESPACE_JOB])["TEMPORAL_NAMESPACE"]
-    assert re.fullmatch(r"postgresql://[^:@/]+:[^@/]+@postgresql:5432/itc", env["DATABASE_URL"])
+    # The engine's least-privilege role; the owner's URL reaches the one-shot migration only.
+    assert re.fullmatch(r"postgresql://itc_engine:[^@/]+@postgresql:5432/itc", env["DATABASE_URL"])
+    assert "ITC_DATABASE_OWNER_URL" not in env
     assert worker["depends_on"][NAMESPACE_JOB]["condition"] == "service_completed_successfully"
     assert worker["depends_on"]["postgresql"]["condition"] == "service_healthy"
     assert worker["restart"] == "unless-stopped"
     assert worker["stop_grace_period"] == "30s"
     command = " ".join(worker["command"])
-    # Migrations first, then `exec` so the worker (not the shell) receives SIGTERM.
-    assert re.search(r"itc migrate && exec itc-worker$", command), command
+    # Migrations first (as the owner), then `exec` so the worker (not the shell) receives SIGTERM.
+    assert worker["depends_on"]["itc-migrate"]["condition"] == "service_completed_successfully"
+    migrate = services["itc-migrate"]
+    assert migrate["command"] == ["itc", "migrate"]
+    assert re.fullmatch(
+        r"postgresql://itc_owner:[^@/]+@postgresql:5432/itc", environment(migrate)["ITC_DATABASE_OWNER_URL"]
+    )
+    assert re.search(r"exec itc-worker$", command), command
 
 
 def test_keyring_reaches_the_worker_and_codec_server_as_a_secret_file(compose) -> None:

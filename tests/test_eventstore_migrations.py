@@ -14,6 +14,7 @@ EXPECTED_MIGRATIONS = [
     "002_participant_status",
     "003_default_services",
     "004_actor_role",
+    "005_append_only_for_every_role",
     "007_people_accounts",
     "008_people_tokens_sessions",
     "009_electronic_signatures",

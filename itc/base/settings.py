@@ -21,7 +21,10 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     temporal_namespace: str = "default"
     task_queue: str = "itc-journeys"
+    # The engine's role (least privilege); `itc migrate` and `itc rebuild-projections` use the
+    # owner's URL instead, falling back to DATABASE_URL when a deployment has only one role.
     database_url: str | None = None
+    itc_database_owner_url: str | None = None
     itc_data_dir: Path = Path(".itc-data")
     itc_protocol_file: Path | None = None
     log_format: Literal["auto", "json", "console"] = "auto"
@@ -57,6 +60,7 @@ class Settings(BaseSettings):
     @field_validator(
         "temporal_address",
         "database_url",
+        "itc_database_owner_url",
         "itc_protocol_file",
         "itc_codec_keys",
         "itc_codec_keys_file",
@@ -84,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"{DEV_HOST}:{self.dev_temporal_port}"
+
+    @property
+    def owner_database_url(self) -> str | None:
+        return self.itc_database_owner_url or self.database_url
 
     @property
     def ui_url(self) -> str:

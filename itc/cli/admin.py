@@ -12,22 +12,24 @@ from itc.runtime.database_pool import database_pool
 
 
 def migrate() -> None:
-    """Apply pending event-store migrations to DATABASE_URL (or the embedded database)."""
+    """Apply pending event-store migrations as the owner (ITC_DATABASE_OWNER_URL, else DATABASE_URL,
+    else the embedded database), then the engine role's grants."""
     settings = load_settings()
     applied = run_async(_migrate(settings))
-    target = describe_dsn(settings.database_url) if settings.database_url else "the embedded database"
+    owner_url = settings.owner_database_url
+    target = describe_dsn(owner_url) if owner_url else "the embedded database"
     typer.echo(f"Applied {len(applied)} migration(s) to {target}" + (f": {', '.join(applied)}" if applied else ""))
 
 
 async def _migrate(settings: Settings) -> list[str]:
     from itc.eventstore.migrate import apply_migrations
 
-    async with database_pool(settings) as pool:
+    async with database_pool(settings, as_owner=True) as pool:
         return list(await apply_migrations(pool) or [])
 
 
 def rebuild_projections() -> None:
-    """Recompute the participant_status read model from the event store alone."""
+    """Recompute the participant_status read model from the event store alone (as the owner)."""
     settings = load_settings()
     count = run_async(_rebuild(settings))
     typer.echo(f"Rebuilt participant_status: {count} participant(s)")
@@ -36,5 +38,7 @@ def rebuild_projections() -> None:
 async def _rebuild(settings: Settings) -> int:
     from itc.eventstore.rebuild import rebuild_projections as rebuild
 
-    async with database_pool(settings) as pool:
+    # As the owner: the rebuild locks the record against appends and empties the read model,
+    # neither of which the engine's role may do.
+    async with database_pool(settings, as_owner=True) as pool:
         return int(await rebuild(pool))

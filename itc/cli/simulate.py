@@ -85,5 +85,6 @@ async def _simulate(
     if settings.database_url:
         return await run_simulation(params, protocol, settings.database_url, progress, keep_database)
     # A fresh database on the embedded server `itc dev` uses (started for the run if needed).
-    async with embedded_postgres(settings) as dsn:
-        return await run_simulation(params, protocol, dsn, progress, keep_database)
+    # The server's superuser: each run creates and drops a database of its own, apart from the trial's.
+    async with embedded_postgres(settings) as database:
+        return await run_simulation(params, protocol, database.superuser_url, progress, keep_database)

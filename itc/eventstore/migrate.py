@@ -1,4 +1,4 @@
-"""Apply eventstore/migrations/NNN_name.sql in name order, each exactly once."""
+"""Apply eventstore/migrations/NNN_name.sql in name order, each exactly once, then privileges.sql."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import hashlib
 from importlib import resources
 
 import asyncpg
+
+from itc.eventstore.roles import ENGINE_ROLE
 
 # One fixed key so two workers starting together do not race to apply the same file.
 _MIGRATION_LOCK_KEY = 0x17C0_0001
@@ -26,11 +28,19 @@ class MigrationChecksumMismatch(RuntimeError):
     """An already-applied migration file was edited; add a new migration instead."""
 
 
+class EngineRoleMissing(RuntimeError):
+    """The engine's role does not exist and the migrating role may not create it."""
+
+
 def migration_files() -> list[tuple[str, str]]:
     """(name, sql) for every bundled migration, in the order they must run."""
     folder = resources.files("itc.eventstore") / "migrations"
     files = sorted((entry for entry in folder.iterdir() if entry.name.endswith(".sql")), key=lambda entry: entry.name)
     return [(entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8")) for entry in files]
+
+
+def privileges_sql() -> str:
+    return (resources.files("itc.eventstore") / "privileges.sql").read_text(encoding="utf-8")
 
 
 def _checksum(sql: str) -> str:
@@ -65,4 +75,25 @@ async def _apply(conn: asyncpg.Connection) -> list[str]:
             await conn.execute(sql)
             await conn.execute(_RECORD, name, _checksum(sql))
             applied_now.append(name)
+    async with conn.transaction():
+        await conn.execute(_LOCK, _MIGRATION_LOCK_KEY)
+        await _ensure_engine_role(conn)
+        await conn.execute(privileges_sql())
     return applied_now
+
+
+async def _ensure_engine_role(conn: asyncpg.Connection) -> None:
+    """The grants need their grantee; a role only holding privileges is harmless to create."""
+    if await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", ENGINE_ROLE):
+        return
+    try:
+        # A savepoint: a concurrent creator (another database on the same server) is not an error.
+        async with conn.transaction():
+            await conn.execute(f"CREATE ROLE {ENGINE_ROLE} NOLOGIN")
+    except asyncpg.DuplicateObjectError:
+        pass
+    except asyncpg.InsufficientPrivilegeError as err:
+        raise EngineRoleMissing(
+            f"The database role {ENGINE_ROLE} does not exist and this role may not create it; "
+            f"create it first (CREATE ROLE {ENGINE_ROLE} LOGIN PASSWORD '...') and migrate again"
+        ) from err

