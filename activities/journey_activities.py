@@ -17,14 +17,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import names
+from activities.heartbeats import heartbeating
 from activities.names import (  # noqa: F401  (re-exported for callers of this module)
+    EVENT_REJECTED_BY_STORE,
     EVENT_SEQUENCE_CONFLICT,
     EXTERNAL_SERVICE_REJECTED,
     INVALID_EVENT,
     NO_CAPACITY,
     NON_RETRYABLE_ERROR_TYPES,
 )
-from itc.eventstore.store import EventSequenceConflict, EventStore, InvalidEvent
+from itc.eventstore.store import EventRejected, EventSequenceConflict, EventStore, InvalidEvent
 from itc.models.activity_inputs import (
     AppendEventsInput,
     AppendEventsResult,
@@ -73,6 +75,13 @@ def _non_retryable_errors() -> Iterator[None]:
         ) from err
     except EventSequenceConflict as err:
         raise ApplicationError(str(err), type=EVENT_SEQUENCE_CONFLICT, non_retryable=True) from err
+    except EventRejected as err:
+        raise ApplicationError(
+            str(err),
+            {"sequence": err.sequence, "sqlstate": err.sqlstate},
+            type=EVENT_REJECTED_BY_STORE,
+            non_retryable=True,
+        ) from err
     except InvalidEvent as err:
         raise ApplicationError(str(err), type=INVALID_EVENT, non_retryable=True) from err
 
@@ -128,7 +137,8 @@ class JourneyActivities:
             _warn_when_unreachable("event store"),
             _non_retryable_errors(),
         ):
-            return await self._events.append(request.events)
+            async with heartbeating():
+                return await self._events.append(request.events)
 
     @activity.defn(name=names.SEND_NOTIFICATION)
     async def send_notification(self, request: SendNotificationInput) -> NotificationReceipt:

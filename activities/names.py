@@ -30,5 +30,14 @@ NO_CAPACITY = "NoCapacity"
 EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
 EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
 INVALID_EVENT = "InvalidEvent"
-NON_RETRYABLE_ERROR_TYPES = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED, EVENT_SEQUENCE_CONFLICT, INVALID_EVENT)
+# PostgreSQL refused one event of a batch as invalid data (a NUL, an untranslatable character,
+# a value out of range, a check or key violation); details: the event's sequence and SQLSTATE.
+EVENT_REJECTED_BY_STORE = "EventRejectedByStore"
+NON_RETRYABLE_ERROR_TYPES = (
+    NO_CAPACITY,
+    EXTERNAL_SERVICE_REJECTED,
+    EVENT_SEQUENCE_CONFLICT,
+    INVALID_EVENT,
+    EVENT_REJECTED_BY_STORE,
+)
 SERVICE_REFUSALS = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED)

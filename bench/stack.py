@@ -15,7 +15,8 @@ from pathlib import Path
 import asyncpg
 
 from itc.base.settings import Settings
-from itc.runtime.devstack import dev_stack, free_port
+from itc.eventstore.scratch import with_database
+from itc.runtime.devstack import DATABASE_NAME, dev_stack, free_port
 
 
 @dataclass
@@ -62,7 +63,7 @@ async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
     )
     async with dev_stack(settings) as stack:
         # Benchmarks make a fresh database per measurement, which takes the server's superuser.
-        admin = stack.server_admin_url
+        admin = with_database(stack.server_admin_url, DATABASE_NAME) if stack.server_admin_url else None
         bench_settings = stack.settings.model_copy(update={"database_url": admin, "itc_database_owner_url": admin})
         version, durability = await _server_facts(bench_settings.database_url or stack.database_url)
         yield BenchStack(bench_settings, data_dir, version, durability)

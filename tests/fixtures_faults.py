@@ -59,7 +59,7 @@ from itc.runtime.journeys import (
 from itc.runtime.temporal_client import connect, ensure_search_attributes
 
 REPO = Path(__file__).resolve().parent.parent
-WAIT_SECONDS = 60.0  # covers a lost activity attempt: its 30 s start-to-close timeout, then the retry
+WAIT_SECONDS = 60.0  # covers a lost activity attempt (an append's 3 s heartbeat timeout, another's 30 s start-to-close), then the retry
 WORKER_READY = "worker started"
 WORKER_STOP_SECONDS = 40.0  # the worker's own graceful shutdown allows 30 s
 

@@ -6,6 +6,8 @@
     python tests/make_histories.py response-rules NAME # an SAE upgraded to life-threatening, a lesion back after CR
     python tests/make_histories.py pfs-censoring NAME  # progression after two missed follow-up assessments
     python tests/make_histories.py abnormal-baseline NAME  # ALT rise from an abnormal baseline, afebrile CRS
+    python tests/make_histories.py store-refusal-retried NAME  # lab results the store refuses, retried for ever
+    python tests/make_histories.py store-refusal-stand-in NAME # the same refusal given a stand-in event
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -18,6 +20,7 @@ import asyncio
 import sys
 import uuid
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -31,6 +34,7 @@ from journey_harness import (  # noqa: E402
     PRE_INFUSION,
     STAFF,
     MockServices,
+    acting_in_role,
     advance_to,
     collect_biopsy,
     complete_baseline,
@@ -38,6 +42,7 @@ from journey_harness import (  # noqa: E402
     give_first_infusion,
     give_infusion,
     infuse_all,
+    lab_results,
     manufacture,
     pass_screening,
     record_eligibility,
@@ -224,6 +229,29 @@ async def abnormal_baseline_history(env: WorkflowEnvironment, name: str) -> None
         except WorkflowUpdateFailedError:
             pass  # refused as CRS: rejected Updates leave nothing in the history
         await j.advance(timedelta(days=1))
+
+
+async def store_refusal_history(env: WorkflowEnvironment, name: str, *, retryable: bool) -> None:
+    """Screening whose lab results the event store refuses as invalid data (a NUL in jsonb).
+
+    Retryable: what a journey did before the refusal had a name, its append retried for ever.
+    Not retryable: the stand-in EventNotStored takes the event's place and the journey goes on.
+    """
+    from itc.models.enums import EventType
+
+    services = MockServices(refuse_event_type=EventType.LAB_RESULTS_RECORDED.value, refusal_retryable=retryable)
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-004")
+        if retryable:
+            # Sent and waited for by hand: the driver waits for an idle journey, and this one never is.
+            labs = {"actor_id": STAFF, "results": lab_results(GOOD_SCREENING_LABS, await j.now())}
+            await j.handle.execute_update("record_lab_results", acting_in_role("record_lab_results", labs))
+            await env.sleep(timedelta(minutes=10))
+        else:
+            await pass_screening(j)
+            await j.wait_for_stage(Stage.BASELINE)
+            await j.advance(timedelta(hours=1))
         history = await j.handle.fetch_history()
         (HERE / "histories" / f"{name}.json").write_text(history.to_json())
         await j.handle.terminate("history captured")
@@ -279,6 +307,8 @@ SINGLE_HISTORIES = {
     "refused-role": refused_role_history,
     "response-rules": response_rules_history,
     "pfs-censoring": pfs_censoring_history,
+    "store-refusal-retried": partial(store_refusal_history, retryable=True),
+    "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
 }
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from eventstore_samples import (
     without_updated_at,
 )
 
-from itc.eventstore.store import EventSequenceConflict, EventStore
+from itc.eventstore.store import EventRejected, EventSequenceConflict, EventStore
 from itc.models.activity_inputs import AppendEventsResult
 from itc.models.enums import EventType as T
 
@@ -124,3 +124,32 @@ async def test_a_gap_filled_late_gives_the_same_row_as_in_order(db_pool: asyncpg
         1,
         18,
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "sqlstate"),
+    [
+        ("payload", "22P05"),  # jsonb refuses \u0000: untranslatable_character
+        ("reason", "22021"),  # text refuses a NUL byte: character_not_in_repertoire
+    ],
+)
+async def test_a_nul_refused_by_postgres_names_the_event_and_stores_nothing_of_the_batch(
+    db_pool: asyncpg.Pool, field: str, sqlstate: str
+) -> None:
+    """PostgreSQL's own refusal of a NUL (issue 12, H1) is a named refusal of one event, not an
+    error to retry: the batch is rolled back whole, and the store says which event and why."""
+    store = EventStore(db_pool)
+    good = completed_journey()[:2]
+    poisoned = event("ITC-007", 3, T.LAB_RESULTS_RECORDED, {"note": "ok"}, reason="fine")
+    if field == "payload":
+        poisoned = poisoned.model_copy(update={"payload": {"note": "bad\x00value"}})
+    else:
+        poisoned = poisoned.model_copy(update={"reason": "bad\x00reason"})
+
+    with pytest.raises(EventRejected) as refused:
+        await store.append([*good, poisoned])
+
+    assert (refused.value.sequence, refused.value.sqlstate) == (3, sqlstate)
+    assert "bad" not in str(refused.value), "the refused value (possibly PHI) must not reach the message"
+    assert await store.events_for("ITC-007") == []
+    assert await store.append(good) == AppendEventsResult(inserted=2, already_present=0)

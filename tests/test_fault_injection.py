@@ -33,6 +33,7 @@ import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -67,6 +68,8 @@ from itc.models.activity_inputs import AppendEventsResult
 from itc.models.enums import EventType, Stage
 from itc.models.inputs import ActionAccepted
 from itc.models.state import JourneyStatus
+
+RETRY_AFTER_CRASH_SECONDS = 5.0
 
 
 class Faults:
@@ -174,8 +177,15 @@ def assert_same_events(actual: list[str], control: list[str], who: str) -> None:
     )
 
 
-async def retried_appends(stack: FaultStack, j: LiveJourney) -> list[tuple[int, AppendEventsResult]]:
-    """(attempt, result) of every append of every run that completed only on a later attempt."""
+@dataclass(frozen=True)
+class RetriedAppend:
+    attempt: int
+    result: AppendEventsResult
+    completed_at: datetime  # the server's time of the successful attempt's completion
+
+
+async def retried_appends(stack: FaultStack, j: LiveJourney) -> list[RetriedAppend]:
+    """Every append of every run that completed only on a later attempt."""
     retried = []
     for run_id in {row["run_id"] for row in await stack.event_rows(j.participant_id)}:
         history = await stack.client.get_workflow_handle(j.workflow_id, run_id=run_id).fetch_history()
@@ -191,7 +201,8 @@ async def retried_appends(stack: FaultStack, j: LiveJourney) -> list[tuple[int, 
                 completed = event.activity_task_completed_event_attributes
                 if completed.scheduled_event_id in appends and attempts[completed.scheduled_event_id] > 1:
                     [result] = await stack.client.data_converter.decode(completed.result.payloads, [AppendEventsResult])
-                    retried.append((attempts[completed.scheduled_event_id], result))
+                    at = event.event_time.ToDatetime(tzinfo=UTC)
+                    retried.append(RetriedAppend(attempts[completed.scheduled_event_id], result, at))
     return retried
 
 
@@ -241,8 +252,9 @@ class KillInEveryStage:
       report it (the dev server is down for that moment); the retry must find the events
       already there and write nothing.
 
-    Either way the attempt is lost with the worker, and Temporal retries the append once
-    its 30 s start-to-close timeout has passed.
+    Either way the attempt is lost with the worker. The append heartbeats, so Temporal gives
+    up on the lost attempt once its heartbeat timeout (3 s) has passed without a beat, rather
+    than after the 30 s start-to-close timeout, and the retry follows its 1 s backoff.
     """
 
     MID_WRITE = ("screening", "infusion")
@@ -254,6 +266,8 @@ class KillInEveryStage:
         self.accepted: dict[str, ActionAccepted] = {}
         self.sent = {stage: asyncio.Event() for stage in journeys}
         self.go, self.restarted = asyncio.Event(), asyncio.Event()
+        self.killed_at: datetime | None = None
+        self.back_at: datetime | None = None  # the restarted worker is polling again
 
     def for_stage(self, target: str) -> Faults:
         outer = self
@@ -309,11 +323,13 @@ class KillInEveryStage:
             for stage in self.WRITTEN_UNACKNOWLEDGED:
                 await poll(lambda stage=stage: self._stored(stage), f"the {stage} journey's events to commit")
             self.stack.worker.kill()
+            self.killed_at = datetime.now(UTC)
         finally:
             await mid_write.close()  # releases the lock of the appends the kill cut off mid-write
             await unacknowledged.close()
         await self.stack.start_temporal()
         await self.stack.worker.start()
+        self.back_at = datetime.now(UTC)
         self.restarted.set()
 
 
@@ -336,7 +352,17 @@ async def test_worker_sigkill_in_each_stage_loses_and_repeats_no_event(
         # or writes them now, and never both or neither.
         retried = await retried_appends(fault_stack, j)
         assert len(retried) == 1, f"{who}: appends retried {retried}, expected exactly the one cut off"
-        [(_attempt, result)] = retried
+        [append] = retried
+        result = append.result
+        # Retried within 5 s of the first moment it could be: the worker killed and a worker back
+        # (a lost attempt used to wait out the 30 s start-to-close timeout).
+        assert kill.killed_at is not None and kill.back_at is not None
+        could_retry_from = max(kill.killed_at, kill.back_at)
+        lag = (append.completed_at - could_retry_from).total_seconds()
+        assert lag <= RETRY_AFTER_CRASH_SECONDS, (
+            f"{who}: the cut-off append completed {lag:.1f} s after the worker was back, "
+            f"over {RETRY_AFTER_CRASH_SECONDS} s"
+        )
         if stage in KillInEveryStage.WRITTEN_UNACKNOWLEDGED:
             assert result.inserted == 0 and result.already_present > 0, (
                 f"{who}: the retry of a committed append wrote {result}"

@@ -76,3 +76,45 @@ def test_the_rebooking_amendment_reaches_only_journeys_that_start_after_it():
     assert patch_markers(old) == 0 and patch_markers(new) == 1
     assert activity_names(old).count("book_appointment") == 4
     assert activity_names(new).count("book_appointment") == 5
+
+
+async def test_a_refused_event_gets_its_stand_in_only_behind_the_patch():
+    """Both sides of workflow.patched(STAND_IN_FOR_A_REFUSED_EVENT) replay (test_history_replays).
+    Before: the refused append is retried for ever and nothing after it is scheduled. After: the
+    append fails once, non-retryably, and is sent again with EventNotStored in the refused event's
+    place, and the journey goes on to baseline."""
+    from itc.models.activity_inputs import AppendEventsInput
+    from workflows.journey import STAND_IN_FOR_A_REFUSED_EVENT
+
+    old = WorkflowHistory.from_json(
+        "journey-ITC-004", (HISTORY_DIR / "journey-store-refusal-retried-before-stand-in.json").read_text()
+    )
+    new = WorkflowHistory.from_json(
+        "journey-ITC-004", (HISTORY_DIR / "journey-store-refusal-with-stand-in.json").read_text()
+    )
+    assert patch_markers(old) == 0 and patch_markers(new) == 1
+    marker = next(e for e in new.events if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED)
+    [patch] = await pydantic_data_converter.decode(
+        marker.marker_recorded_event_attributes.details["patch-data"].payloads
+    )
+    assert patch["id"] == STAND_IN_FOR_A_REFUSED_EVENT
+
+    async def appended(history: WorkflowHistory) -> list[list[str]]:
+        batches = []
+        for e in history.events:
+            if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                attributes = e.activity_task_scheduled_event_attributes
+                if attributes.activity_type.name == "append_events":
+                    [batch] = await pydantic_data_converter.decode(attributes.input.payloads, [AppendEventsInput])
+                    batches.append([event.type.value for event in batch.events])
+        return batches
+
+    old_batches, new_batches = await appended(old), await appended(new)
+    assert "LabResultsRecorded" in old_batches[-1] and not any(
+        e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED for e in old.events
+    )
+    refused = next(i for i, batch in enumerate(new_batches) if "LabResultsRecorded" in batch)
+    assert new_batches[refused + 1] == [
+        "EventNotStored" if t == "LabResultsRecorded" else t for t in new_batches[refused]
+    ]
+    assert any("StageChanged" in batch for batch in new_batches[refused + 2 :])

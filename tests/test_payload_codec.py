@@ -371,9 +371,10 @@ def test_world_readable_keyring_file_is_warned_about(clean_env: pytest.MonkeyPat
     with capture_logs() as logs:
         read_keyring_file(path)
     assert [entry["event"] for entry in logs if entry["log_level"] == "warning"] == [
-        "keyring file is readable by every user; restrict it (chmod 600)"
+        "payload keyring was readable by other users; restricted it"
     ]
-    path.chmod(0o600)
+    # Tightened, not only warned about (issue 12, L3).
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with capture_logs() as logs:
         read_keyring_file(path)
     assert not [entry for entry in logs if entry["log_level"] == "warning"]
@@ -487,11 +488,12 @@ def test_keys_rotate_refuses_a_keyring_from_the_environment(clean_env: pytest.Mo
     assert "comes from ITC_CODEC_KEYS, which this command cannot change" in result.output
 
 
-def test_keys_rotate_keeps_the_files_permissions(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_keys_rotate_keeps_a_stricter_mode_and_never_a_wider_one(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A read-only keyring stays read-only; group or other access is never carried over (issue 12, L3)."""
     path = tmp_path / "codec-keys.json"
     path.write_text(keyring_json(), encoding="utf-8")
-    os.chmod(path, 0o440)  # e.g. readable by the container user's group
+    os.chmod(path, 0o400)  # e.g. made read-only for the container's user
     result = CliRunner().invoke(keys_app, ["rotate"], env={"ITC_CODEC_KEYS_FILE": str(path)})
     assert result.exit_code == 0, result.output
-    assert stat.S_IMODE(path.stat().st_mode) == 0o440
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400
     assert len(read_keyring_file(path).key_ids) == 2

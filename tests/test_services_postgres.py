@@ -92,6 +92,7 @@ def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) 
         "ExternalServiceRejected",
         "EventSequenceConflict",
         "InvalidEvent",
+        "EventRejectedByStore",
     )
 
 
@@ -115,7 +116,9 @@ async def test_append_events_reports_invalid_and_conflicting_events_as_non_retry
     with pytest.raises(ApplicationError) as conflict:
         await env.run(acts.append_events, AppendEventsInput(events=[forked]))
 
-    assert (invalid.value.type, invalid.value.non_retryable) == ("InvalidEvent", True)
+    # A dangling correction is a refusal of the data itself: named, non-retryable, with the sequence and SQLSTATE.
+    assert (invalid.value.type, invalid.value.non_retryable) == ("EventRejectedByStore", True)
+    assert invalid.value.details == ({"sequence": 3, "sqlstate": "23503"},)
     assert (
         invalid.value.message
         == "OTHER-001 event 3 (AdverseEventRecorded) was refused: journey_events_participant_id_corrects_sequence_fkey"

@@ -26,6 +26,7 @@ from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 from activities import names
+from activities.heartbeats import HEARTBEAT_TIMEOUT
 from activities.journey_activities import JourneyActivities
 from activities.trial_reports import TrialReportActivities
 from itc.journey import (
@@ -46,6 +47,7 @@ from itc.journey import (
     screening,
     services,
     status,
+    store_rejections,
     validators,
 )
 from itc.journey.amendments import (
@@ -103,6 +105,7 @@ from workflows.rejections import admit, rejection
 # clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
 FULL_TOXICITY_GRADING = "full-toxicity-grading"
+STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Services come back eventually; the journey must never lose an action, so retry without limit.
@@ -510,8 +513,15 @@ class ParticipantJourneyWorkflow:
         return str(refusal)
 
     async def _execute(self, activity: Callable[[Any, ArgT], Awaitable[ResultT]], arg: ArgT) -> ResultT:
+        # The append heartbeats, so an attempt lost with its worker is retried in seconds, not after
+        # the start-to-close timeout (activity options are not part of what replay compares).
+        heartbeat_timeout = HEARTBEAT_TIMEOUT if activity == JourneyActivities.append_events else None
         return await workflow.execute_activity_method(
-            activity, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=ACTIVITY_RETRY
+            activity,
+            arg,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            heartbeat_timeout=heartbeat_timeout,
+            retry_policy=ACTIVITY_RETRY,
         )
 
     async def _flush(self) -> None:
@@ -521,17 +531,29 @@ class ParticipantJourneyWorkflow:
             while self._unsent_events or self._outbox:
                 if self._unsent_events:
                     batch, self._unsent_events = self._unsent_events, []
-                    try:
-                        await self._execute(JourneyActivities.append_events, AppendEventsInput(events=batch))
-                    except ActivityError as err:
-                        # Never go on without the audit record: fail the task so the journey
-                        # stops where it is, visibly, until the store is fixed.
-                        raise RuntimeError(
-                            f"event store refused events {batch[0].sequence}-{batch[-1].sequence}: {err.cause}"
-                        ) from err
+                    await self._append(batch)
                 if self._outbox:
                     await self._send(self._outbox.pop(0))
             self._upsert_search_attributes()
+
+    async def _append(self, batch: list[JourneyEvent]) -> None:
+        """Append a batch; an event the store refuses as invalid data gives way to its stand-in."""
+        while True:
+            try:
+                await self._execute(JourneyActivities.append_events, AppendEventsInput(events=batch))
+                return
+            except ActivityError as err:
+                refused = store_rejections.refused_event(err.cause, batch)
+                if refused is None or not workflow.patched(STAND_IN_FOR_A_REFUSED_EVENT):
+                    # Never go on without the audit record: fail the task so the journey
+                    # stops where it is, visibly, until the store is fixed.
+                    raise RuntimeError(
+                        f"event store refused events {batch[0].sequence}-{batch[-1].sequence}: {err.cause}"
+                    ) from err
+                rejected, sqlstate = refused
+                stand_in, outcome = store_rejections.event_not_stored(self.state, self._moment(), rejected, sqlstate)
+                batch = [stand_in if event is rejected else event for event in batch]
+                self._apply(outcome)
 
     def _attach_next_due(self) -> None:
         """Events carry the schedule when it changes, so the read model's 'next due' is exact."""

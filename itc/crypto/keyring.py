@@ -29,6 +29,7 @@ from typing import Any
 
 from itc.base.errors import UserFacingError
 from itc.base.logging import get_logger
+from itc.base.private_files import ensure_private
 from itc.base.settings import Settings
 
 log = get_logger(__name__)
@@ -163,13 +164,11 @@ def read_keyring_file(path: Path, where: str | None = None) -> Keyring:
     where = where or f"keyring file {path}"
     try:
         text = path.read_text(encoding="utf-8-sig")
-        mode = path.stat().st_mode
     except OSError as error:
         raise KeyringError(f"Cannot read the {where}: {error.strerror or error}") from None
-    if mode & stat.S_IROTH:
-        # A warning, not a refusal: some secret mounts are world-readable inside a container
-        # that runs nothing else.
-        log.warning("keyring file is readable by every user; restrict it (chmod 600)", path=str(path))
+    # Tightened to 0600 with a warning, or refused where that is impossible (another user's file, a
+    # read-only mount): a key others can read protects nothing.
+    ensure_private(path, "payload keyring")
     return parse_keyring(text, where)
 
 
@@ -185,8 +184,17 @@ def write_keyring_file(path: Path, keyring: Keyring, *, replace: bool) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if previous is not None:
-            # Keep what the operator set, e.g. ownership by the container's user.
-            os.chmod(temporary, stat.S_IMODE(previous.st_mode))
+            # Keep the owner the operator set (e.g. the container's user) and a stricter mode (0400),
+            # never a wider one: the rotated keyring is at most 0600 whatever the old one was.
+            was = stat.S_IMODE(previous.st_mode)
+            os.chmod(temporary, was & 0o600)
+            if was & ~0o600:
+                log.warning(
+                    "payload keyring was readable by other users; the rotated one is not",
+                    path=str(path),
+                    was=f"{was:o}",
+                    now=f"{was & 0o600:o}",
+                )
             try:
                 os.chown(temporary, previous.st_uid, previous.st_gid)
             except PermissionError:

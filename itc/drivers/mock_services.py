@@ -39,10 +39,26 @@ class MockServices:
     notifications: list[SendNotificationInput] = field(default_factory=list)
     bookings: list[BookAppointmentInput] = field(default_factory=list)
     fail_bookings_with: str | None = None
+    # Events of this type are refused as the store refuses invalid data (SQLSTATE 22P05): by a
+    # non-retryable EventRejectedByStore, or, with `refusal_retryable`, by an error retried for ever
+    # (what an append did before the refusal had a name).
+    refuse_event_type: str | None = None
+    refusal_retryable: bool = False
 
     def activities(self) -> list[Callable[..., Awaitable[Any]]]:
         @activity.defn(name=names.APPEND_EVENTS)
         async def append_events(inp: AppendEventsInput) -> AppendEventsResult:
+            refused = next((e for e in inp.events if e.type.value == self.refuse_event_type), None)
+            if refused is not None:
+                self.calls.append((names.APPEND_EVENTS, f"refused {refused.sequence}"))
+                if self.refusal_retryable:
+                    raise ApplicationError("untranslatable character", type="UntranslatableCharacterError")
+                raise ApplicationError(
+                    f"event {refused.sequence} was refused: SQLSTATE 22P05",
+                    {"sequence": refused.sequence, "sqlstate": "22P05"},
+                    type=names.EVENT_REJECTED_BY_STORE,
+                    non_retryable=True,
+                )
             known = {e.sequence for e in self.events}
             fresh = [e for e in inp.events if e.sequence not in known]
             self.events.extend(fresh)

@@ -29,6 +29,26 @@ class InvalidEvent(RuntimeError):
     """
 
 
+class EventRejected(InvalidEvent):
+    """PostgreSQL refused one event as invalid data: which one, and the SQLSTATE that says why.
+
+    The message names the participant, sequence, type and SQLSTATE only: the server's own message
+    may quote the refused value, which can be PHI.
+    """
+
+    def __init__(self, event: JourneyEvent, sqlstate: str, constraint: str | None = None) -> None:
+        self.sequence = event.sequence
+        self.event_type = event.type.value
+        self.sqlstate = sqlstate
+        why = constraint or f"SQLSTATE {sqlstate}"
+        super().__init__(f"{event.participant_id} event {event.sequence} ({event.type.value}) was refused: {why}")
+
+
+# Refusals of the data itself, which no retry can change: data exceptions (class 22: a NUL or
+# untranslatable character, a value out of range) and integrity violations (class 23).
+_REFUSALS_OF_THE_DATA = (asyncpg.DataError, asyncpg.IntegrityConstraintViolationError)
+
+
 class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
@@ -102,10 +122,8 @@ async def _insert_batch(conn: asyncpg.Connection, participant_id: str, batch: li
         args = event_to_args(event)
         try:
             inserted = await conn.fetchval(queries.INSERT_EVENT, *args)
-        except (asyncpg.ForeignKeyViolationError, asyncpg.CheckViolationError) as err:
-            raise InvalidEvent(
-                f"{participant_id} event {event.sequence} ({event.type.value}) was refused: {err.constraint_name}"
-            ) from err
+        except _REFUSALS_OF_THE_DATA as err:
+            raise EventRejected(event, err.sqlstate, getattr(err, "constraint_name", None)) from err
         if inserted is not None:
             new_events.append(event)
             continue

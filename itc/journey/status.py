@@ -130,4 +130,5 @@ def build_status(state: JourneyState) -> JourneyStatus:
         last_sequence=state.last_sequence,
         run_count=state.run_count,
         outcome_series=outcome_values.series(state),
+        unstored_events=state.unstored_events,
     )

@@ -178,5 +178,7 @@ class EventType(StrEnum):
     DEATH_RECORDED = "DeathRecorded"
     TRIAL_PAUSE_CHANGED = "TrialPauseChanged"
     ACTION_REFUSED = "ActionRefused"
+    # Holds the sequence of an event the store refused as invalid data, with an escaped copy of it.
+    EVENT_NOT_STORED = "EventNotStored"
     STAGE_CHANGED = "StageChanged"
     JOURNEY_ENDED = "JourneyEnded"

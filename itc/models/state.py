@@ -163,6 +163,15 @@ class TimelineEntry(BaseModel):
     corrects_sequence: int | None = None
 
 
+class UnstoredEvent(BaseModel):
+    """An event the event store refused as invalid data; its sequence holds an EventNotStored instead."""
+
+    sequence: int
+    type: str
+    sqlstate: str
+    refused_at: datetime
+
+
 class JourneyState(BaseModel):
     consent: ConsentRecord
     protocol: ProtocolConfig
@@ -235,6 +244,7 @@ class JourneyState(BaseModel):
     off_study_reason: str | None = None
     end_reason: str | None = None
     deviations: list[str] = Field(default_factory=list)
+    unstored_events: list[UnstoredEvent] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
     @property
@@ -321,3 +331,5 @@ class JourneyStatus(BaseModel):
     run_count: int
     # Immune function and tumour markers with their change from baseline.
     outcome_series: list[MarkerSeries] = Field(default_factory=list)
+    # Events the store refused as invalid data (each escalated to the supervisor); empty normally.
+    unstored_events: list[UnstoredEvent] = Field(default_factory=list)

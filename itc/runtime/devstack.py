@@ -27,6 +27,7 @@ from temporalio.client import Client
 
 from itc.base.errors import DevStackError
 from itc.base.logging import get_logger
+from itc.base.private_files import ensure_private, touch_private
 from itc.base.settings import DEV_HOST, Settings
 from itc.crypto.keyring import resolve_keyring
 from itc.eventstore.roles import ENGINE_ROLE
@@ -154,6 +155,7 @@ def start_temporal_process(settings: Settings, data_dir: Path) -> subprocess.Pop
                 "already listening there."
             )
     command = temporal_command(find_temporal_binary(), settings, data_dir)
+    protect_temporal_files(data_dir)
     log_file = (data_dir / "temporal.log").open("ab")
     # PDEATHSIG is tied to the forking *thread*; only safe from the main thread.
     on_main_thread = threading.current_thread() is threading.main_thread()
@@ -163,11 +165,28 @@ def start_temporal_process(settings: Settings, data_dir: Path) -> subprocess.Pop
         stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        umask=SERVER_UMASK,
         # Safe here: the child only calls prctl before exec, and only from the main thread.
         preexec_fn=die_with_parent if (on_main_thread and sys.platform == "linux") else None,
     )
     log_file.close()
     return process
+
+
+# The dev server's store holds every journey's history (PHI, encrypted or not) and its log names
+# workflows. The server creates its store itself (an empty file would be taken for a database
+# without tables), under a umask of 077, so the store and its -wal and -shm files start 0600.
+TEMPORAL_LOG = "temporal.log"
+TEMPORAL_STORE_FILES = ("temporal.db", "temporal.db-wal", "temporal.db-shm", "temporal.db-journal")
+SERVER_UMASK = 0o077
+
+
+def protect_temporal_files(data_dir: Path) -> None:
+    """The log made 0600 before the server writes to it; files of an older run tightened."""
+    touch_private(data_dir / TEMPORAL_LOG, f"Temporal dev server file {TEMPORAL_LOG}")
+    for name in TEMPORAL_STORE_FILES:
+        if (data_dir / name).exists():
+            ensure_private(data_dir / name, f"Temporal dev server file {name}")
 
 
 async def wait_for_temporal(address: str, namespace: str, process: subprocess.Popen[bytes], log_path: Path) -> Client:
