@@ -18,7 +18,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from itc.base.settings import Settings
 from itc.crypto.codec import encrypted_converter
+from itc.crypto.engine_keys import resolve_engine_keys
 from itc.crypto.keyring import Keyring
 from itc.drivers.env_journey import Journey, start_journey, worker_for
 from itc.drivers.mock_services import MockServices
@@ -30,6 +32,7 @@ from itc.drivers.staff_actions import (
     infuse_all,
 )
 from itc.rules.config import DEFAULT_PROTOCOL, FollowUp, ProtocolConfig
+from itc.runtime.client_trust import AssertionSigningInterceptor
 from itc.runtime.temporal_client import ensure_search_attributes
 
 TEN_YEARS = DEFAULT_PROTOCOL.model_copy(update={"follow_up": FollowUp(duration_months=120)})
@@ -62,7 +65,10 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     # Encrypted as in production, so the figures include the codec; the key dies with the server.
     converter = encrypted_converter(Keyring.generate())
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_binary(), data_converter=converter
+        test_server_existing_path=test_server_binary(),
+        data_converter=converter,
+        # Staff actions carry signed actor assertions, as in production.
+        interceptors=[AssertionSigningInterceptor(lambda: resolve_engine_keys(Settings()).identity)],
     )
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)

@@ -25,6 +25,8 @@ SESSION_KEYRING = parse_keyring(os.environ["ITC_CODEC_KEYS"], "ITC_CODEC_KEYS")
 for _variable in ("ITC_IDENTITY_KEYS", "ITC_SIGNAL_KEYS"):
     os.environ[_variable] = Keyring.generate(source="test session").to_json()
     os.environ.pop(f"{_variable}_FILE", None)
+SESSION_IDENTITY_KEYS = parse_keyring(os.environ["ITC_IDENTITY_KEYS"], "ITC_IDENTITY_KEYS")
+SESSION_SIGNAL_KEYS = parse_keyring(os.environ["ITC_SIGNAL_KEYS"], "ITC_SIGNAL_KEYS")
 
 
 def session_converter() -> DataConverter:

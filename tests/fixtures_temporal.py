@@ -17,13 +17,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fixtures_codec import session_converter
+from fixtures_codec import SESSION_IDENTITY_KEYS, session_converter
 from started_workflows import StartedWorkflows, terminated_on_exit
 from temporalio.common import SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
+from itc.runtime.client_trust import AssertionSigningInterceptor
 from itc.runtime.temporal_client import ensure_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
@@ -51,7 +53,8 @@ def dev_server_type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-a
 
 @asynccontextmanager
 async def open_environment(kind: str, started: StartedWorkflows | None = None) -> AsyncIterator[WorkflowEnvironment]:
-    interceptors = [started] if started else []
+    # The tests' client asserts the actor its inputs name, as the `itc` command does.
+    interceptors: list[Any] = [AssertionSigningInterceptor(SESSION_IDENTITY_KEYS), *([started] if started else [])]
     if kind == "local":
         extra: list[str] = []
         for key in ALL_KEYS:

@@ -8,6 +8,7 @@
     python tests/make_histories.py abnormal-baseline NAME  # ALT rise from an abnormal baseline, afebrile CRS
     python tests/make_histories.py store-refusal-retried NAME  # lab results the store refuses, retried for ever
     python tests/make_histories.py store-refusal-stand-in NAME # the same refusal given a stand-in event
+    python tests/make_histories.py forged-signals NAME # unauthenticated signals ignored and audited, as NAME.json
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -27,6 +28,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from fixtures_codec import SESSION_IDENTITY_KEYS  # noqa: E402
 from fixtures_temporal import binary  # noqa: E402
 from journey_harness import (  # noqa: E402
     GOOD_SCREENING_LABS,
@@ -58,6 +60,7 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from itc.drivers.staff_actions import administer_infusion  # noqa: E402
 from itc.models.enums import Stage  # noqa: E402
+from itc.runtime.client_trust import AssertionSigningInterceptor  # noqa: E402
 from itc.runtime.temporal_client import ensure_search_attributes  # noqa: E402
 
 
@@ -292,9 +295,40 @@ async def main() -> None:
             print(f"wrote {len(first.events)} and {len(second.events)} events")
 
 
+async def forged_signals_history(env: WorkflowEnvironment, name: str) -> None:
+    """Screening to baseline with two signals no worker sent (a trial pause and a refusal),
+    each without a MAC: ignored, audited, and the patch marker recorded."""
+    from itc.models.inputs import RecordRefusedActionInput
+    from itc.models.trial import SetTrialPauseInput
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-004")
+        await j.handle.signal(
+            ParticipantJourneyWorkflow.set_trial_pause, SetTrialPauseInput(paused=True, reason="forged")
+        )
+        refusal = RecordRefusedActionInput(
+            update="record_supervisor_decision", actor_id="dr.karimi", role="supervisor", refusal="RoleNotPermitted",
+            message="An invented refusal.", refused_by="api",
+        )  # fmt: skip
+        await j.handle.signal(ParticipantJourneyWorkflow.record_refused_action, refusal)
+        await pass_screening(j)
+        await j.wait_for_stage(Stage.BASELINE)
+        await j.advance(timedelta(hours=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def one_history(make, name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+        test_server_existing_path=binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+        # Staff actions carry signed actor assertions, as the engine's own clients send them.
+        interceptors=[AssertionSigningInterceptor(SESSION_IDENTITY_KEYS)],
     )
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)
@@ -309,6 +343,7 @@ SINGLE_HISTORIES = {
     "pfs-censoring": pfs_censoring_history,
     "store-refusal-retried": partial(store_refusal_history, retryable=True),
     "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
+    "forged-signals": forged_signals_history,
 }
 
 if __name__ == "__main__":

@@ -6,16 +6,34 @@ import json
 from pathlib import Path
 
 import pytest
+from fixtures_codec import SESSION_IDENTITY_KEYS, SESSION_KEYRING, SESSION_SIGNAL_KEYS
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from itc.crypto.codec import encrypted_converter
+from itc.crypto.engine_keys import EngineKeys
+from itc.runtime.worker import worker_interceptors
+from itc.runtime.workflow_trust import AUTHENTICATED_SIGNALS
 from workflows.journey import ParticipantJourneyWorkflow
 from workflows.runner import workflow_runner
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
+# The committed histories were recorded before payload encryption: replaying them is the one
+# place that opts in to reading plaintext payloads.
+LEGACY_CONVERTER = encrypted_converter(SESSION_KEYRING, accept_plaintext=True)
+
+
+def replayer() -> Replayer:
+    """As a worker replays: the same sandbox and the same trust interceptors."""
+    return Replayer(
+        workflows=[ParticipantJourneyWorkflow],
+        data_converter=LEGACY_CONVERTER,
+        workflow_runner=workflow_runner(),
+        interceptors=worker_interceptors(EngineKeys(identity=SESSION_IDENTITY_KEYS, signals=SESSION_SIGNAL_KEYS)),
+    )
 
 
 def test_histories_are_committed():
@@ -25,12 +43,7 @@ def test_histories_are_committed():
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path):
     history = WorkflowHistory.from_json("journey-ITC-001", path.read_text())
-    replayer = Replayer(
-        workflows=[ParticipantJourneyWorkflow],
-        data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
-    )
-    await replayer.replay_workflow(history)
+    await replayer().replay_workflow(history)
 
 
 async def test_replay_detects_a_changed_journey(tmp_path: Path):
@@ -43,13 +56,8 @@ async def test_replay_detects_a_changed_journey(tmp_path: Path):
     ]
     scheduled[0]["activityTaskScheduledEventAttributes"]["activityType"]["name"] = "some_other_activity"
     tampered = WorkflowHistory.from_json("journey-ITC-001", json.dumps(history))
-    replayer = Replayer(
-        workflows=[ParticipantJourneyWorkflow],
-        data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
-    )
     with pytest.raises(Exception, match=r"(?i)nondetermin"):
-        await replayer.replay_workflow(tampered)
+        await replayer().replay_workflow(tampered)
 
 
 def activity_names(history: WorkflowHistory) -> list[str]:
@@ -118,3 +126,41 @@ async def test_a_refused_event_gets_its_stand_in_only_behind_the_patch():
         "EventNotStored" if t == "LabResultsRecorded" else t for t in new_batches[refused]
     ]
     assert any("StageChanged" in batch for batch in new_batches[refused + 2 :])
+
+
+def patch_ids(history: WorkflowHistory) -> list[str]:
+    return [
+        payload.data.decode()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        for payload in e.marker_recorded_event_attributes.details["patch-data"].payloads
+    ]
+
+
+def refused_signals_stored(history: WorkflowHistory) -> list[str]:
+    """The signal names of the refusals the journey sent to the event store."""
+    stored = []
+    for e in history.events:
+        if e.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            continue
+        for payload in e.activity_task_scheduled_event_attributes.input.payloads:
+            for event in json.loads(payload.data).get("events", []):
+                if event["type"] == "ActionRefused":
+                    stored.append((event["payload"]["update"], event["payload"].get("refused_by")))
+    return stored
+
+
+def test_unauthenticated_signals_are_ignored_only_in_journeys_from_after_the_check():
+    """Both sides of workflow.patched(AUTHENTICATED_SIGNALS) replay (test_history_replays): the
+    journey recorded before it applied its unsigned refusal signal as an audited refusal; the
+    one from after it ignored a forged pause and a forged refusal, auditing each as refused."""
+    old = WorkflowHistory.from_json(
+        "journey-ITC-003", (HISTORY_DIR / "journey-roles-and-refused-action.json").read_text()
+    )
+    new = WorkflowHistory.from_json(
+        "journey-ITC-004", (HISTORY_DIR / "journey-forged-signals-ignored.json").read_text()
+    )
+    assert not any(AUTHENTICATED_SIGNALS in p for p in patch_ids(old))
+    assert any(AUTHENTICATED_SIGNALS in p for p in patch_ids(new))
+    assert refused_signals_stored(old) == [("record_supervisor_decision", "journey")]
+    assert refused_signals_stored(new) == [("set_trial_pause", "worker"), ("record_refused_action", "worker")]

@@ -25,6 +25,7 @@ from itc.crypto.codec import (
     ENCODING,
     KEY_ID_METADATA,
     NONCE_BYTES,
+    REFUSED_PLAINTEXT_ENCODING,
     ZLIB_FORMAT,
     EncryptionCodec,
     PayloadDecompressionError,
@@ -126,10 +127,20 @@ async def test_each_payload_gets_a_fresh_nonce() -> None:
     assert first.data != second.data
 
 
-async def test_payloads_written_before_encryption_pass_through() -> None:
-    codec = EncryptionCodec(Keyring.generate())
+async def test_payloads_written_before_encryption_pass_through_only_where_replay_opts_in() -> None:
+    codec = EncryptionCodec(Keyring.generate(), accept_plaintext=True)
     old = plain_payload()
     assert await codec.decode([old]) == [old]
+
+
+async def test_an_unencrypted_payload_is_refused_and_no_converter_reads_it() -> None:
+    """Issue 12, H2: a client without the payload key sends plaintext; the codec hands the
+    converter nothing of it, so the Update is rejected, the signal dropped, the start failed."""
+    [refused] = await EncryptionCodec(Keyring.generate()).decode([plain_payload()])
+    assert refused.metadata["encoding"] == REFUSED_PLAINTEXT_ENCODING
+    assert b"Tabriz" not in refused.SerializeToString()
+    with pytest.raises(KeyError, match="refused/unencrypted"):
+        pydantic_data_converter.payload_converter.from_payloads([refused], [dict])
 
 
 async def test_unknown_key_id_is_refused_naming_the_id_not_a_key() -> None:

@@ -28,6 +28,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.trial_reports import TrialReportActivities
 from itc.base.errors import EnrolmentClosed
+from itc.base.settings import Settings
+from itc.crypto.engine_keys import resolve_engine_keys
 from itc.models.enums import Stage
 from itc.models.trial import (
     RecordDltOutcomeInput,
@@ -39,6 +41,7 @@ from itc.models.trial import (
 from itc.rules.config import ProtocolConfig
 from itc.rules.protocols import register_protocol
 from itc.runtime.journeys import journey_id, start_journey
+from itc.runtime.worker import reporting_client
 from workflows.trial import TrialWorkflow
 
 
@@ -49,6 +52,12 @@ def workflow_env(isolated_workflow_env):
 
 def fresh_protocol() -> ProtocolConfig:
     return ProtocolConfig(trial_id=f"TEST-{uuid.uuid4().hex[:10]}")
+
+
+def worker_reports(env, protocol):
+    """The trial as journeys report to it: through a worker's client, which signs with the signal key."""
+    keys = resolve_engine_keys(Settings())
+    return reporting_client(env.client, keys).get_workflow_handle(trial_workflow_id(protocol.trial_id))
 
 
 async def enrol(env, task_queue, protocol, participant_id):
@@ -105,7 +114,7 @@ async def test_boin_boundary_pauses_exactly_at_the_boundary(workflow_env, task_q
         )
         outcomes = BOUNDARY_SEQUENCES[evaluable]
         for index, dlt in enumerate(outcomes):
-            await trial.signal(
+            await worker_reports(workflow_env, protocol).signal(
                 TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 100}", dlt=dlt)
             )
             status = await trial.query(TrialWorkflow.get_trial_state)
@@ -130,7 +139,7 @@ async def test_one_dlt_short_of_the_boundary_does_not_pause(workflow_env, task_q
             task_queue=task_queue,
         )
         for index, dlt in enumerate([False, False, False, True, True, True, False, False, True]):
-            await trial.signal(
+            await worker_reports(workflow_env, protocol).signal(
                 TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 200}", dlt=dlt)
             )
         status = await trial.query(TrialWorkflow.get_trial_state)
@@ -148,7 +157,7 @@ async def test_pause_blocks_and_resume_unblocks_a_pending_infusion(workflow_env,
         await advance_to(j, (await j.state()).infusions[0].target_at)
         trial = workflow_env.client.get_workflow_handle(trial_workflow_id(protocol.trial_id))
         for index in range(3):
-            await trial.signal(
+            await worker_reports(workflow_env, protocol).signal(
                 TrialWorkflow.record_dlt_outcome, RecordDltOutcomeInput(participant_id=f"ITC-{index + 400}", dlt=True)
             )
         for _ in range(50):
@@ -272,7 +281,8 @@ async def test_an_amendment_reaches_the_trial_once_and_its_journeys(workflow_env
 
 async def test_a_report_names_the_version_and_starts_the_trial_from_the_known_protocol(workflow_env, task_queue):
     protocol = register_protocol(fresh_protocol().model_copy(update={"version": f"itc-1.0-{uuid.uuid4().hex[:6]}"}))
-    reports = TrialReportActivities(workflow_env.client, task_queue)
+    # The activities as the worker holds them: its client signs the reports with the signal key.
+    reports = TrialReportActivities(reporting_client(workflow_env.client, resolve_engine_keys(Settings())), task_queue)
     report = ReportDltOutcomeInput(
         trial_workflow_id=trial_workflow_id(protocol.trial_id),
         protocol_version=protocol.version,

@@ -41,6 +41,7 @@ from itc.journey import (
     labs,
     new_therapy,
     notices,
+    requests,
     response,
     sae_clocks,
     scans,
@@ -72,6 +73,7 @@ from itc.journey.refusals import Refusal
 from itc.models.activity_inputs import AppendEventsInput
 from itc.models.enums import EventType, Stage
 from itc.models.events import JourneyEvent
+from itc.models.identity import ActorAssertion
 from itc.models.inputs import (
     ActionAccepted,
     RecordAdverseEventInput,
@@ -99,7 +101,7 @@ from itc.models.state import (
 )
 from itc.models.trial import SetTrialPauseInput
 from workflows import search_attributes as sa
-from workflows.rejections import admit, rejection
+from workflows.rejections import admit, rejection, require_verified_actor
 
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey"); the
 # clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
@@ -140,6 +142,9 @@ class ParticipantJourneyWorkflow:
         self._flush_lock = asyncio.Lock()
         self._published_next_due: tuple[str, datetime] | None = None
         self._published_search_attributes: tuple[Any, ...] | None = None
+        # Set by the engine's trust interceptor while an Update's validator runs, once it has
+        # checked the sender's signed assertion.
+        self.verified_actor: ActorAssertion | None = None
         if input.carried_state is None:
             # Here, not in run(): an Update delivered with the start runs before run() does,
             # and consent must be event 1.
@@ -408,11 +413,15 @@ class ParticipantJourneyWorkflow:
             return seen
         outcome = apply(self.state, self._moment(*amendments), inp)
         self._apply(outcome)
+        requests.remember(self.state, inp)
         return outcome.accepted
 
     def _check(self, inp: ActionT, kind: Action, validate: Callable[[JourneyState, ActionT, datetime], None]) -> None:
         admit(inp, kind)
+        require_verified_actor(self.verified_actor)
         try:
+            if (reused := requests.conflict(self.state, inp)) is not None:
+                raise reused
             validate(self.state, inp, workflow.now())
         except Refusal as refusal:
             raise rejection(refusal) from None
@@ -428,6 +437,10 @@ class ParticipantJourneyWorkflow:
     def record_refused_action(self, inp: RecordRefusedActionInput) -> None:
         """From the client that was refused: the refusal goes into the audit trail like any event."""
         self._apply(notices.action_refused(self.state, self._moment(), inp))
+
+    def refuse_signal(self, signal: str, problem: str) -> None:
+        """Called by the engine's trust interceptor for a signal it ignored: it joins the audit trail."""
+        self._apply(notices.signal_refused(self.state, self._moment(), signal, problem))
 
     @workflow.query
     def get_state(self) -> JourneyStatus:

@@ -20,6 +20,7 @@ from itc.journey.refusals import (
     UNKNOWN_REFERENCE,
     Refusal,
 )
+from itc.models.identity import ACTOR_NOT_AUTHENTICATED, ActorAssertion
 from itc.models.inputs import StaffAction
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "authorize",
     "reject",
     "rejection",
+    "require_verified_actor",
 ]
 
 
@@ -49,6 +51,14 @@ def authorize(role: Role | None, action: Action) -> None:
     history from before roles replays regardless)."""
     if (refusal := role_refusal(role, action)) is not None:
         raise reject(ROLE_NOT_PERMITTED, refusal)
+
+
+def require_verified_actor(verified: ActorAssertion | None) -> None:
+    """Refuse an Update whose sender no interceptor vouched for: a worker built without the
+    engine's trust interceptor (itc.runtime.workflow_trust) refuses every Update rather than
+    trusting the actor and role its input names."""
+    if verified is None:
+        raise reject(ACTOR_NOT_AUTHENTICATED, "Refused: this worker cannot check who sent the request")
 
 
 def admit(action: StaffAction, kind: Action) -> None:

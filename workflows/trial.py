@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import names as activity
     from itc.models.activity_inputs import NotificationReceipt, SendNotificationInput
     from itc.models.enums import Recipient, Stage
+    from itc.models.identity import ActorAssertion
     from itc.models.roles import Action
     from itc.models.state import StartJourneyInput
     from itc.models.trial import (
@@ -28,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolParticipantInput,
         RecordDltOutcomeInput,
         RecordSaeClockInput,
+        RefusedSignal,
         ResumeTrialInput,
         SetTrialPauseInput,
         StartTrialInput,
@@ -39,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from itc.rules.stopping import decide
     from workflows import search_attributes as sa
     from workflows.journey import ParticipantJourneyWorkflow
-    from workflows.rejections import NOT_ALLOWED_NOW, authorize, reject
+    from workflows.rejections import NOT_ALLOWED_NOW, authorize, reject, require_verified_actor
 
 ENROLMENT_CLOSED = "EnrolmentClosed"
 UNKNOWN_PROTOCOL_VERSION = "UnknownProtocolVersion"
@@ -55,6 +57,8 @@ class TrialWorkflow:
         self._outbox: list[SendNotificationInput] = []
         self._pause_signals: list[tuple[str, SetTrialPauseInput]] = []
         self._handled = 0
+        # Set by the engine's trust interceptor while an Update's validator runs.
+        self.verified_actor: ActorAssertion | None = None
 
     @workflow.run
     async def run(self, input: StartTrialInput) -> None:
@@ -119,6 +123,7 @@ class TrialWorkflow:
         if not isinstance(inp, EnrolParticipantInput):
             raise reject(NOT_ALLOWED_NOW, "The enrolment has no consent record: send it as one JSON object.")
         authorize(inp.consent.role, Action.START)
+        require_verified_actor(self.verified_actor)
         self._check_enrolment_open(inp.consent.participant_id)
         self._enrolment_protocol(inp)
 
@@ -182,7 +187,7 @@ class TrialWorkflow:
         if inp.status == "acknowledged":
             self.s.sae_clocks.pop(key, None)
         else:
-            self.s.sae_clocks[key] = inp
+            self.s.sae_clocks[key] = inp.model_copy(update={"signal_mac": None})  # the MAC was for delivery only
 
     @workflow.update
     def resume_trial(self, inp: ResumeTrialInput) -> TrialStatus:
@@ -195,6 +200,7 @@ class TrialWorkflow:
         if not isinstance(inp, ResumeTrialInput):
             raise reject(NOT_ALLOWED_NOW, "A resume needs the supervisor's actor_id and reason.")
         authorize(inp.role, Action.TRIAL_RESUME)
+        require_verified_actor(self.verified_actor)
         if not self.s.paused:
             raise reject(NOT_ALLOWED_NOW, "The trial is not paused.")
 
@@ -205,6 +211,10 @@ class TrialWorkflow:
         )
         for participant_id in self.s.enrolled:
             self._pause_signals.append((participant_id, SetTrialPauseInput(paused=paused, reason=reason)))
+
+    def refuse_signal(self, signal: str, problem: str) -> None:
+        """Called by the engine's trust interceptor for a signal it ignored; the trial's status lists it."""
+        self.s.refused_signals.append(RefusedSignal(at=workflow.now(), signal=signal, problem=problem))
 
     # ------------------------------------------------------------------ queries and delivery
 
@@ -229,6 +239,7 @@ class TrialWorkflow:
             pause_reason=self.s.pause_reason,
             open_sae_clocks=sorted(self.s.sae_clocks.values(), key=lambda c: c.due_at),
             decisions=self.s.decisions,
+            refused_signals=self.s.refused_signals,
         )
 
     def _notify(self, recipient: Recipient, kind: str, subject: str, body: str, urgent: bool = False) -> None:

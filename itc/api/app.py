@@ -28,6 +28,7 @@ from itc.api.security_headers import SecurityHeaders
 from itc.api.settings import ApiSettings
 from itc.api.templating import STATIC_DIR
 from itc.base.settings import Settings
+from itc.eventstore.refusals import RefusalLog
 from itc.eventstore.store import EventStore
 from itc.people.oidc import OidcSettings
 from itc.people.service import People
@@ -74,6 +75,7 @@ def create_app(
         namespace=settings.temporal_namespace,
         temporal_ui_url=api_settings.temporal_ui_url or (None if settings.temporal_address else settings.ui_url),
         refresh_seconds=api_settings.itc_dashboard_refresh_seconds,
+        refusals=RefusalLog(pool),
     )
     install_error_handlers(app)
     for router in (*API_ROUTERS, *extra_routers, *PAGE_ROUTERS):

@@ -126,7 +126,7 @@ async def permit(
             update=staff_action.update, actor_id=principal.person_id, role=role,
             refusal=ROLE_NOT_PERMITTED, message=message, refused_by="api",
         )  # fmt: skip
-        await audit_refusal(context.client, participant_id, refusal)
+        await audit_refusal(context.refusals, participant_id, refusal)
     raise Forbidden(message)
 
 

@@ -9,6 +9,7 @@ from fastapi import Request
 from temporalio.client import Client
 
 from itc.api.rate_limit import credential_digest
+from itc.eventstore.refusals import RefusalLog
 from itc.eventstore.store import EventStore
 from itc.people.oidc import OidcSettings
 from itc.people.service import People
@@ -25,6 +26,7 @@ class ApiContext:
     namespace: str
     temporal_ui_url: str | None
     refresh_seconds: int
+    refusals: RefusalLog
     oidc: OidcSettings = field(default_factory=OidcSettings)
     # Digests of the tokens and sessions that have authenticated a request, to their holders:
     # the write-rate limit (`itc.api.rate_limit`) keeps a bucket per person.

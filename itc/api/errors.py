@@ -28,6 +28,7 @@ from itc.base.errors import (
     JourneyNotFound,
     NoWorker,
     QueryFailed,
+    RequestConflict,
     TemporalUnreachable,
     UpdateRejected,
     UserFacingError,
@@ -75,6 +76,7 @@ STATUS_CODES: tuple[tuple[type[UserFacingError], int], ...] = (
     (JourneyNotFound, 404),
     (JourneyAlreadyExists, 409),
     (EnrolmentClosed, 409),
+    (RequestConflict, 409),
     # A workflow validator's refusal is a problem with the input in this journey's state.
     (UpdateRejected, 422),
     (InvalidInput, 422),
@@ -88,7 +90,13 @@ STATUS_CODES: tuple[tuple[type[UserFacingError], int], ...] = (
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No bearer token, or an unknown one"},
     403: {"model": Problem, "description": "The token's role may not do this"},
-    409: {"model": Problem, "description": "The participant already has a journey, or enrolment is closed"},
+    409: {
+        "model": Problem,
+        "description": (
+            "The participant already has a journey, enrolment is closed, or the request ID was already used "
+            "for another action (the answer names its event)"
+        ),
+    },
     422: {"model": Problem, "description": "Invalid input, or refused by the journey's validator"},
     503: {"model": Problem, "description": "Temporal, a worker or PostgreSQL is not answering"},
 }

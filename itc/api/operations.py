@@ -21,12 +21,15 @@ from itc.api.errors import Forbidden
 from itc.api.schemas import AuditEvent, ParticipantSummary, StartedJourney
 from itc.base.errors import InvalidInput
 from itc.base.logging import REDACTED, get_logger
+from itc.eventstore.refusals import merged_trail
 from itc.models.enums import Stage
 from itc.models.events import JourneyEvent
+from itc.models.identity import ActorIdentity
 from itc.models.inputs import ActionAccepted, ParticipantId, StaffAction
 from itc.models.state import JourneyStatus, TimelineEntry
 from itc.people.service import People
 from itc.people.signing import meaning_of, signatures_by_sequence
+from itc.runtime.client_trust import acting_as as asserting
 from itc.runtime.journeys import (
     get_status,
     get_timeline,
@@ -71,7 +74,8 @@ def _as_dict(data: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
 async def start(context: ApiContext, permit: Permit, data: BaseModel | Mapping[str, Any]) -> StartedJourney:
     consent = acting_as(permit, parse_consent(_as_dict(data)))
     check_site(permit, consent.site)
-    workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
+    with asserting(acting_identity(permit, consent)):
+        workflow_id = await start_journey(context.client, consent, context.protocol, context.task_queue)
     return StartedJourney(
         participant_id=consent.participant_id,
         workflow_id=workflow_id,
@@ -88,7 +92,27 @@ async def record_action(
     participant_id = check_participant_id(participant_id)
     payload = data if isinstance(data, StaffAction) else validate_model(staff_action.input_model, dict(data), "input")
     await check_participant_site(context, permit, participant_id)
-    return await record(context.client, participant_id, staff_action.update, acting_as(permit, payload))
+    payload = acting_as(permit, payload)
+    with asserting(acting_identity(permit, payload)):
+        return await record(context.client, participant_id, staff_action.update, payload, refusals=context.refusals)
+
+
+def acting_identity(permit: Permit, payload: BaseModel) -> ActorIdentity:
+    """Who the API vouches for on an Update it sends: the one place its identity is asserted.
+
+    The engine's client signs this into the Update's actor assertion, which the worker checks
+    against the input's actor and role before the journey or the trial acts. `payload` has
+    passed `acting_as`, so its role is one the signed-in person holds.
+    """
+    person = permit.principal.person
+    role = getattr(payload, "role", None) or permit.role
+    return ActorIdentity(
+        person_id=person.person_id,
+        full_name=person.full_name,
+        roles=permit.principal.roles,
+        sites=person.sites,
+        acting_role=role,
+    )
 
 
 def acting_as(permit: Permit, payload: ModelT) -> ModelT:
@@ -150,8 +174,10 @@ def mask_event(event: JourneyEvent) -> AuditEvent:
 
 
 async def audit(context: ApiContext, permit: Permit, participant_id: str) -> list[AuditEvent]:
+    """The audit trail: the stored events with their signatures, and the refused actions merged in."""
     stored = await events(context, permit, participant_id)
-    return await signed_audit(context.people, stored)
+    refusals = await context.refusals.for_participant(check_participant_id(participant_id))
+    return merged_trail(await signed_audit(context.people, stored), refusals, mask_event)
 
 
 async def signed_audit(people: People, stored: list[JourneyEvent]) -> list[AuditEvent]:

@@ -40,6 +40,10 @@ class UpdateRejected(UserFacingError):
     pass
 
 
+class RequestConflict(UpdateRejected):
+    """A request ID already used for another action: nothing was recorded, and the earlier event is named."""
+
+
 class QueryFailed(UserFacingError):
     """The workflow is there but cannot answer, e.g. its task is failing after a bad deploy."""
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from itc.api.operations import signed_audit
+from itc.api.operations import mask_event, signed_audit
 from itc.api.schemas import AuditEvent
 from itc.base.settings import Settings
 from itc.cli.columns import aligned
@@ -32,12 +32,15 @@ def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-00
 
 
 async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
+    from itc.eventstore.refusals import RefusalLog, merged_trail
     from itc.eventstore.store import EventStore
     from itc.people.service import People
 
     async with database_pool(settings) as pool:
         stored = await EventStore(pool).events_for(participant)
-        return await signed_audit(People.on(pool), sorted(stored, key=lambda e: e.sequence))
+        refusals = await RefusalLog(pool).for_participant(participant)
+        signed = await signed_audit(People.on(pool), sorted(stored, key=lambda e: e.sequence))
+    return merged_trail(signed, refusals, mask_event)
 
 
 def _utc(value: datetime) -> str:

@@ -47,7 +47,7 @@ def codec_server(
     except (CodecServerError, KeyringError) as error:
         fail_with(error)
     configure_logging(settings.log_format, settings.log_level)
-    app = create_codec_app(EncryptionCodec(keyring), token, origins)
+    app = create_codec_app(EncryptionCodec(keyring, accept_plaintext=True), token, origins)
     bind_host = host or server_settings.itc_codec_server_host
     bind_port = server_settings.itc_codec_server_port if port is None else port
     run_async(_serve(app, bind_host, bind_port, keyring.active_id, origins))

@@ -42,6 +42,7 @@ from itc.models.state import JourneyStatus
 from itc.rules.dose import infusion_number_refusal
 from itc.rules.recist_overall import NonTargetStatus
 from itc.runtime.journeys import load_json_object, record, validate_model
+from itc.runtime.refusal_audit import StoreRefusalLog
 from itc.runtime.temporal_client import connect
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
@@ -125,7 +126,7 @@ async def _execute(
     settings: Settings, participant: str, update_name: str, payload: StaffAction
 ) -> tuple[ActionAccepted, JourneyStatus | None]:
     client = await connect(settings)
-    accepted = await record(client, participant, update_name, payload)
+    accepted = await record(client, participant, update_name, payload, refusals=StoreRefusalLog(settings))
     try:
         status = await settled_status(client, participant)
     except (UserFacingError, RPCError):

@@ -20,11 +20,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from itc.crypto.keyring import Keyring
-from itc.models.identity import ActorAssertion, ActorIdentity, RequestBinding
+from itc.models.identity import ACTOR_NOT_AUTHENTICATED, ActorAssertion, ActorIdentity, RequestBinding
 from itc.models.roles import Role
 
-# The name of the refusal of an Update whose assertion is missing, forged or does not match.
-ACTOR_NOT_AUTHENTICATED = "ActorNotAuthenticated"
+__all__ = [
+    "ACTOR_NOT_AUTHENTICATED",
+    "AssertionRefused",
+    "bind",
+    "content_digest",
+    "sign_assertion",
+    "verify_assertion",
+]
 
 
 class AssertionRefused(Exception):

@@ -12,6 +12,16 @@ ciphertext, so the flag is authenticated with the rest and the server cannot tel
 from not: a serialized Payload proto never starts with a zero byte (field number 0 does not
 exist), so FORMAT_MARKER followed by a format byte introduces the compressed form, and any
 other plaintext is a bare proto, as every payload written before compression was.
+
+A payload that is not encrypted is refused: anyone who reaches Temporal's port could
+otherwise start, update or signal a workflow without the key. Refusing means decoding it to
+a payload of the `refused/unencrypted` encoding, which no converter reads, rather than
+raising: a workflow activation whose decoding raises fails as a whole and, for a signal kept
+in history, on every retry, so one plaintext signal could stall a journey for good. Decoded
+so, the SDK rejects such an Update, drops such a signal (logging why) and fails such a start,
+each with the encoding named. Only the replay of histories recorded before encryption opts in
+to reading plaintext (`accept_plaintext`), as does the codec server, which only shows what
+is stored.
 """
 
 from __future__ import annotations
@@ -37,6 +47,11 @@ KEY_ID_METADATA = "encryption-key-id"
 NONCE_BYTES = 12
 FORMAT_MARKER = b"\x00"
 ZLIB_FORMAT = FORMAT_MARKER + b"\x01"
+REFUSED_PLAINTEXT_ENCODING = b"refused/unencrypted"
+PLAINTEXT_REFUSED = (
+    "Refused an unencrypted payload: every payload must be encrypted with the engine's payload key "
+    "(a client without the key cannot start, update or signal a workflow)"
+)
 
 
 class PayloadDecryptionError(UserFacingError):
@@ -50,8 +65,9 @@ class PayloadDecompressionError(PayloadDecryptionError):
 
 
 class EncryptionCodec(PayloadCodec):
-    def __init__(self, keyring: Keyring) -> None:
+    def __init__(self, keyring: Keyring, *, accept_plaintext: bool = False) -> None:
         self.keyring = keyring
+        self.accept_plaintext = accept_plaintext
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keyring.keys.items()}
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -75,8 +91,9 @@ class EncryptionCodec(PayloadCodec):
 
     def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            # Written before encryption was switched on (or a search attribute): already plain.
-            return payload
+            if self.accept_plaintext:
+                return payload  # a history recorded before encryption, being replayed or shown
+            return refused_plaintext(payload)
         key_id = payload.metadata.get(KEY_ID_METADATA, b"").decode("utf-8", errors="replace")
         cipher = self._ciphers.get(key_id)
         if cipher is None:
@@ -111,6 +128,18 @@ class EncryptionCodec(PayloadCodec):
             raise PayloadDecompressionError(f"Refusing a payload encrypted with key {key_id!r}: {error}") from None
 
 
-def encrypted_converter(keyring: Keyring, base: DataConverter = pydantic_data_converter) -> DataConverter:
-    """The project's data converter (pydantic) with every payload encrypted under `keyring`."""
-    return dataclasses.replace(base, payload_codec=EncryptionCodec(keyring))
+def refused_plaintext(payload: Payload) -> Payload:
+    """What an unencrypted payload decodes to: nothing of its content, and a reason."""
+    encoding = payload.metadata.get("encoding", b"").decode("utf-8", errors="replace")[:64]
+    return Payload(
+        metadata={"encoding": REFUSED_PLAINTEXT_ENCODING, "refused": PLAINTEXT_REFUSED.encode()},
+        data=f"refused payload of encoding {encoding!r}".encode(),
+    )
+
+
+def encrypted_converter(
+    keyring: Keyring, base: DataConverter = pydantic_data_converter, *, accept_plaintext: bool = False
+) -> DataConverter:
+    """The project's data converter (pydantic) with every payload encrypted under `keyring`;
+    unencrypted payloads are refused unless `accept_plaintext` (replaying legacy histories only)."""
+    return dataclasses.replace(base, payload_codec=EncryptionCodec(keyring, accept_plaintext=accept_plaintext))

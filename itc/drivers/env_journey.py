@@ -12,6 +12,8 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from itc.base.settings import Settings
+from itc.crypto.engine_keys import EngineKeys, resolve_engine_keys
 from itc.drivers.mock_services import MockServices
 from itc.drivers.quiescence import poll_for_stage, wait_quiescent
 from itc.drivers.skip_time import skip_time
@@ -20,6 +22,7 @@ from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted, ConsentRecord
 from itc.models.state import JourneyStatus, StartJourneyInput, TimelineEntry
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
+from itc.runtime.worker import reporting_client, worker_interceptors
 from workflows.journey import ParticipantJourneyWorkflow
 
 
@@ -122,22 +125,33 @@ def activity_definition_name(fn: Callable[..., Any]) -> str:
     return definition.name
 
 
-def worker_for(client: Client, task_queue: str, services: MockServices, *, real_trial_reports: bool = False) -> Worker:
-    """A worker for journeys and the trial; with real_trial_reports, reports reach the trial workflow."""
+def worker_for(
+    client: Client,
+    task_queue: str,
+    services: MockServices,
+    *,
+    real_trial_reports: bool = False,
+    keys: EngineKeys | None = None,
+) -> Worker:
+    """A worker for journeys and the trial, checking senders as production's does (with the
+    configured engine keys unless given); with real_trial_reports, reports reach the trial workflow."""
     from activities import names
     from activities.trial_reports import TrialReportActivities, trial_report_activities
     from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
+    keys = keys or resolve_engine_keys(Settings())
+
     activities = services.activities()
     if real_trial_reports:
         mocked = (names.REPORT_DLT_OUTCOME, names.REPORT_SAE_CLOCK)
         activities = [a for a in activities if activity_definition_name(a) not in mocked]
-        activities += trial_report_activities(TrialReportActivities(client, task_queue))
+        activities += trial_report_activities(TrialReportActivities(reporting_client(client, keys), task_queue))
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=activities,
         workflow_runner=workflow_runner(),
+        interceptors=worker_interceptors(keys),
     )

@@ -6,9 +6,13 @@ from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import Outcome
 from itc.models.enums import EventType
+from itc.models.identity import SIGNAL_NOT_AUTHENTICATED
 from itc.models.inputs import RecordRefusedActionInput
 from itc.models.state import JourneyState
 from itc.models.trial import SetTrialPauseInput
+
+# Who a forged signal is attributed to: nobody the engine knows.
+UNAUTHENTICATED_SENDER = "unauthenticated"
 
 
 def trial_pause_changed(state: JourneyState, at: Moment, inp: SetTrialPauseInput) -> Outcome:
@@ -22,6 +26,18 @@ def trial_pause_changed(state: JourneyState, at: Moment, inp: SetTrialPauseInput
         {"paused": inp.paused, "reason": inp.reason},
         actor="trial",
         summary=("Trial paused: " if inp.paused else "Trial resumed: ") + inp.reason,
+    )
+    return journal.outcome()
+
+
+def signal_refused(state: JourneyState, at: Moment, signal: str, problem: str) -> Outcome:
+    """A signal only a worker may send arrived without a valid MAC: ignored, and audited."""
+    journal = Journal(state, at)
+    journal.emit(
+        EventType.ACTION_REFUSED,
+        {"update": signal, "refusal": SIGNAL_NOT_AUTHENTICATED, "message": problem, "refused_by": "worker"},
+        actor=UNAUTHENTICATED_SENDER,
+        summary=f"Ignored signal {signal}: {problem}",
     )
     return journal.outcome()
 

@@ -12,6 +12,7 @@ NOT_ALLOWED_NOW = "NotAllowedNow"
 UNKNOWN_REFERENCE = "UnknownReference"
 JOURNEY_ENDED = "JourneyEnded"
 ROLE_NOT_PERMITTED = "RoleNotPermitted"
+REQUEST_ID_CONFLICT = "RequestIdConflict"
 
 
 class Refusal(Exception):

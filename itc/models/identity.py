@@ -16,6 +16,7 @@ can carry one.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +26,10 @@ from itc.models.text import SingleLineText
 
 # The header an Update's assertion travels in.
 ASSERTION_HEADER = "itc-actor-assertion"
+# The name of the refusal of an Update whose assertion is missing, forged or does not match.
+ACTOR_NOT_AUTHENTICATED = "ActorNotAuthenticated"
+# The name under which a signal without a valid MAC is audited.
+SIGNAL_NOT_AUTHENTICATED = "SignalNotAuthenticated"
 
 
 class _Frozen(BaseModel):
@@ -72,3 +77,11 @@ class ActorAssertion(ActorIdentity):
 
     def identity(self) -> ActorIdentity:
         return ActorIdentity.model_validate(self.model_dump(include=set(ActorIdentity.model_fields)))
+
+
+def claimed_actor(content: Any) -> tuple[str | None, Role | None]:
+    """The actor and role an Update's input names: a staff action's own, a resume's, or the
+    consent record's for an enrolment."""
+    source = getattr(content, "consent", content)
+    actor_id, role = getattr(source, "actor_id", None), getattr(source, "role", None)
+    return (actor_id if isinstance(actor_id, str) else None), (role if isinstance(role, Role) else None)

@@ -185,6 +185,9 @@ class JourneyState(BaseModel):
     run_count: int = 1
     # request_id -> sequence it produced, so a retried staff action is applied once.
     applied_requests: dict[str, int] = Field(default_factory=dict)
+    # request_id -> digest of the Update, actor and content it carried, so a reuse with other
+    # content is refused rather than answered "already recorded" (empty for older journeys).
+    request_fingerprints: dict[str, str] = Field(default_factory=dict)
 
     # Grade labs, CRS and ICANS by CTCAE v5 with its baseline clauses and the full ASTCT consensus
     # (patch full-toxicity-grading); journeys started before it keep the earlier reading.

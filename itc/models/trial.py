@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +19,13 @@ def trial_workflow_id(trial_id: str) -> str:
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# "<key id>:<hex HMAC>", set by the sending worker (itc.crypto.signal_macs); optional so that
+# signals recorded before it existed still decode.
+SignalMacField = Annotated[
+    str | None, Field(default=None, max_length=140, pattern=r"^[A-Za-z0-9._-]{1,64}:[0-9a-f]{64}$")
+]
 
 
 class EnrolParticipantInput(_Input):
@@ -43,6 +51,7 @@ class RecordDltOutcomeInput(_Input):
     participant_id: ParticipantId
     dlt: bool
     description: str | None = Field(default=None, max_length=300)
+    signal_mac: SignalMacField = None
 
 
 class RecordSaeClockInput(_Input):
@@ -51,6 +60,7 @@ class RecordSaeClockInput(_Input):
     clock: Code
     due_at: datetime
     status: str = Field(pattern="^(open|escalated|acknowledged)$")
+    signal_mac: SignalMacField = None
 
 
 class ResumeTrialInput(_Input):
@@ -64,6 +74,7 @@ class SetTrialPauseInput(_Input):
 
     paused: bool
     reason: str = Field(max_length=500)
+    signal_mac: SignalMacField = None
 
 
 class _TrialReport(_Input):
@@ -101,6 +112,14 @@ class TrialDecision(BaseModel):
     reason: str
 
 
+class RefusedSignal(BaseModel):
+    """A signal only a worker may send, ignored because it carried no valid MAC."""
+
+    at: datetime
+    signal: str
+    problem: str
+
+
 class TrialState(BaseModel):
     protocol: ProtocolConfig
     # Amendments learnt from enrolments, by version: each configuration reaches the trial once.
@@ -112,6 +131,7 @@ class TrialState(BaseModel):
     last_decision: StoppingDecision | None = None
     sae_clocks: dict[str, RecordSaeClockInput] = Field(default_factory=dict)  # "<pid>/<ae>/<clock>"
     decisions: list[TrialDecision] = Field(default_factory=list)
+    refused_signals: list[RefusedSignal] = Field(default_factory=list)
     run_count: int = 1
 
 
@@ -135,3 +155,4 @@ class TrialStatus(BaseModel):
     pause_reason: str | None
     open_sae_clocks: list[RecordSaeClockInput]
     decisions: list[TrialDecision]
+    refused_signals: list[RefusedSignal] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from itc.base.errors import DevStackError
 from itc.base.logging import get_logger
 from itc.base.private_files import ensure_private, touch_private
 from itc.base.settings import DEV_HOST, Settings
+from itc.crypto.engine_keys import resolve_engine_keys
 from itc.crypto.keyring import resolve_keyring
 from itc.eventstore.roles import ENGINE_ROLE
 from itc.runtime.database import close_pool, open_pool
@@ -340,6 +341,8 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
             # makes a key under the data directory unless one is configured; a bad keyring
             # stops us here, before anything starts.
             resolve_keyring(settings, create=True)
+            # Likewise the identity and signal keys the API, the CLI and the workers share.
+            resolve_engine_keys(settings)
             temporal_address = await stack.enter_async_context(temporal_dev_server(settings, data_dir))
             ui_url = settings.ui_url
         database_url, owner_url, server_admin_url = settings.database_url, settings.owner_database_url, None

@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import (
@@ -37,10 +37,12 @@ from itc.base.errors import (
     JourneyNotFound,
     NoWorker,
     QueryFailed,
+    RequestConflict,
     UpdateRejected,
     invalid_from_validation,
 )
 from itc.base.logging import JOURNEY_ID_PREFIX, get_logger
+from itc.journey.refusals import REQUEST_ID_CONFLICT
 from itc.models.inputs import (
     ActionAccepted,
     ConsentRecord,
@@ -250,8 +252,20 @@ def _rpc_to_user_error(error: RPCError, participant_id: str, doing: str) -> Exce
     return error
 
 
-async def record(client: Client, participant_id: str, update_name: str, payload: BaseModel) -> ActionAccepted:
-    """Send one staff Update and wait for the workflow to accept or reject it."""
+class RefusalSink(Protocol):
+    async def record(self, participant_id: str, refusal: RecordRefusedActionInput) -> None: ...
+
+
+async def record(
+    client: Client,
+    participant_id: str,
+    update_name: str,
+    payload: BaseModel,
+    *,
+    refusals: RefusalSink | None = None,
+) -> ActionAccepted:
+    """Send one staff Update and wait for the workflow to accept or reject it; a refusal for
+    the role goes to `refusals` (the event store's refused_actions), never to the journey."""
     if update_name not in UPDATE_INPUTS:
         raise ValueError(f"unknown update {update_name}")
     update = getattr(_workflow_class(), update_name)
@@ -259,8 +273,10 @@ async def record(client: Client, participant_id: str, update_name: str, payload:
         result = await _handle(client, participant_id).execute_update(update, payload, rpc_timeout=WORKER_WAIT)
     except WorkflowUpdateFailedError as error:
         message = _failure_message(error)
+        if getattr(error.cause, "type", None) == REQUEST_ID_CONFLICT:
+            raise RequestConflict(f"Rejected: {message}") from None
         if getattr(error.cause, "type", None) == ROLE_NOT_PERMITTED and isinstance(payload, StaffAction):
-            await audit_refusal(client, participant_id, RecordRefusedActionInput(
+            await audit_refusal(refusals, participant_id, RecordRefusedActionInput(
                 update=update_name, actor_id=payload.actor_id, role=payload.role, request_id=payload.request_id,
                 refusal=ROLE_NOT_PERMITTED, message=message, refused_by="journey",
             ))  # fmt: skip
@@ -285,27 +301,27 @@ async def record(client: Client, participant_id: str, update_name: str, payload:
     return result
 
 
-async def audit_refusal(client: Client, participant_id: str, refusal: RecordRefusedActionInput) -> bool:
-    """Put a refused action on the journey's audit trail; False when there is no open journey.
+async def audit_refusal(refusals: RefusalSink | None, participant_id: str, refusal: RecordRefusedActionInput) -> bool:
+    """Put a refused action on the participant's audit trail (the event store's
+    refused_actions, merged with the journey's events); False when it could not be written.
 
-    A refusal must not be lost quietly, so a failure to record it is logged as an error,
-    but it never hides the refusal itself from the person who was refused.
+    Not a signal to the journey: a refusal must cost the journey's history nothing, or a flood
+    of refused requests would drive it to Temporal's limit. A refusal must not be lost quietly,
+    so a failure to record it is logged as an error, but it never hides the refusal itself
+    from the person who was refused.
     """
+    if refusals is None:
+        log.warning("refused action not audited: no event store", participant_id=participant_id, update=refusal.update)
+        return False
     try:
-        await _handle(client, participant_id).signal(_workflow_class().record_refused_action, refusal)
-    except RPCError as error:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            # No open journey (unknown participant or ended): there is no trail to add to.
-            log.warning(
-                "refused action has no open journey to audit", participant_id=participant_id, update=refusal.update
-            )
-            return False
+        await refusals.record(participant_id, refusal)
+    except Exception as error:
         log.error(
             "refused action not audited",
             participant_id=participant_id,
             update=refusal.update,
             refusal=refusal.refusal,
-            error=error.status.name if error.status else str(error),
+            error=type(error).__name__,
         )
         return False
     log.info(

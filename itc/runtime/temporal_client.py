@@ -11,7 +11,7 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client
-from temporalio.common import SearchAttributeIndexedValueType
+from temporalio.common import HeaderCodecBehavior, SearchAttributeIndexedValueType
 from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -19,7 +19,9 @@ from itc.base.errors import TemporalUnreachable
 from itc.base.logging import get_logger
 from itc.base.settings import Settings
 from itc.crypto.codec import encrypted_converter
+from itc.crypto.engine_keys import IDENTITY_KEYS, resolve_engine_keyring
 from itc.crypto.keyring import resolve_keyring
+from itc.runtime.client_trust import AssertionSigningInterceptor
 from itc.runtime.temporal_tls import temporal_credentials
 from workflows.search_attributes import ALL_KEYS
 
@@ -59,6 +61,10 @@ async def connect(settings: Settings, *, address: str | None = None) -> Client:
                 data_converter=converter,
                 tls=credentials.tls,
                 api_key=credentials.api_key,
+                # Every Update carries the sender's signed actor assertion in its header, which
+                # the codec encrypts like any payload.
+                interceptors=[AssertionSigningInterceptor(lambda: resolve_engine_keyring(settings, IDENTITY_KEYS))],
+                header_codec_behavior=HeaderCodecBehavior.CODEC,
             ),
             timeout=CONNECT_TIMEOUT_SECONDS,
         )

@@ -21,15 +21,30 @@ from temporalio.worker import Worker
 from itc.base.errors import DatabaseUnreachable, UserFacingError
 from itc.base.logging import configure_logging, get_logger
 from itc.base.settings import Settings
+from itc.crypto.engine_keys import EngineKeys, resolve_engine_keys
+from itc.runtime.client_trust import SignalSigningInterceptor
 from itc.runtime.database import close_pool, open_engine_pool
 from itc.runtime.devstack import embedded_postgres_url
 from itc.runtime.interceptors import JourneyLogContextInterceptor
 from itc.runtime.temporal_client import connect, ensure_search_attributes
+from itc.runtime.workflow_trust import EngineTrustInterceptor
 
 log = get_logger("worker")
 
 # Long enough for in-flight activities (one DB transaction or service call each) to finish.
 GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def worker_interceptors(keys: EngineKeys) -> list[Any]:
+    """What every worker and replayer of the journey and trial workflows installs."""
+    return [JourneyLogContextInterceptor(), EngineTrustInterceptor(keys)]
+
+
+def reporting_client(client: Client, keys: EngineKeys) -> Client:
+    """The worker's client with the signal key: a journey's reports to its trial carry a MAC."""
+    config = client.config()
+    config["interceptors"] = [*config["interceptors"], SignalSigningInterceptor(keys.signals)]
+    return Client(**config)
 
 
 def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
@@ -56,13 +71,14 @@ def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
     from workflows.runner import workflow_runner
     from workflows.trial import TrialWorkflow
 
+    keys = resolve_engine_keys(settings)
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
-        activities=build_activities(client, pool, settings.task_queue),
+        activities=build_activities(reporting_client(client, keys), pool, settings.task_queue),
         workflow_runner=workflow_runner(),
-        interceptors=[JourneyLogContextInterceptor()],
+        interceptors=worker_interceptors(keys),
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     )
 

@@ -3,6 +3,7 @@ and a worker with the real workflows and activities over simulated services."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from collections.abc import AsyncIterator
@@ -19,11 +20,14 @@ from temporalio.worker import Worker
 from activities.journey_activities import JourneyActivities, activities_for_worker
 from itc.base.errors import DatabaseUnreachable, DevStackError
 from itc.crypto.codec import encrypted_converter
+from itc.crypto.engine_keys import EngineKeys
 from itc.crypto.keyring import Keyring
 from itc.eventstore.scratch import scratch_database
 from itc.eventstore.store import EventStore
+from itc.runtime.client_trust import AssertionSigningInterceptor
 from itc.runtime.database import describe_dsn, unreachable_message
 from itc.runtime.temporal_client import ensure_search_attributes
+from itc.runtime.worker import reporting_client, worker_interceptors
 from itc.simulation.services import (
     SimulatedLab,
     SimulatedNotifications,
@@ -51,6 +55,12 @@ def quiet_runtime() -> Runtime:
     )
 
 
+@functools.cache
+def run_keys() -> EngineKeys:
+    """The engine's identity and signal keys for this process's simulations, never stored."""
+    return EngineKeys(identity=Keyring.generate(), signals=Keyring.generate())
+
+
 @asynccontextmanager
 async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
@@ -59,6 +69,8 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         # the run, so a key made for the run and never stored is all it needs.
         data_converter=encrypted_converter(Keyring.generate()),
         runtime=quiet_runtime(),
+        # The simulated staff act through a client that signs their actor assertions.
+        interceptors=[AssertionSigningInterceptor(run_keys().identity)],
     )
     async with env:
         # The journey upserts its search attributes; this server takes them by operator call.
@@ -122,7 +134,7 @@ def simulation_activities(
     except ImportError:
         pass
     else:
-        found += trial_report_activities(TrialReportActivities(client, task_queue))
+        found += trial_report_activities(TrialReportActivities(reporting_client(client, run_keys()), task_queue))
     registered = {activity_definition_name(a) for a in found}
     missing = sorted(set(names.ALL) - registered)
     if missing:
@@ -151,4 +163,5 @@ def simulation_worker(client: Client, task_queue: str, pool: asyncpg.Pool, servi
         workflows=simulation_workflows(),
         activities=simulation_activities(client, task_queue, pool, services),
         workflow_runner=workflow_runner(),
+        interceptors=worker_interceptors(run_keys()),
     )

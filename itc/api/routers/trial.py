@@ -11,8 +11,9 @@ from itc.actions import Action
 from itc.api.auth import Permit, require
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import ERROR_RESPONSES, WRITE_ERROR_RESPONSES, Problem
-from itc.api.operations import acting_as
+from itc.api.operations import acting_as, acting_identity
 from itc.models.trial import ResumeTrialInput, TrialStatus
+from itc.runtime.client_trust import acting_as as asserting
 from itc.runtime.trials import get_trial_status, resume_trial
 
 router = APIRouter(prefix="/api/trial", tags=["trial"], responses=ERROR_RESPONSES)
@@ -37,4 +38,6 @@ async def trial_status(permit: Reader, context: Context) -> TrialStatus:
     responses={**NOT_STARTED, **WRITE_ERROR_RESPONSES},
 )
 async def trial_resume(body: ResumeTrialInput, permit: Resumer, context: Context) -> TrialStatus:
-    return await resume_trial(context.client, context.protocol, acting_as(permit, body))
+    resume = acting_as(permit, body)
+    with asserting(acting_identity(permit, resume)):
+        return await resume_trial(context.client, context.protocol, resume)
