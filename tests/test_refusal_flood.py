@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from fixtures_api import Api, api_settings, screening_labs
+from fixtures_api import PEOPLE, Api, api_settings, ensure_people, screening_labs
 from fixtures_devstack import WAIT_SECONDS, Stack, fresh_participant
 from temporalio.client import WorkflowExecutionStatus
 
@@ -49,8 +49,9 @@ async def flood_api(stack: Stack) -> AsyncIterator[Api]:
     client = await connect(stack.settings)
     pool = await open_pool(stack.database_url)
     settings = api_settings(stack).model_copy(update={"itc_api_write_burst": 10 * FLOOD})
-    app: FastAPI = create_app(stack.settings, client, pool, settings)
     try:
+        await ensure_people(pool)
+        app: FastAPI = create_app(stack.settings, client, pool, settings)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
             yield Api(app, http, stack)
     finally:
@@ -66,7 +67,7 @@ async def test_a_flood_of_refused_requests_leaves_the_history_unchanged_and_the_
     handle = client.get_workflow_handle(journey_id(participant))
     before = await settled_history_length(handle)
 
-    decision = {"actor_id": "nurse.flood", "decision": "off_study", "reason": "not this nurse's decision"}
+    decision = {"decision": "off_study", "reason": "not this nurse's decision"}
     for _ in range(FLOOD):
         refused = await flood_api.http.post(f"/api/journeys/{participant}/decision", json=decision, headers=OPS)
         assert refused.status_code == 403
@@ -78,7 +79,7 @@ async def test_a_flood_of_refused_requests_leaves_the_history_unchanged_and_the_
     refusals = [event for event in audit if event["type"] == "ActionRefused"]
     assert len(refusals) == FLOOD
     assert {(r["actor"], r["actor_role"], r["payload"]["update"]) for r in refusals} == {
-        ("api-token", "operations", "record_supervisor_decision")
+        (PEOPLE[Role.OPERATIONS], "operations", "record_supervisor_decision")
     }
     # Still open to the next action after the flood.
     again = await flood_api.http.post(f"/api/journeys/{participant}/lab-results", json=screening_labs(), headers=OPS)
