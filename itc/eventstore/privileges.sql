@@ -25,3 +25,5 @@ GRANT SELECT, INSERT, UPDATE ON dashboard_sessions TO itc_engine;
 -- Append-only records beside the journey's: the access log and electronic signatures.
 GRANT SELECT, INSERT ON access_log TO itc_engine;
 GRANT SELECT, INSERT ON electronic_signatures TO itc_engine;
+-- Staff actions refused for the role: appended by the API and the CLI, read into the audit trail.
+GRANT SELECT, INSERT ON refused_actions TO itc_engine;

@@ -33,3 +33,10 @@ CREATE TRIGGER refused_actions_no_update_delete
 CREATE TRIGGER refused_actions_no_truncate
     BEFORE TRUNCATE ON refused_actions
     FOR EACH STATEMENT EXECUTE FUNCTION refused_actions_forbid_change();
+
+-- As for journey_events (migration 005): the triggers fire in every replication mode, and
+-- nobody gets anything by default; the engine's role receives INSERT and SELECT from privileges.sql.
+ALTER TABLE refused_actions ENABLE ALWAYS TRIGGER refused_actions_no_update_delete;
+ALTER TABLE refused_actions ENABLE ALWAYS TRIGGER refused_actions_no_truncate;
+REVOKE ALL ON refused_actions FROM PUBLIC;
+REVOKE ALL ON FUNCTION refused_actions_forbid_change() FROM PUBLIC;
