@@ -21,6 +21,7 @@ from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, Telemetr
 
 from bench import (
     ceiling_vs_journey,
+    cli_through_api,
     event_store_rate,
     history_cost,
     list_latency,
@@ -118,6 +119,8 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
                 listing = await list_latency.measure(pool, template, sizes.list_participants, sizes.list_repeats)
             progress("32-participant simulation" + (" (not run in --quick)" if quick else ""))
             skipping["simulation_32"] = await simulation_speed.measure(ctx.stack.database_url, quick)
+            progress("an itc command through the HTTP API (a fresh process each time)")
+            cli = await cli_through_api.measure(ctx, 3 if quick else 20)
             facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
             facts["load_average_1m_at_start"] = load_at_start
 
@@ -131,6 +134,7 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
         "history_cost": history,
         "event_store_rate": rate,
         "time_skipping": skipping,
+        "cli_through_api": cli,
     }
 
 

@@ -214,4 +214,16 @@ def render(r: dict[str, Any]) -> str:
             f"| {label} | {run['runs']} | {run['business_events']:,} | {run['total_events']:,} | {run['total_bytes']:,} | "
             f"{run['largest_run']['events']:,} | {run['largest_run_bytes']:,} | {run['largest_event_bytes']:,} |"
         )
+    parts.extend(["", "## An itc command through the HTTP API", "", _cli_line(r.get("cli_through_api"))])
     return "\n".join(parts) + "\n"
+
+
+def _cli_line(cli: dict[str, Any] | None) -> str:
+    if not cli:
+        return "Not measured in this run."
+    if not cli.get("measured"):
+        return f"Not measured: {cli.get('note')}"
+    return (
+        f"`{cli['command']}` as a fresh process with a personal token, {cli['repeats']} times: median "
+        f"{cli['median_seconds']} s, max {cli['max_seconds']} s (target {cli['target_seconds']} s)."
+    )

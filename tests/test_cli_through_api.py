@@ -5,7 +5,10 @@ database, no payload key on the staff machine), and `itc logout` revokes the tok
 from __future__ import annotations
 
 import asyncio
+import os
 import stat
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -87,7 +90,23 @@ async def test_record_commands_go_through_the_api_as_the_signed_in_person(
     assert other.exit_code == 1 and "you are signed in as ops.api" in other.output
 
     assert (await itc(env, "whoami")).output.startswith("Ops Api (ops.api): operations")
+    # The console script's own path: a fresh process, the light app, the same answer.
+    process = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "itc.cli.entry", "whoami"], env={**os.environ, **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert process.returncode == 0 and process.stdout.startswith("Ops Api (ops.api)"), process.stderr
     logout = await itc(env, "logout")
     assert logout.exit_code == 0 and not token_file.exists()
     after = await itc(env, "whoami")
     assert after.exit_code == 1 and "itc login" in after.output
+
+
+def test_the_api_commands_load_neither_temporal_nor_the_server_side() -> None:
+    """Most of a command's time used to be importing the Temporal client: the API commands skip it."""
+    probe = (
+        "import sys; import itc.cli.entry, itc.cli.api_commands; "
+        "print(sorted(m for m in ('temporalio', 'fastapi', 'asyncpg', 'itc.api', 'itc.runtime') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

@@ -8,20 +8,18 @@ from typing import NoReturn
 import typer
 
 from itc.cli import (
-    access_log,
     admin,
+    api_commands,
     audit,
     codec_server,
     demo,
     dev,
     keys,
-    login,
     queries,
     record,
     serve,
     start,
     trial,
-    users,
 )
 from itc.cli import simulate as simulation
 from itc.cli.process_exit import run_and_exit
@@ -53,11 +51,7 @@ app.command("rebuild-projections")(admin.rebuild_projections)
 app.command("simulate")(simulation.simulate)
 app.add_typer(keys.app, name="keys")
 app.command("codec-server")(codec_server.codec_server)
-app.command("login")(login.login)
-app.command("logout")(login.logout)
-app.command("whoami")(login.whoami)
-app.add_typer(users.app, name="users")
-app.command("access-log")(access_log.access_log)
+api_commands.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -1,0 +1,25 @@
+"""The `itc` console script: a command that only talks to the HTTP API runs from the light
+app (`itc.cli.api_commands`); every other command loads the whole command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from itc.cli.process_exit import run_and_exit
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from itc.cli.api_commands import API_COMMANDS
+
+    if args and args[0] in API_COMMANDS:
+        from itc.cli.api_commands import app
+    else:
+        from itc.cli.main import app
+    run_and_exit(app, args)
+
+
+if __name__ == "__main__":
+    main()
