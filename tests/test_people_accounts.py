@@ -163,11 +163,17 @@ async def test_sessions_end_on_sign_out_and_when_idle_21_cfr_11_300_d(people: Pe
     assert log[1:] == [AccessKind.SIGNED_IN, AccessKind.SIGNED_OUT, AccessKind.SIGNED_IN]
 
 
-async def test_access_log_is_append_only(people: People) -> None:
+async def test_access_log_is_append_only_in_every_replication_mode(people: People) -> None:
+    """ICH E6(R3) 4.2.2: the access log, like the record, cannot be changed, even by a session
+    that skips ordinary triggers (replica mode)."""
     await add_nurse(people)
-    for statement in ("UPDATE access_log SET actor_id = 'x'", "DELETE FROM access_log", "TRUNCATE access_log"):
-        with pytest.raises(asyncpg.RestrictViolationError, match="append-only"):
-            await people.pool.execute(statement)
+    async with people.pool.acquire() as conn:
+        for mode in ("origin", "replica"):
+            await conn.execute(f"SET session_replication_role = {mode}")
+            for statement in ("UPDATE access_log SET actor_id = 'x'", "DELETE FROM access_log", "TRUNCATE access_log"):
+                with pytest.raises(asyncpg.RestrictViolationError, match="append-only"):
+                    await conn.execute(statement)
+        await conn.execute("SET session_replication_role = origin")
 
 
 async def test_a_refused_token_is_never_echoed(people: People) -> None:
