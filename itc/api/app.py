@@ -20,7 +20,8 @@ from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
-from itc.api.pages import access_log_page, board, oidc_login, outcomes, participant, session, signing, start
+from itc.api.pages import access_log_page, board, oidc_login, outcomes, participant, session, signing, start, worklist
+from itc.api.pages import trial as trial_page
 from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
 from itc.api.routers import access_log, journeys, people, queries, records, signatures, trial
@@ -39,8 +40,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )  # fmt: skip
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
-    session.router, oidc_login.router, board.router, start.router, participant.router, signing.router,
-    outcomes.router, access_log_page.router,
+    session.router, oidc_login.router, board.router, worklist.router, trial_page.router, start.router,
+    participant.router, signing.router, outcomes.router, access_log_page.router,
 )  # fmt: skip
 
 

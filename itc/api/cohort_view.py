@@ -113,7 +113,7 @@ class DueBuckets:
     this_week: list[DueItem]
 
 
-def _belongs_on_due_list(item: DueItem) -> bool:
+def belongs_on_due_list(item: DueItem) -> bool:
     # Milestones are the lab's to deliver; the site only needs to see the late ones.
     return item.action != "manufacturing_milestone" or item.overdue
 
@@ -126,7 +126,7 @@ def due_buckets(statuses: dict[str, JourneyStatus | None], now: datetime) -> Due
         if status is not None and not status.stage.is_terminal
         for due in status.next_due
     ]
-    items = sorted((item for item in items if _belongs_on_due_list(item)), key=lambda item: item.due_at)
+    items = sorted((item for item in items if belongs_on_due_list(item)), key=lambda item: item.due_at)
     today = now.astimezone(UTC).date()
 
     def due_day(item: DueItem) -> date:

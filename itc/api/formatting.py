@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime
 
+from itc.api import labels
+
 DASH = "—"
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -34,27 +36,12 @@ def days_since(value: datetime | None, now: datetime) -> int | None:
 
 
 def label(value: object) -> str:
-    """'response_assessment' -> 'Response assessment'."""
-    if value is None:
-        return DASH
-    text = str(getattr(value, "value", value)).replace("_", " ").replace("-", " ")
-    return text[:1].upper() + text[1:]
-
-
-# The lab's own words, which label() cannot guess ("iPSC", "QC", "NK").
-MILESTONE_NAMES = {
-    "biopsy_received": "Biopsy received",
-    "fibroblasts_expanded": "Fibroblasts expanded",
-    "ipsc_line_established": "iPSC line established",
-    "ipsc_qc_passed": "iPSC QC passed",
-    "nk_differentiation_complete": "NK differentiation complete",
-    "product_release_qc": "Product release QC",
-}
+    """Any engine identifier in words ('response_assessment' -> 'Response assessment')."""
+    return labels.human(value)
 
 
 def milestone(value: object) -> str:
-    key = str(getattr(value, "value", value))
-    return MILESTONE_NAMES.get(key, label(key))
+    return labels.human(value)
 
 
 def cells(value: float | None) -> str:
@@ -74,12 +61,15 @@ def number(value: float | None, places: int = 2) -> str:
 
 
 def input_time(value: datetime) -> str:
-    """The value of a datetime-local input, in UTC to the minute."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    """The value of a time box, in UTC to the minute, as the box's hint spells it."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 FILTERS = {
     "when": when,
+    "event_label": labels.event_label,
+    "field_label": labels.field_label,
+    "readable": labels.readable,
     "day": day,
     "label": label,
     "milestone": milestone,

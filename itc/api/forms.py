@@ -77,10 +77,11 @@ def yes_no(values: Values, name: str) -> bool | None:
 
 
 def utc_time(values: Values, name: str) -> str | None:
-    """The boxes are labelled UTC; a datetime-local value carries no zone, so add it."""
+    """The boxes are labelled UTC and take "YYYY-MM-DD HH:MM" (or ISO's "T"); that carries no
+    zone, so add it."""
     value = text(values, name)
-    if value is not None and len(value) == 16 and value[10] == "T":
-        return value + ":00Z"
+    if value is not None and len(value) == 16 and value[10] in "T ":
+        return value[:10] + "T" + value[11:] + ":00Z"
     return value
 
 

@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from itc.api import lab_view
 from itc.api.cohort_view import DueItem, due_item
 from itc.api.lab_grade_rows import LabGradeRow, lab_grade_rows
 from itc.api.outcome_plot import change_plot
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 from itc.models.state import JourneyStatus, TimelineEntry
+from itc.rules.config import ProtocolConfig
+from itc.rules.protocols import UnknownProtocolVersion, protocol_for_version
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ class ParticipantView:
     # Immune function and tumour markers: one small plot of the change from baseline per code.
     outcome_plots: dict[str, str] = field(default_factory=dict)
     lab_grades: list[LabGradeRow] = field(default_factory=list)
+    labs: list[lab_view.LabTrend] = field(default_factory=list)
+    lab_values: list[lab_view.LabValue] = field(default_factory=list)
+    pre_infusion: list[lab_view.PreInfusionCheck] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:
@@ -103,8 +109,21 @@ def _latest_by(events: list[JourneyEvent], kind: EventType) -> list[JourneyEvent
     return list(current.values())
 
 
+def _protocol(status: JourneyStatus, current: ProtocolConfig) -> ProtocolConfig:
+    """The journey's own protocol version where this process knows it (its reference ranges
+    graded the labs), else the current one."""
+    try:
+        return protocol_for_version(status.protocol_version)
+    except UnknownProtocolVersion:
+        return current
+
+
 def build(
-    status: JourneyStatus, timeline: list[TimelineEntry], events: list[JourneyEvent], now: datetime
+    status: JourneyStatus,
+    timeline: list[TimelineEntry],
+    events: list[JourneyEvent],
+    now: datetime,
+    protocol: ProtocolConfig,
 ) -> ParticipantView:
     ae_by_id: dict[str, dict[str, Any]] = {}
     for event in _latest_by(events, EventType.ADVERSE_EVENT_RECORDED):
@@ -128,6 +147,8 @@ def build(
     biopsies = [e for e in events if e.type is EventType.BIOPSY_COLLECTED]
     released = [e for e in events if e.type is EventType.PRODUCT_RELEASED]
     entered = status.stage_entered_at
+    journey_protocol = _protocol(status, protocol)
+    values = lab_view.lab_values(events, journey_protocol)
     return ParticipantView(
         status=status,
         timeline=timeline,
@@ -140,4 +161,7 @@ def build(
         days_in_stage=max(0, (now - entered).days) if entered else None,
         outcome_plots={series.code.value: change_plot(series) for series in status.outcome_series},
         lab_grades=lab_grade_rows(_latest_by(events, EventType.LAB_RESULTS_RECORDED)),
+        labs=lab_view.trends(values),
+        lab_values=values,
+        pre_infusion=lab_view.pre_infusion_checks(status, values, journey_protocol, now),
     )

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from itc.actions import STAFF_ACTION_OF, Action
-from itc.api import forms, operations, participant_view
+from itc.api import audit_view, forms, operations, participant_view
 from itc.api.auth import Permit, permit
 from itc.api.context import ApiContext, get_context
+from itc.api.csv_export import csv_download
 from itc.api.finding_choices import FINDING_CHOICES
 from itc.api.formatting import input_time
 from itc.api.pages.session import ReaderDep, Session, SessionDep
@@ -77,7 +78,7 @@ async def _view(context: ApiContext, reader: Permit, participant_id: str) -> par
     status = await operations.status(context, reader, participant_id)
     timeline = await operations.timeline(context, reader, participant_id)
     events = await operations.events(context, reader, participant_id)
-    return participant_view.build(status, timeline, events, datetime.now(UTC))
+    return participant_view.build(status, timeline, events, datetime.now(UTC), context.protocol)
 
 
 def _forms(view: participant_view.ParticipantView, session: Session) -> tuple[list[Action], list[Action]]:
@@ -216,8 +217,25 @@ async def audit_page(
             "context": context,
             "participant_id": operations.check_participant_id(participant_id),
             "events": events,
+            "payload_fields": audit_view.fields,
         },
     )
+
+
+@router.get("/participants/{participant_id}/audit.csv")
+async def audit_csv(participant_id: str, reader: ReaderDep, context: Context) -> Response:
+    events = await operations.audit(context, reader, participant_id)
+    checked = operations.check_participant_id(participant_id)
+    return csv_download(f"audit-{checked}.csv", audit_view.CSV_HEADER, [audit_view.csv_row(e) for e in events])
+
+
+@router.get("/participants/{participant_id}/print")
+async def print_page(
+    request: Request, participant_id: str, session: SessionDep, reader: ReaderDep, context: Context
+) -> HTMLResponse:
+    """The participant's record on paper: the live half of the page, without forms or refresh."""
+    view = await _view(context, reader, participant_id)
+    return render(request, "participant_print.html", _page_context(request, session, context, view))
 
 
 @router.post("/participants/{participant_id}/record/{action}")
