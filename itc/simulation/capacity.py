@@ -86,36 +86,3 @@ def write_capacity_csv(rows: list[dict[str, Any]], path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def plot_capacity(rows: list[dict[str, Any]], path: Path) -> None:
-    from itc.simulation.plotting import pyplot, save
-
-    plt = pyplot()
-    weeks = [date.fromisoformat(r["week_start"]) for r in rows]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6.5), sharex=True)
-    top.step(weeks, [r["manufacturing_slots_in_use"] for r in rows], where="post", color="#d95f0e", linewidth=1.8)
-    top.fill_between(weeks, [r["manufacturing_slots_in_use"] for r in rows], step="post", color="#fdae6b", alpha=0.6)
-    top.set_ylabel("Products in manufacturing")
-    top.set_title("Manufacturing slots in use per week")
-    top.grid(axis="y", alpha=0.3)
-    bottom.bar(
-        weeks, [r["infusion_chair_bookings"] for r in rows], width=6, color="#3182bd", label="Infusion chair bookings"
-    )
-    bottom.plot(
-        weeks,
-        [r["ct_scan_bookings"] for r in rows],
-        color="#636363",
-        linewidth=1,
-        marker=".",
-        markersize=3,
-        label="CT scan bookings",
-    )
-    bottom.set_ylabel("Bookings")
-    bottom.set_title("Infusion-chair bookings (and CT scans) per week")
-    bottom.legend(loc="upper right", frameon=False)
-    bottom.grid(axis="y", alpha=0.3)
-    for axis in (top, bottom):
-        axis.yaxis.get_major_locator().set_params(integer=True)
-    fig.autofmt_xdate()
-    save(fig, path)

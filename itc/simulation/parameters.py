@@ -162,6 +162,15 @@ class ResponseParameters(_Section):
     ] = (1, 3, 10)
 
 
+class CapacityParameters(_Section):
+    """What the site and the manufacturing lab can take at once: drawn as lines on the capacity
+    plot. The simulated services accept everything, so demand above a line shows a shortfall."""
+
+    manufacturing_slots: int = Field(default=6, ge=1, le=1000)
+    infusion_chairs_per_week: int = Field(default=4, ge=1, le=1000)
+    ct_scans_per_week: int = Field(default=5, ge=1, le=1000)
+
+
 class SimulationParameters(_Section):
     seed: int = 20260101
     participants: int = Field(default=32, ge=1, le=500)
@@ -176,6 +185,7 @@ class SimulationParameters(_Section):
     infusion: InfusionParameters = InfusionParameters()
     toxicity: ToxicityParameters = ToxicityParameters()
     response: ResponseParameters = ResponseParameters()
+    capacity: CapacityParameters = CapacityParameters()
     progression_hazard_per_month: dict[Literal["CR", "PR", "SD"], Annotated[float, Field(ge=0, le=10)]]
     death_hazard_per_month: float = Field(default=0.008, ge=0, le=10)
     withdrawal_probability: Probability = 0.06

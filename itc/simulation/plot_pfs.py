@@ -1,17 +1,26 @@
 """Kaplan-Meier curve of progression-free survival (lifelines), from each journey's final
-status: PFS from the first infusion to progression or death, censored otherwise."""
+status: PFS from the first infusion to progression or death, censored otherwise.
+
+Censored participants are drawn as tall, dark ticks on the curve, named in the legend with
+their count: a reader must be able to count them."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from itc.models.state import JourneyStatus
 from itc.simulation.plotting import pyplot, save
 
 DAYS_PER_MONTH = 30.4375
+CENSOR_COLOUR = "#08306b"
 
 
 def plot_pfs(final: dict[str, JourneyStatus], path: Path, title: str) -> None:
+    save(pfs_figure(final, title), path)
+
+
+def pfs_figure(final: dict[str, JourneyStatus], title: str) -> Any:
     from lifelines import KaplanMeierFitter
     from lifelines.plotting import add_at_risk_counts
     from lifelines.utils import median_survival_times
@@ -23,13 +32,24 @@ def plot_pfs(final: dict[str, JourneyStatus], path: Path, title: str) -> None:
         ax.text(
             0.5, 0.5, "No participant was infused: no PFS to plot", ha="center", va="center", transform=ax.transAxes
         )
-        save(fig, path)
-        return
+        return fig
     kmf = KaplanMeierFitter(label="PFS")
     kmf.fit([p.days / DAYS_PER_MONTH for p in timed], [p.event for p in timed])
-    kmf.plot_survival_function(
-        ax=ax, ci_show=True, show_censors=True, censor_styles={"marker": "|", "ms": 8}, color="#2b8cbe"
-    )
+    kmf.plot_survival_function(ax=ax, ci_show=True, show_censors=False, color="#2b8cbe")
+    censored = [p.days / DAYS_PER_MONTH for p in timed if not p.event]
+    if censored:
+        ax.plot(
+            censored,
+            kmf.survival_function_at_times(censored).to_numpy(),
+            linestyle="none",
+            marker="|",
+            markersize=16,
+            markeredgewidth=2.2,
+            color=CENSOR_COLOUR,
+            label=f"Censored (n = {len(censored)})",
+            zorder=4,
+        )
+    ax.legend(loc="lower left", frameon=False)
     median = kmf.median_survival_time_
     low, high = median_survival_times(kmf.confidence_interval_).iloc[0].tolist()
     if median != float("inf"):
@@ -54,4 +74,4 @@ def plot_pfs(final: dict[str, JourneyStatus], path: Path, title: str) -> None:
     events = sum(1 for p in timed if p.event)
     ax.set_title(f"{title}\nn = {len(timed)} infused, {events} events (progression or death)")
     add_at_risk_counts(kmf, ax=ax, rows_to_show=["At risk"])
-    save(fig, path)
+    return fig

@@ -1,8 +1,14 @@
 """Swimlane chart: one lane per participant, stages coloured over calendar time, with
-infusions, DLTs, progression and the journey's end marked. Read from the event store."""
+infusions (planned and given), DLTs, progression and the journey's end marked. Read from
+the event store.
+
+Every marker differs in shape, not only in colour: a planned infusion is a hollow triangle
+and a given one the same triangle filled; progression is a filled plus, nothing like the
+dot of a completed journey; the legend names each."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +26,29 @@ STAGE_COLOURS = {
     Stage.FOLLOW_UP.value: "#31a354",
 }
 END_MARKERS = {
-    Stage.COMPLETED.value: ("o", "#252525", "completed"),
+    Stage.COMPLETED.value: ("o", "#252525", "journey completed"),
     Stage.SCREEN_FAILED.value: ("x", "#737373", "screen failed"),
     Stage.OFF_STUDY.value: ("s", "#756bb1", "off study"),
     Stage.WITHDRAWN.value: ("^", "#8c6d31", "withdrawn"),
     Stage.DECEASED.value: ("X", "#000000", "deceased"),
 }
-EVENT_MARKERS = {
-    EventType.INFUSION_ADMINISTERED: ("|", "#ffffff", "infusion given", 9),
-    EventType.DLT_DETECTED: ("*", "#ffff33", "DLT", 11),
-    EventType.PROGRESSION_DOCUMENTED: ("D", "#6a3d9a", "progression", 5),
+INFUSION_MARK = "#08306b"
+PLANNED = "planned"
+# marker, face colour, edge colour, legend label, size; a face of "none" is hollow.
+EVENT_MARKERS: dict[str, tuple[str, str, str, str, float]] = {
+    PLANNED: ("v", "none", INFUSION_MARK, "infusion planned", 7),
+    EventType.INFUSION_ADMINISTERED: ("v", INFUSION_MARK, INFUSION_MARK, "infusion given", 7),
+    EventType.DLT_DETECTED: ("*", "#ffff33", "#b10026", "DLT", 12),
+    EventType.PROGRESSION_DOCUMENTED: ("P", "#e7298a", "#49006a", "progression", 9),
 }
 
 
 def plot_swimlane(events: list[dict[str, Any]], path: Path, title: str) -> None:
+    save(swimlane_figure(events, title), path)
+
+
+def swimlane_figure(events: list[dict[str, Any]], title: str) -> Any:
     import matplotlib.dates as mdates
-    from matplotlib.legend_handler import HandlerTuple
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -63,19 +76,13 @@ def plot_swimlane(events: list[dict[str, Any]], path: Path, title: str) -> None:
             marker, colour, _ = END_MARKERS[last_stage]
             ax.plot(mdates.date2num(last_at), y, marker=marker, color=colour, markersize=6, linestyle="none")
             seen.add(last_stage)
-        for event in rows:
-            if event["type"] in EVENT_MARKERS:
-                marker, colour, _, size = EVENT_MARKERS[event["type"]]
-                ax.plot(
-                    mdates.date2num(event["occurred_at"]),
-                    y,
-                    marker=marker,
-                    color=colour,
-                    markersize=size,
-                    markeredgecolor=colour if marker != "*" else "#b10026",
-                    linestyle="none",
-                )
-                seen.add(event["type"])
+        for kind, at in _marked_events(rows):
+            marker, face, edge, _, size = EVENT_MARKERS[kind]
+            ax.plot(
+                mdates.date2num(at), y, marker=marker, markerfacecolor=face, markeredgecolor=edge,
+                markeredgewidth=1.4, markersize=size, linestyle="none", zorder=3,
+            )  # fmt: skip
+            seen.add(kind)
     ax.set_yticks(range(len(lanes)), lanes)
     ax.set_ylim(-0.7, len(lanes) - 0.3)
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
@@ -83,39 +90,40 @@ def plot_swimlane(events: list[dict[str, Any]], path: Path, title: str) -> None:
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title)
     entries: list[tuple[Any, str]] = [
-        (Patch(color=c), s.replace("_", " ")) for s, c in STAGE_COLOURS.items() if s in seen
+        (Patch(color=c), f"{s.replace('_', ' ')} stage") for s, c in STAGE_COLOURS.items() if s in seen
     ]
     entries += [
         (Line2D([], [], marker=m, color=c, linestyle="none"), label)
         for s, (m, c, label) in END_MARKERS.items()
         if s in seen
     ]
-    for kind, (marker, colour, label, size) in EVENT_MARKERS.items():
-        if kind not in seen:
-            continue
-        mark = Line2D(
-            [],
-            [],
-            marker=marker,
-            color=colour,
-            markeredgecolor="#b10026" if marker == "*" else colour,
-            markersize=size,
-            markeredgewidth=2 if marker == "|" else 1,
-            linestyle="none",
-        )
-        # An infusion tick is white on its red bar; the legend shows it on a red square too.
-        entries.append(((Patch(color=STAGE_COLOURS[Stage.INFUSION.value]), mark) if marker == "|" else mark, label))
+    for kind, (marker, face, edge, label, size) in EVENT_MARKERS.items():
+        if kind in seen:
+            mark = Line2D([], [], marker=marker, markerfacecolor=face, markeredgecolor=edge, markersize=size)
+            mark.set_markeredgewidth(1.4)
+            mark.set_linestyle("none")
+            entries.append((mark, label))
     ax.legend(
         [h for h, _ in entries],
         [label for _, label in entries],
-        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
         loc="upper center",
         bbox_to_anchor=(0.5, -0.06),
-        ncol=min(8, len(entries)),
+        ncol=min(6, len(entries)),
         frameon=False,
     )
     fig.autofmt_xdate()
-    save(fig, path)
+    return fig
+
+
+def _marked_events(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """(marker kind, time) of each event the lanes mark: a planned infusion at its target time."""
+    marked: list[tuple[str, Any]] = []
+    for event in rows:
+        if event["type"] == EventType.INFUSION_DUE and event["payload"].get("target_at"):
+            marked.append((PLANNED, datetime.fromisoformat(event["payload"]["target_at"])))
+        elif event["type"] in EVENT_MARKERS:
+            marked.append((str(event["type"]), event["occurred_at"]))
+    return marked
 
 
 def _days(delta: Any) -> float:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from itc.simulation.capacity import plot_capacity, weekly_capacity, write_capacity_csv
+from itc.simulation.capacity import weekly_capacity, write_capacity_csv
 from itc.simulation.outcome_summary import at_response, cohort_outcome_changes, write_outcome_changes_csv
 from itc.simulation.outcomes import Outcome
+from itc.simulation.plot_capacity import plot_capacity
 from itc.simulation.plot_pfs import plot_pfs
 from itc.simulation.plot_swimlane import plot_swimlane
 from itc.simulation.run import SimulationRun
@@ -77,5 +78,5 @@ def write_report(run: SimulationRun, out_dir: Path) -> Report:
     label = f"iTC simulation, seed {run.params.seed}"
     plot_pfs(run.final, files["pfs"], f"Progression-free survival ({label})")
     plot_swimlane(run.events, files["swimlane"], f"Participant journeys over calendar time ({label})")
-    plot_capacity(capacity, files["capacity_png"])
+    plot_capacity(capacity, run.params.capacity, files["capacity_png"])
     return Report(summary, outcomes, problems, capacity, files)
