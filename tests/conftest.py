@@ -8,6 +8,7 @@ pytest_plugins = [
     "fixtures_logging",
     "fixtures_devstack",
     "fixtures_api",
+    "fixtures_browser",
     "fixtures_faults",
 ]
 

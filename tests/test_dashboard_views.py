@@ -103,7 +103,9 @@ def test_the_worklist_sorts_by_horizon_and_filters_by_site_kind_timing_and_parti
         "ITC-002": status("ITC-002", "SHIRAZ-2", Stage.SCREENING, due("screening_labs", "Screening labs", days=0)),
         "ITC-003": None,
     }
-    items = worklist.worklist(statuses, NOW)
+    everything = worklist.worklist(statuses, NOW)
+    assert [w.item.label for w in everything if w.horizon is worklist.Horizon.LATER] == ["Far away"]
+    items = [w for w in everything if worklist.WorklistFilter().keeps(w)]
     assert [(w.participant_id, w.horizon, w.timing) for w in items] == [
         ("ITC-001", worklist.Horizon.OVERDUE, worklist.Timing.LATE),
         ("ITC-002", worklist.Horizon.TODAY, worklist.Timing.ON_TIME),
@@ -172,7 +174,7 @@ def test_lab_values_show_unit_reference_range_and_the_ctcae_grade_the_journey_ga
             5,
             [result("alt", 250, 10, upper_limit_normal=40), result("creatinine", 0.9, 10)],
             {"alt": 3, "creatinine": 0},
-        ),  # fmt: skip
+        ),
     ]
     values = lab_view.lab_values(events, DEFAULT_PROTOCOL)
     rows = {row.code: row for row in lab_view.trends(values)}

@@ -81,10 +81,13 @@ class WorklistFilter:
     kind: str = ""
     timing: str = ""
     participant: str = ""
+    # Beyond this week too: what is coming later (a screening visit two weeks out).
+    later: bool = False
 
     def keeps(self, work: WorkItem) -> bool:
         return (
-            (not self.site or work.site == self.site)
+            (self.later or work.horizon is not Horizon.LATER)
+            and (not self.site or work.site == self.site)
             and (not self.kind or work.kind == self.kind)
             and (not self.timing or work.timing.value == self.timing)
             and (not self.participant or self.participant.casefold() in work.participant_id.casefold())
@@ -92,7 +95,7 @@ class WorklistFilter:
 
 
 def worklist(statuses: dict[str, JourneyStatus | None], now: datetime) -> list[WorkItem]:
-    """Every due action of the open journeys up to a week ahead, soonest first."""
+    """Every due action of the open journeys, soonest first."""
     items = [
         WorkItem(item, status.site, timing(item, now), horizon(item, now))
         for status in statuses.values()
@@ -100,7 +103,7 @@ def worklist(statuses: dict[str, JourneyStatus | None], now: datetime) -> list[W
         for item in (due_item(status.participant_id, due, now) for due in status.next_due)
         if belongs_on_due_list(item)
     ]
-    return sorted((w for w in items if w.horizon is not Horizon.LATER), key=lambda w: w.item.due_at)
+    return sorted(items, key=lambda w: w.item.due_at)
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,11 @@ class Sections:
     overdue: list[WorkItem]
     today: list[WorkItem]
     this_week: list[WorkItem]
+    later: list[WorkItem]
 
 
 def sections(items: list[WorkItem]) -> Sections:
-    return Sections(
-        overdue=[w for w in items if w.horizon is Horizon.OVERDUE],
-        today=[w for w in items if w.horizon is Horizon.TODAY],
-        this_week=[w for w in items if w.horizon is Horizon.THIS_WEEK],
-    )
+    def at(horizon: Horizon) -> list[WorkItem]:
+        return [w for w in items if w.horizon is horizon]
+
+    return Sections(at(Horizon.OVERDUE), at(Horizon.TODAY), at(Horizon.THIS_WEEK), at(Horizon.LATER))

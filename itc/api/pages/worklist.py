@@ -39,9 +39,15 @@ async def _worklist(context: ApiContext, reader: Permit, wanted: WorklistFilter)
     return {"items": items, "sections": sections(items), "now": now, "unanswered": unanswered, "wanted": wanted}
 
 
-def _filter(site: str | None, kind: str | None, timing: str | None, participant: str | None) -> WorklistFilter:
+def _filter(
+    site: str | None, kind: str | None, timing: str | None, participant: str | None, ahead: str | None
+) -> WorklistFilter:
     return WorklistFilter(
-        site=site or "", kind=kind or "", timing=timing or "", participant=(participant or "").strip()
+        site=site or "",
+        kind=kind or "",
+        timing=timing or "",
+        participant=(participant or "").strip(),
+        later=ahead == "all",
     )
 
 
@@ -55,8 +61,9 @@ async def worklist_page(
     kind: str | None = None,
     timing: str | None = None,
     participant: str | None = None,
+    ahead: str | None = None,
 ) -> HTMLResponse:
-    wanted = _filter(site, kind, timing, participant)
+    wanted = _filter(site, kind, timing, participant, ahead)
     everyone = await operations.participants(context, reader)
     return render(
         request,
@@ -82,8 +89,9 @@ async def worklist_fragment(
     kind: str | None = None,
     timing: str | None = None,
     participant: str | None = None,
+    ahead: str | None = None,
 ) -> HTMLResponse:
-    page = await _worklist(context, reader, _filter(site, kind, timing, participant))
+    page = await _worklist(context, reader, _filter(site, kind, timing, participant, ahead))
     return render(request, "_due_lists.html", {**page, "query": request.url.query})
 
 
@@ -95,8 +103,9 @@ async def worklist_csv(
     kind: str | None = None,
     timing: str | None = None,
     participant: str | None = None,
+    ahead: str | None = None,
 ) -> Response:
-    page = await _worklist(context, reader, _filter(site, kind, timing, participant))
+    page = await _worklist(context, reader, _filter(site, kind, timing, participant, ahead))
     header = ["Participant", "Site", "Kind", "What", "Due (UTC)", "Window opens (UTC)", "Window closes (UTC)",
               "Timing", "When"]  # fmt: skip
     rows = [
