@@ -187,6 +187,14 @@ def test_lab_values_show_unit_reference_range_and_the_ctcae_grade_the_journey_ga
     assert creatinine.grade_label == "normal (grade 0)"
 
 
+def test_a_grade_shows_the_clause_of_the_standard_that_produced_it() -> None:
+    """CTCAE v5 ALT: "> 3.0 - 5.0 x baseline if baseline was abnormal" is grade 2."""
+    event = lab_event(6, [result("alt", 170, 1, upper_limit_normal=40)], {"alt": 2})
+    event.payload["ctcae_clauses"] = {"alt": "G2: 3.4 × baseline"}
+    [value] = lab_view.lab_values([event], DEFAULT_PROTOCOL)
+    assert value.grade_label == "grade 2: 3.4 × baseline"
+
+
 def test_a_corrected_lab_result_is_replaced_by_its_correction() -> None:
     events = [
         lab_event(2, [result("creatinine", 9.0, 5)], {"creatinine": 4}),

@@ -29,11 +29,14 @@ _DEFAULT_LIMIT: dict[LabCode, tuple[str, str]] = {
 }
 
 
-def grade_text(code: str, grade: int | None) -> str:
-    """How a CTCAE grade reads on the page (the one place it is worded)."""
+def grade_text(code: str, grade: int | None, clause: str | None = None) -> str:
+    """How a CTCAE grade reads on the page (the one place it is worded), with the clause of
+    the standard that produced it where the journey recorded one ("G2: 3.4 × baseline")."""
     if grade is None:
         return "not graded"
-    return "normal (grade 0)" if grade == 0 else f"grade {grade}"
+    shown = "normal (grade 0)" if grade == 0 else f"grade {grade}"
+    reason = clause.split(": ", 1)[-1] if clause else ""
+    return f"{shown}: {reason}" if reason and grade else shown
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class LabValue:
     upper: float | None
     limit_from_lab: bool
     grade: int | None
+    clause: str | None = None
 
     @property
     def name(self) -> str:
@@ -69,7 +73,7 @@ class LabValue:
 
     @property
     def grade_label(self) -> str:
-        return grade_text(self.code, self.grade)
+        return grade_text(self.code, self.grade, self.clause)
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ def lab_values(events: list[JourneyEvent], protocol: ProtocolConfig) -> list[Lab
     values: list[LabValue] = []
     for event in _current(events):
         grades = event.payload.get("ctcae_grades") or {}
+        clauses = event.payload.get("ctcae_clauses") or {}
         for result in event.payload.get("results") or []:
             try:
                 code = LabCode(result.get("code"))
@@ -161,6 +166,7 @@ def lab_values(events: list[JourneyEvent], protocol: ProtocolConfig) -> list[Lab
                     upper=upper,
                     limit_from_lab=from_lab,
                     grade=grades.get(code.value),
+                    clause=clauses.get(code.value),
                 )
             )
     return sorted(values, key=lambda v: (v.collected_at, v.sequence))
