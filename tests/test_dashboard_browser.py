@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from fixtures_api import PEOPLE, Api, eligibility, screening_labs
+from fixtures_api import PASSWORD, PEOPLE, Api, eligibility, screening_labs
 from fixtures_browser import LIVE_TIMEOUT_MS, Session, needs_chromium
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Page, expect
