@@ -92,6 +92,14 @@ def status_text(status: JourneyStatus) -> str:
         ("Ended", status.end_reason or DASH),
         ("Events", f"{status.last_sequence} (run {status.run_count})"),
     ]
+    if status.unstored_events:
+        # Rare and urgent, so shown only when there is one: the store refused these as invalid data.
+        refused = [
+            f"event {u.sequence} ({u.type}) refused by the event store ({u.sqlstate}) {when(u.refused_at)}; "
+            "an escaped copy is kept"
+            for u in status.unstored_events
+        ]
+        pairs.insert(len(pairs) - 1, ("Not stored", refused))
     return _rows(pairs)
 
 
