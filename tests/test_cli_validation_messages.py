@@ -71,3 +71,8 @@ def test_a_field_missing_from_a_file_keeps_the_files_name_and_offers_the_flag(
     consent.write_text(json.dumps({"participant_id": "ITC-007"}), encoding="utf-8")
     lines = refused(["start", "--consent-file", str(consent)], offline_env)
     assert "site: Field required; add 'site' to the file or give --site SITE" in lines
+
+
+def test_a_refused_trial_resume_names_the_flag(offline_env: dict[str, str]) -> None:
+    lines = refused(["trial", "resume", "--actor", "dr.karimi", "--role", "supervisor", "--reason", "ok"], offline_env)
+    assert lines[1].startswith("reason: ") and lines[1].endswith("(given as --reason)")

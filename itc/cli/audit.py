@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itc.api.operations import mask_event, signed_audit
-from itc.api.schemas import AuditEvent
 from itc.base.settings import Settings
 from itc.cli.columns import aligned
 from itc.cli.context import load_settings
@@ -19,6 +17,10 @@ from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
 from itc.models.enums import EventType
 from itc.runtime.database_pool import database_pool
+
+if TYPE_CHECKING:
+    # The API's modules bring FastAPI; every `itc` command would pay for importing it.
+    from itc.api.schemas import AuditEvent
 
 
 def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
@@ -32,6 +34,7 @@ def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-00
 
 
 async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
+    from itc.api.operations import mask_event, signed_audit
     from itc.eventstore.refusals import RefusalLog, merged_trail
     from itc.eventstore.store import EventStore
     from itc.people.service import People

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from itc.base.errors import validation_lines
+from itc.base.errors import InvalidInput, validation_lines
 from itc.cli.context import load_protocol, load_settings
-from itc.cli.errors import EXIT_INVALID, fail, run_async
+from itc.cli.errors import fail_with, run_async
+from itc.cli.flag_names import name_flags
 from itc.cli.render import safe, to_json
 from itc.models.roles import Role
 from itc.models.trial import ResumeTrialInput, TrialStatus
@@ -59,8 +60,8 @@ def status(as_json: AsJson = False) -> None:
 
 @app.command("resume")
 def resume(
-    actor: Annotated[str, typer.Option("--actor", help="Supervisor's staff ID.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why it is safe to resume (recorded).")],
+    actor: Annotated[str, typer.Option("--actor", "-a", metavar="STAFF-ID", help="Supervisor's staff ID.")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is safe to resume (recorded).")],
     role: Annotated[
         Role, typer.Option("--role", "-r", envvar="ITC_ROLE", help="The role you act in: only supervisors may resume.")
     ],
@@ -71,7 +72,8 @@ def resume(
     try:
         request = ResumeTrialInput(actor_id=actor, role=role, reason=reason)
     except ValidationError as error:
-        fail("Invalid resume", validation_lines(error), EXIT_INVALID)
+        given = {"actor_id": actor, "role": role, "reason": reason}
+        fail_with(name_flags(InvalidInput("Invalid resume", lines=validation_lines(error)), given))
 
     async def go() -> Any:
         return await resume_trial(await connect(settings), protocol, request)
