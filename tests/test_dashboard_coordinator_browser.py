@@ -17,10 +17,12 @@ from fixtures_browser import LIVE_TIMEOUT_MS, Session, needs_chromium
 from fixtures_devstack import fresh_participant
 from playwright.async_api import Page, expect
 
+from itc.crypto.engine_keys import resolve_engine_keys
 from itc.models.roles import Role
 from itc.models.trial import RecordDltOutcomeInput, trial_workflow_id
 from itc.rules.config import DEFAULT_PROTOCOL
 from itc.runtime.temporal_client import connect
+from itc.runtime.worker import reporting_client
 
 pytestmark = needs_chromium
 
@@ -141,8 +143,9 @@ async def test_the_worklist_filters_by_site_and_timing_and_downloads_as_csv(
 
 
 async def pause_trial(api: Api) -> None:
-    """Enough DLTs among evaluable participants to meet the boundary: the trial pauses itself."""
-    client = await connect(api.stack.settings)
+    """Enough DLTs among evaluable participants to meet the boundary: the trial pauses itself.
+    Reported as journeys report them, through a worker's client that signs with the signal key."""
+    client = reporting_client(await connect(api.stack.settings), resolve_engine_keys(api.stack.settings))
     trial = client.get_workflow_handle(trial_workflow_id(DEFAULT_PROTOCOL.trial_id))
     for _ in range(3):  # BOIN, target 0.3: 3 DLTs among 3 evaluable stop the trial
         await trial.signal("record_dlt_outcome", RecordDltOutcomeInput(
