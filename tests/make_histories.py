@@ -9,6 +9,7 @@
     python tests/make_histories.py store-refusal-retried NAME  # lab results the store refuses, retried for ever
     python tests/make_histories.py store-refusal-stand-in NAME # the same refusal given a stand-in event
     python tests/make_histories.py forged-signals NAME # unauthenticated signals ignored and audited, as NAME.json
+    python tests/make_histories.py history-guard NAME  # screening's first run, ended by the history guard
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -323,6 +324,37 @@ async def forged_signals_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def history_guard_history(env: WorkflowEnvironment, name: str) -> None:
+    """A journey under a lowered history guard, given lab results in screening until its first
+    run continues as new; the history is that first run."""
+    from itc.drivers.env_journey import Journey, consent_record
+    from itc.models.state import HistoryGuard, StartJourneyInput
+    from itc.rules.config import DEFAULT_PROTOCOL
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        consent = consent_record("ITC-006", (await env.get_current_time()).date())
+        handle = await env.client.start_workflow(
+            ParticipantJourneyWorkflow.run,
+            StartJourneyInput(consent=consent, protocol=DEFAULT_PROTOCOL, history_guard=HistoryGuard(max_events=60)),
+            id="journey-ITC-006",
+            task_queue=queue,
+        )
+        j = Journey(env, handle, services)
+        await j.settle()
+        first_run = (await handle.describe()).run_id
+        while (await handle.describe()).run_id == first_run:
+            await j.update(
+                "record_lab_results", {"actor_id": STAFF, "results": lab_results({"spo2": 98.0}, await j.now())}
+            )
+        history = await env.client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def one_history(make, name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
@@ -344,6 +376,7 @@ SINGLE_HISTORIES = {
     "store-refusal-retried": partial(store_refusal_history, retryable=True),
     "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
     "forged-signals": forged_signals_history,
+    "history-guard": history_guard_history,
 }
 
 if __name__ == "__main__":

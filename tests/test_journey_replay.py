@@ -164,3 +164,21 @@ def test_unauthenticated_signals_are_ignored_only_in_journeys_from_after_the_che
     assert any(AUTHENTICATED_SIGNALS in p for p in patch_ids(new))
     assert refused_signals_stored(old) == [("record_supervisor_decision", "journey")]
     assert refused_signals_stored(new) == [("set_trial_pause", "worker"), ("record_refused_action", "worker")]
+
+
+def test_the_history_guard_continues_as_new_mid_stage_only_in_journeys_from_after_it():
+    """Both sides of workflow.patched(HISTORY_GUARD) replay (test_history_replays): a journey
+    recorded before it stays in one run through screening; one from after it, past its
+    (lowered) guard, ends its first run in screening by continuing as new."""
+    from workflows.journey import HISTORY_GUARD
+
+    old = WorkflowHistory.from_json(
+        "journey-ITC-003", (HISTORY_DIR / "journey-roles-and-refused-action.json").read_text()
+    )
+    new = WorkflowHistory.from_json(
+        "journey-ITC-006", (HISTORY_DIR / "journey-history-guard-continued-in-screening.json").read_text()
+    )
+    assert not any(HISTORY_GUARD in p for p in patch_ids(old))
+    assert any(HISTORY_GUARD in p for p in patch_ids(new))
+    assert new.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    assert old.events[-1].event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW

@@ -106,6 +106,8 @@ from workflows.rejections import admit, rejection, require_verified_actor
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey"); the
 # clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
+# A stage that can resume in a new run continues as new when the history guard trips.
+HISTORY_GUARD = "history-guard-in-any-stage"
 FULL_TOXICITY_GRADING = "full-toxicity-grading"
 STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
 
@@ -178,11 +180,18 @@ class ParticipantJourneyWorkflow:
         return status.build_status(self.state)
 
     async def _screen(self) -> None:
-        reminders = screening.reminders(self.state, workflow.now())
-        await self._perform(screening.begin(self.state, self._moment()))
+        resumed_at = self._resumed_mid_stage_at()
+        # Reminders due before a mid-stage continue-as-new were sent by the run before.
+        reminders = [
+            r for r in screening.reminders(self.state, workflow.now()) if resumed_at is None or r[0] > resumed_at
+        ]
+        if resumed_at is None:
+            await self._perform(screening.begin(self.state, self._moment()))
+            self.state.stage_begun_sequence = self.state.stage_entered_sequence
         while not await self._wait(
             lambda: screening.is_complete(self.state, workflow.now().date()),
             until=reminders[0][0] if reminders else None,
+            resumable=True,
         ):
             _, recipient = reminders.pop(0)
             self._apply(screening.remind(self.state, self._moment(), recipient))
@@ -273,6 +282,28 @@ class ParticipantJourneyWorkflow:
         self.state.run_count += 1
         workflow.continue_as_new(StartJourneyInput.continuing(self.state))
 
+    def _history_guard_tripped(self) -> bool:
+        info, guard = workflow.info(), self.state.history_guard
+        return (
+            info.is_continue_as_new_suggested()
+            or info.get_current_history_length() >= guard.max_events
+            or info.get_current_history_size() >= guard.max_bytes
+        )
+
+    def _resumed_mid_stage_at(self) -> datetime | None:
+        """When the run before continued as new in this very stage, or None when the stage starts here."""
+        if self.state.stage_begun_sequence != self.state.stage_entered_sequence:
+            return None
+        return self.state.guard_continued_at
+
+    async def _continue_mid_stage(self) -> None:
+        """Continue as new where the journey is, its state whole: every deadline up to now was
+        handled (the wait reaches the guard only then), queued events and messages are flushed,
+        and in-flight Updates finish first."""
+        self.state.guard_continued_at = workflow.now()
+        workflow.logger.info("history guard: continuing as new in %s", self.state.stage.value)
+        await self._continue_as_new()
+
     async def _stop_on_interruption(self) -> None:
         reason = endings.interruption(self.state)
         assert reason is not None
@@ -288,8 +319,13 @@ class ParticipantJourneyWorkflow:
 
     # ------------------------------------------------------------------ waiting
 
-    async def _wait(self, condition: Callable[[], bool], until: datetime | None = None) -> bool:
-        """Wait for `condition` or `until`; True when the condition held. Raises on interruption."""
+    async def _wait(
+        self, condition: Callable[[], bool], until: datetime | None = None, resumable: bool = False
+    ) -> bool:
+        """Wait for `condition` or `until`; True when the condition held. Raises on interruption.
+
+        In a `resumable` wait (the stage resumes where it was in a new run) the history guard
+        may continue the journey as new instead of waiting on."""
         while True:
             await self._flush()
             self._apply(background.run_clocks(self.state, self._moment()))
@@ -302,6 +338,8 @@ class ParticipantJourneyWorkflow:
             now = workflow.now()
             if until is not None and now >= until:
                 return False
+            if resumable and self._history_guard_tripped() and workflow.patched(HISTORY_GUARD):
+                await self._continue_mid_stage()
             wake_at = min((t for t in (until, background.next_deadline(self.state)) if t is not None), default=None)
             try:
                 await workflow.wait_condition(

@@ -172,6 +172,17 @@ class UnstoredEvent(BaseModel):
     refused_at: datetime
 
 
+class HistoryGuard(BaseModel):
+    """When a run's history is big enough to continue as new, whatever the stage: an engine
+    setting, not a clinical number. Temporal warns at 10,240 events or 10 MB and terminates a
+    run at 51,200 events or 50 MB; continue-as-new is also taken whenever Temporal suggests it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_events: int = Field(default=8_000, ge=10)
+    max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+
+
 class JourneyState(BaseModel):
     consent: ConsentRecord
     protocol: ProtocolConfig
@@ -183,6 +194,12 @@ class JourneyState(BaseModel):
     started_at: datetime | None = None
     last_sequence: int = 0
     run_count: int = 1
+    history_guard: HistoryGuard = Field(default_factory=HistoryGuard)
+    # The stage entry (its sequence) whose opening orders and bookings were made, so a run that
+    # continues as new in the middle of a stage does not make them again.
+    stage_begun_sequence: int | None = None
+    # When the history guard last continued the journey as new mid-stage: deadlines up to then were handled.
+    guard_continued_at: datetime | None = None
     # request_id -> sequence it produced, so a retried staff action is applied once.
     applied_requests: dict[str, int] = Field(default_factory=dict)
     # request_id -> digest of the Update, actor and content it carried, so a reuse with other
@@ -282,6 +299,8 @@ class StartJourneyInput(BaseModel):
     # None only on continue-as-new. Inputs of runs from before that change carry it twice; both decode.
     protocol: ProtocolConfig | None = DEFAULT_PROTOCOL
     carried_state: JourneyState | None = None
+    # A new journey's history guard; a continuing one carries its own in the state.
+    history_guard: HistoryGuard | None = None
 
     @model_validator(mode="after")
     def _protocol_or_carried_state(self) -> StartJourneyInput:
@@ -294,7 +313,10 @@ class StartJourneyInput(BaseModel):
         if self.carried_state is not None:
             return self.carried_state
         assert self.protocol is not None
-        return JourneyState(consent=self.consent, protocol=self.protocol)
+        state = JourneyState(consent=self.consent, protocol=self.protocol)
+        if self.history_guard is not None:
+            state.history_guard = self.history_guard
+        return state
 
     @classmethod
     def continuing(cls, state: JourneyState) -> StartJourneyInput:
