@@ -35,6 +35,8 @@ PEOPLE: dict[Role, str] = {
     Role.OPERATIONS: "ops.api",
     Role.LAB: "lab.api",
     Role.SUPERVISOR: "sup.api",
+    Role.INVESTIGATOR: "inv.api",
+    Role.QUALITY: "qa.api",
 }
 PASSWORD = "a long test passphrase"
 ADMINISTRATOR = "admin.api"
@@ -44,6 +46,8 @@ TOKENS: dict[Role, str] = {
     Role.OPERATIONS: "itc_7e57000000000001_test-operations-token",
     Role.LAB: "itc_7e57000000000002_test-lab-token-value",
     Role.SUPERVISOR: "itc_7e57000000000003_test-supervisor-token",
+    Role.INVESTIGATOR: "itc_7e57000000000005_test-investigator-token",
+    Role.QUALITY: "itc_7e57000000000006_test-quality-token-value",
 }
 ADMIN_TOKEN = "itc_7e57000000000004_test-administrator-token"
 SITE = "SITE-API"

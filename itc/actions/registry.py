@@ -78,6 +78,10 @@ class StaffActionSpec(ActionSpec):
 OPERATIONS = frozenset({Role.OPERATIONS})
 LAB = frozenset({Role.LAB})
 SUPERVISOR = frozenset({Role.SUPERVISOR})
+# Clinical judgements: the operations team records them, the investigator makes them.
+CLINICAL = frozenset({Role.OPERATIONS, Role.INVESTIGATOR})
+# The lab reports manufacturing; the quality unit accepts the product's release.
+MANUFACTURING = frozenset({Role.LAB, Role.QUALITY})
 
 STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
@@ -94,7 +98,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         action=Action.ELIGIBILITY,
         update="record_eligibility_assessment",
         input_model=inputs.RecordEligibilityAssessmentInput,
-        roles=OPERATIONS,
+        roles=CLINICAL,
         description="record an eligibility assessment",
         label="Eligibility",
         form_title="Eligibility assessment",
@@ -106,7 +110,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         action=Action.SCAN,
         update="record_scan_result",
         input_model=inputs.RecordScanResultInput,
-        roles=OPERATIONS,
+        roles=CLINICAL,
         description="record a scan",
         label="Scan",
         form_title="CT scan (RECIST 1.1)",
@@ -128,7 +132,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         action=Action.MILESTONE,
         update="record_manufacturing_milestone",
         input_model=inputs.RecordManufacturingMilestoneInput,
-        roles=LAB,
+        roles=MANUFACTURING,
         description="record a manufacturing milestone",
         label="Manufacturing milestone",
         form_title="Manufacturing milestone",
@@ -150,7 +154,7 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         action=Action.ADVERSE_EVENT,
         update="record_adverse_event",
         input_model=inputs.RecordAdverseEventInput,
-        roles=OPERATIONS,
+        roles=CLINICAL,
         description="record an adverse event",
         label="Adverse event",
         form_title="Adverse event",

@@ -11,12 +11,14 @@ import typer
 
 from itc.cli.api_client import call
 
-app = typer.Typer(help="Accounts (administrators; through the API, after `itc login`).", no_args_is_help=True)
+app = typer.Typer(
+    help="Accounts (administrators; through the API, after `itc login`). Roles: operations, lab, supervisor, "
+    "investigator, quality, administrator.",
+    no_args_is_help=True,
+)
 
 Person = Annotated[str, typer.Argument(help="Person ID, e.g. nurse.rahimi.")]
-Roles = Annotated[
-    list[str], typer.Option("--role", help="A role; repeat for several (operations, lab, supervisor, administrator).")
-]
+Roles = Annotated[list[str], typer.Option("--role", help="A role; repeat for several (see `itc users --help`).")]
 Sites = Annotated[list[str] | None, typer.Option("--site", help="A site; repeat for several. None: every site.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the account as JSON.")]
 

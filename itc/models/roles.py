@@ -16,6 +16,11 @@ class Role(StrEnum):
     OPERATIONS = "operations"
     LAB = "lab"
     SUPERVISOR = "supervisor"
+    # The investigator's clinical judgements (eligibility, adverse-event grading and attribution,
+    # response) and the quality unit's product release; listed after the original three so
+    # every earlier refusal message reads as it did.
+    INVESTIGATOR = "investigator"
+    QUALITY = "quality"
 
 
 class Action(StrEnum):
