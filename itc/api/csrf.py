@@ -6,8 +6,8 @@ Two checks, both on every unsafe method of the dashboard:
 - Origin/Referer (SameOriginWrites): a request whose `Origin` is not this app's own is
   refused; without `Origin`, its `Referer` must be this app's. Requests with neither
   (not sent by a browser page) rely on the token alone.
-- A synchronizer token in every form, bound to the session: an HMAC of the session's ID
-  and staff ID keyed with the session's own token. A forging page can neither read it nor
+- A synchronizer token in every form, bound to the session: an HMAC of the signed-in
+  person's ID keyed with the session's own secret. A forging page can neither read it nor
   compute it, and it changes at every sign-in (pages/session.py checks it).
 
 The JSON API under /api needs neither: it authenticates only by the `Authorization`
