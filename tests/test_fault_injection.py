@@ -575,11 +575,14 @@ async def test_a_retried_staff_action_is_applied_once(fault_stack: FaultStack) -
             "results": lab_results(GOOD_SCREENING_LABS, datetime.now(UTC)),
         }
 
-    first = await j.update("record_lab_results", labs("req-labs-1"))
-    again = await j.update("record_lab_results", labs("req-labs-1"))
+    # A retry re-sends the very same request: same ID, same content (a changed one is a conflict).
+    retried = labs("req-labs-1")
+    first = await j.update("record_lab_results", retried)
+    again = await j.update("record_lab_results", retried)
     # The same request delivered twice at once: both reach the workflow before either is applied.
     j.waits_for_idle = False
-    together = await asyncio.gather(*(j.update("record_lab_results", labs("req-labs-2")) for _ in range(2)))
+    twice = labs("req-labs-2")
+    together = await asyncio.gather(*(j.update("record_lab_results", twice) for _ in range(2)))
     j.waits_for_idle = True
     await j.idle()
 
