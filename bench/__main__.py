@@ -2,6 +2,7 @@
 
 python -m bench            # the real run (about 5 minutes on 2 cores)
 python -m bench --quick    # CI smoke mode: small N, shows that every stage works
+python -m bench --only action-round-trip   # one case on its own stack; merged into results.json
 python -m bench.readme     # then copy the summary table into README.md
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -20,6 +22,7 @@ from typing import Any
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 
 from bench import (
+    action_round_trip,
     ceiling_vs_journey,
     cli_through_api,
     event_store_rate,
@@ -33,7 +36,7 @@ from bench.environment import environment
 from bench.fresh_database import fresh_database
 from bench.full_journey import time_skipping_env
 from bench.live_context import live_context
-from bench.results import write_results
+from bench.results import JSON_NAME, read_results, write_results
 from itc.base.logging import configure_logging
 
 
@@ -48,6 +51,8 @@ class Sizes:
     list_repeats: int
     events_per_case: int
     journey_repeats: int
+    action_targets: int
+    action_samples: int
 
 
 FULL = Sizes(
@@ -60,6 +65,8 @@ FULL = Sizes(
     list_repeats=30,
     events_per_case=5_000,
     journey_repeats=5,
+    action_targets=10,
+    action_samples=300,
 )
 QUICK = Sizes(
     journeys=3,
@@ -71,8 +78,10 @@ QUICK = Sizes(
     list_repeats=5,
     events_per_case=200,
     journey_repeats=1,
+    action_targets=2,
+    action_samples=20,
 )
-STAGES = 8
+STAGES = 9
 
 
 class Progress:
@@ -108,6 +117,12 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
             progress(f"get_state latency: {sizes.query_samples} queries, {sizes.query_lanes} journeys driven meanwhile")
             queries = await query_latency.measure(ctx, sizes.query_targets, sizes.query_lanes, sizes.query_samples)
             progress(
+                f"staff-action round trip: {sizes.action_samples} API POSTs, {sizes.query_lanes} journeys driven meanwhile"
+            )
+            round_trip = await action_round_trip.measure(
+                ctx, sizes.action_targets, sizes.query_lanes, sizes.action_samples
+            )
+            progress(
                 f"event-store write rate: batches of {event_store_rate.BATCH_SIZES}, {sizes.events_per_case} events each"
             )
             async with fresh_database(ctx.stack.database_url) as pool:
@@ -130,12 +145,24 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
         "environment": facts,
         "ceiling_vs_journey": ceiling,
         "query_latency": queries,
+        "action_round_trip": round_trip,
         "list_latency": listing,
         "history_cost": history,
         "event_store_rate": rate,
         "time_skipping": skipping,
         "cli_through_api": cli,
     }
+
+
+async def run_round_trip_only(sizes: Sizes, quick: bool) -> dict[str, Any]:
+    """The staff-action round trip on its own stack, with the machine it was measured on."""
+    load_at_start = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryDirectory(prefix="itc-bench-") as tmp:
+        async with live_context(Path(tmp)) as ctx:
+            result = await action_round_trip.measure(ctx, sizes.action_targets, sizes.query_lanes, sizes.action_samples)
+            facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
+    facts["load_average_1m_at_start"] = load_at_start
+    return {**result, "quick": quick, "environment": facts}
 
 
 def main() -> None:
@@ -149,6 +176,11 @@ def main() -> None:
         default=Path(__file__).resolve().parent,
         help="where results.json and RESULTS.md go (default: bench/)",
     )
+    parser.add_argument(
+        "--only",
+        choices=["action-round-trip"],
+        help="run this case alone on its own stack and merge it into the results.json in --out",
+    )
     args = parser.parse_args()
     configure_logging("console", "WARNING", stream="stderr")
     # The SDK core warns, per worker, that the test server lacks a capability we do not use.
@@ -159,7 +191,18 @@ def main() -> None:
             )
         )
     )
-    results = asyncio.run(run(QUICK if args.quick else FULL, args.quick))
+    sizes = QUICK if args.quick else FULL
+    if args.only == "action-round-trip":
+        # One case measured on its own joins the last full run's figures, under its own environment.
+        previous = args.out / JSON_NAME
+        results = read_results(previous) if previous.exists() else {}
+        round_trip = asyncio.run(run_round_trip_only(sizes, args.quick))
+        if not results:
+            print(json.dumps(round_trip, indent=2), flush=True)
+            return
+        results["action_round_trip"] = round_trip
+    else:
+        results = asyncio.run(run(sizes, args.quick))
     json_path, markdown_path = write_results(results, args.out)
     print(f"wrote {json_path} and {markdown_path}", file=sys.stderr)
 

@@ -52,6 +52,22 @@ def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _yes(q["met"]),
         )
     )
+    if rt := r.get("action_round_trip"):
+        loaded, background = rt["round_trip_loaded_ms"], rt["background"]
+        rows.append(
+            (
+                f"Staff action round trip, API POST → accepted ({background['driving_lanes']} journeys driven meanwhile"
+                + (
+                    f"; run on its own {rt['environment']['date'][:10]}, 1-minute load average "
+                    f"{rt['environment'].get('load_average_1m_at_start')} at its start)"
+                    if "environment" in rt
+                    else ")"
+                ),
+                f"p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms ({loaded['samples']} POSTs)",
+                f"p99 < {rt['target_p99_ms']:.0f} ms",
+                _yes(rt["met"]),
+            )
+        )
     lst = r["list_latency"]
     rows.append(
         (
@@ -162,6 +178,28 @@ def _event_store_table(es: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _round_trip_section(rt: dict[str, Any] | None) -> list[str]:
+    if not rt:
+        return []
+    unloaded, loaded, background = rt["round_trip_unloaded_ms"], rt["round_trip_loaded_ms"], rt["background"]
+    measured = f" Measured on its own {environment_line(rt['environment'])}." if "environment" in rt else ""
+    return [
+        "## Staff action round trip",
+        "",
+        f"{rt['path']}, one POST at a time.{measured} Unloaded: p50 {unloaded['p50']} ms, p95 {unloaded['p95']} ms, "
+        f"p99 {unloaded['p99']} ms. Under load: p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms, "
+        f"max {loaded['max']} ms, with {background['driving_lanes']} journeys being driven at a time "
+        f"({background['journeys_driven_to_first_infusion']} reached their first infusion; the stack kept "
+        f"{background['cpu_cores_busy']} cores busy, other processes {background['other_cores_busy']})."
+        + (
+            f" Background lanes that failed on the loaded stack: {', '.join(background['lanes_failed'])}."
+            if background.get("lanes_failed")
+            else ""
+        ),
+        "",
+    ]
+
+
 def render(r: dict[str, Any]) -> str:
     env = r["environment"]
     cvj, q, lst, h = r["ceiling_vs_journey"], r["query_latency"], r["list_latency"], r["history_cost"]
@@ -191,6 +229,7 @@ def render(r: dict[str, Any]) -> str:
         f"({q['background']['activities_per_second']} activities/s; the stack kept {q['background']['cpu_cores_busy']} cores busy, "
         f"other processes on the machine {q['background']['other_cores_busy']}).",
         "",
+        *_round_trip_section(r.get("action_round_trip")),
         "## Cohort list",
         "",
         f"{lst['load']['participants']:,} participants loaded with {lst['load']['events']:,} events through "

@@ -77,6 +77,16 @@ def test_query_latency_is_measured_under_load(quick_results):
     assert q["background"]["cpu_cores_busy"] > 0
 
 
+def test_the_staff_action_round_trip_is_measured_through_the_api_under_load(quick_results):
+    results, markdown = quick_results
+    rt = results["action_round_trip"]
+    assert rt["round_trip_loaded_ms"]["samples"] == results["sizes"]["action_samples"]
+    assert 0 < rt["round_trip_loaded_ms"]["p50"] <= rt["round_trip_loaded_ms"]["p99"]
+    assert rt["background"]["driving_lanes"] == results["sizes"]["query_lanes"]
+    assert rt["target_p99_ms"] == 150 and rt["met"] == (rt["round_trip_loaded_ms"]["p99"] < 150)
+    assert "Staff action round trip, API POST → accepted" in markdown
+
+
 def test_cohort_list_covers_every_loaded_participant(quick_results):
     results, _ = quick_results
     lst = results["list_latency"]

@@ -1,0 +1,135 @@
+"""A staff action's round trip through the HTTP API under load: POST lab results to
+/api/journeys/{id}/lab-results on the served app (uvicorn, a real socket), until the API
+answers 200 with the journey's acceptance.
+
+Posts go one at a time, as from a person at a form, to journeys in screening, while other
+journeys are driven from consent to first infusion without pause on the same worker. The
+write-rate limit is lifted for the run: it would answer 429 long before the stack is busy,
+and the figure wanted is the stack's latency, not the limiter's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bench.live_context import LiveContext
+from bench.live_journey import drive_to_first_infusion, start_live_journey
+from bench.percentiles import summary_ms
+from itc.api.app import create_app
+from itc.api.server import serving
+from itc.api.settings import ApiSettings
+from itc.people.access_log import Channel
+from itc.people.models import AddPersonInput
+from itc.people.service import People
+from itc.runtime.database import close_pool, open_pool
+
+TARGET_P99_MS = 150.0
+PAUSE_BETWEEN_POSTS = 0.01
+RAMP_UP_SECONDS = 1.0
+NURSE = "bench.nurse"
+LABS = (("creatinine", 0.8), ("spo2", 98.0), ("alt", 30.0), ("ast", 28.0))
+
+
+def _lab_results() -> dict[str, Any]:
+    collected = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    return {
+        "actor_id": NURSE,
+        "results": [{"code": code, "value": value, "collected_at": collected} for code, value in LABS],
+    }
+
+
+async def _post_actions(http: httpx.AsyncClient, participants: list[str], count: int) -> list[float]:
+    samples = []
+    for index in range(count):
+        participant = participants[index % len(participants)]
+        started = time.perf_counter()
+        response = await http.post(f"/api/journeys/{participant}/lab-results", json=_lab_results())
+        samples.append(time.perf_counter() - started)
+        if response.status_code != 200 or "sequence" not in response.json():
+            raise RuntimeError(f"staff action not accepted: {response.status_code} {response.text[:300]}")
+        await asyncio.sleep(PAUSE_BETWEEN_POSTS)
+    return samples
+
+
+async def _nurse_token(pool: Any) -> str:
+    """A research nurse's account on the bench's own database, and a personal API token for it."""
+    people = People.on(pool)
+    person = AddPersonInput(
+        person_id=NURSE, full_name="Bench Nurse", roles=["operations"], password=secrets.token_urlsafe(24)
+    )
+    await people.accounts.add(person, actor_id="bench", channel=Channel.BOOTSTRAP)
+    token, _ = await people.tokens.issue(NURSE, label="bench", days=1, actor_id="bench", channel=Channel.BOOTSTRAP)
+    return token
+
+
+async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> dict[str, Any]:
+    participants = [f"BA-{index:05d}" for index in range(1, targets + 1)]
+    for participant in participants:
+        await start_live_journey(ctx.client, ctx.journey_queue, participant)
+    api_settings = ApiSettings(itc_api_write_rate_per_minute=1_000_000, itc_api_write_burst=1_000_000)
+    pool = await open_pool(ctx.stack.database_url)
+    try:
+        token = await _nurse_token(pool)
+        app = create_app(ctx.stack.settings, ctx.client, pool, api_settings)
+        async with (
+            serving(app, "127.0.0.1", 0) as url,
+            httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+        ):
+            await _post_actions(http, participants, len(participants))  # every target in the worker's cache
+            unloaded = await _post_actions(http, participants, max(len(participants), samples // 4))
+            loaded, background = await _under_load(ctx, http, participants, lanes, samples)
+    finally:
+        await close_pool(pool)
+    loaded_ms = summary_ms(loaded)
+    return {
+        "path": "HTTP POST /api/journeys/{id}/lab-results -> workflow Update -> 200 accepted",
+        "round_trip_unloaded_ms": summary_ms(unloaded),
+        "round_trip_loaded_ms": loaded_ms,
+        "background": background,
+        "target_p99_ms": TARGET_P99_MS,
+        "met": loaded_ms["p99"] < TARGET_P99_MS,
+    }
+
+
+async def _under_load(
+    ctx: LiveContext, http: httpx.AsyncClient, participants: list[str], lanes: int, samples: int
+) -> tuple[list[float], dict[str, Any]]:
+    stop = asyncio.Event()
+    finished = 0
+
+    async def lane(number: int) -> None:
+        nonlocal finished
+        index = 0
+        while not stop.is_set():
+            index += 1
+            journey = await start_live_journey(ctx.client, ctx.journey_queue, f"BR{number}-{index:05d}")
+            await drive_to_first_infusion(journey)
+            finished += 1
+
+    load = [asyncio.create_task(lane(number)) for number in range(1, lanes + 1)]
+    try:
+        await asyncio.sleep(RAMP_UP_SECONDS)
+        meter = ctx.cpu_meter()
+        meter.start()
+        window_start = time.perf_counter()
+        loaded = await _post_actions(http, participants, samples)
+        window = time.perf_counter() - window_start
+        cpu = meter.stop()
+    finally:
+        stop.set()
+        # A lane the loaded stack timed out is reported, not allowed to discard the samples.
+        ended = await asyncio.gather(*load, return_exceptions=True)
+    failures = [type(error).__name__ for error in ended if isinstance(error, BaseException)]
+    return loaded, {
+        "driving_lanes": lanes,
+        "journeys_driven_to_first_infusion": finished,
+        "lanes_failed": failures,
+        "cpu_cores_busy": round(sum(v for k, v in cpu.items() if k != "other") / window, 2),
+        "other_cores_busy": round(cpu["other"] / window, 2),
+    }
