@@ -10,6 +10,7 @@
     python tests/make_histories.py store-refusal-stand-in NAME # the same refusal given a stand-in event
     python tests/make_histories.py forged-signals NAME # unauthenticated signals ignored and audited, as NAME.json
     python tests/make_histories.py history-guard NAME  # screening's first run, ended by the history guard
+    python tests/make_histories.py chain-of-custody NAME   # to infusion 1: handoffs, a wrong bag, two-person check
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -262,6 +263,35 @@ async def store_refusal_history(env: WorkflowEnvironment, name: str, *, retryabl
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def chain_of_custody_history(env: WorkflowEnvironment, name: str) -> None:
+    """To the first infusion. Under chain of custody, with the bag's handoffs, a wrong bag scanned
+    at the bedside (an incident), two people's bedside check and the bag given once; before it,
+    the same infusion with none of these."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-005")
+        await drive_to_infusion(j)
+        await advance_to(j, (await j.state()).infusions[0].target_at)
+        await record_labs(j, PRE_INFUSION, ("vital_signs",))
+        if getattr(await j.state(), "chain_of_identity", None) is not None:
+            # Read and imported this way so the scenario also runs on the code from before the patch.
+            from itc.drivers.custody_actions import bag, bring_to_bedside, verify_at_bedside
+
+            unit_id = await bring_to_bedside(j, 1)
+            try:
+                await verify_at_bedside(j, 1, (await bag(j, 2)).unit_id, STAFF)
+            except WorkflowUpdateFailedError:
+                pass  # the wrong bag: refused, with its incident in the history
+            assert unit_id
+        await administer_infusion(j, 1)
+        await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -377,6 +407,7 @@ SINGLE_HISTORIES = {
     "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
     "forged-signals": forged_signals_history,
     "history-guard": history_guard_history,
+    "chain-of-custody": chain_of_custody_history,
 }
 
 if __name__ == "__main__":

@@ -65,6 +65,8 @@ def test_the_signed_actions_and_their_meanings_21_cfr_11_50() -> None:
         Action.INFUSION: SignatureMeaning.PERFORMED,
         Action.ADVERSE_EVENT: SignatureMeaning.REVIEWED,
         Action.DECISION: SignatureMeaning.APPROVED,
+        Action.QUALITY_DECISION: SignatureMeaning.APPROVED,
+        Action.BEDSIDE: SignatureMeaning.VERIFIED,
     }
 
 
@@ -74,8 +76,8 @@ def test_reading_is_open_to_every_role() -> None:
     assert ACTIONS[Action.READ].roles == frozenset(Role)
 
 
-def test_only_a_supervisor_decision_always_gives_its_reason() -> None:
-    assert [spec.action for spec in STAFF_ACTIONS if spec.reason_required] == [Action.DECISION]
+def test_only_decisions_supervisor_or_quality_always_give_their_reason() -> None:
+    assert [spec.action for spec in STAFF_ACTIONS if spec.reason_required] == [Action.DECISION, Action.QUALITY_DECISION]
 
 
 def test_refusals_read_from_the_entry() -> None:

@@ -192,5 +192,6 @@ async def test_update_delivered_with_the_start_comes_after_consent(workflow_env,
         # Idle before the worker stops: the test server's clock stays held by a workflow
         # left with an activity in flight, even once it is terminated.
         await wait_quiescent(workflow_env.client, handle.id)
-    assert [e.type for e in timeline[:2]] == ["ConsentRecorded", "StageChanged"]
-    assert accepted.sequence == 3
+    # Consent, screening and the chain-of-identity ID assigned at enrolment come first.
+    assert [e.type for e in timeline[:3]] == ["ConsentRecorded", "StageChanged", "ChainOfIdentityAssigned"]
+    assert accepted.sequence == 4

@@ -33,7 +33,10 @@ from itc.journey import (
     adverse_events,
     background,
     baseline,
+    bedside,
     biopsy,
+    custody,
+    custody_checks,
     decisions,
     endings,
     follow_up,
@@ -69,8 +72,9 @@ from itc.journey.commands import (
 from itc.journey.journal import already_applied
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome, Outcome
-from itc.journey.refusals import Refusal
+from itc.journey.refusals import NOT_ALLOWED_NOW, Refusal
 from itc.models.activity_inputs import AppendEventsInput
+from itc.models.custody import RecordBedsideVerificationInput, RecordCustodyHandoffInput, RecordQualityDecisionInput
 from itc.models.enums import EventType, Stage
 from itc.models.events import JourneyEvent
 from itc.models.identity import ActorAssertion
@@ -110,6 +114,7 @@ REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
 HISTORY_GUARD = "history-guard-in-any-stage"
 FULL_TOXICITY_GRADING = "full-toxicity-grading"
 STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
+CHAIN_OF_CUSTODY = "chain-of-custody"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Services come back eventually; the journey must never lose an action, so retry without limit.
@@ -151,6 +156,9 @@ class ParticipantJourneyWorkflow:
             # Here, not in run(): an Update delivered with the start runs before run() does,
             # and consent must be event 1.
             self._apply(screening.record_consent(self.state, self._moment()))
+            # Journeys enrolled before chain-of-custody tracking keep their paper records and replay.
+            if workflow.patched(CHAIN_OF_CUSTODY):
+                self._apply(custody.assign_chain_of_identity(self.state, self._moment()))
 
     # ------------------------------------------------------------------ the journey
 
@@ -381,7 +389,7 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_biopsy_collected(self, inp: RecordBiopsyCollectedInput) -> ActionAccepted:
-        return self._act(inp, biopsy.record_collected)
+        return self._act(inp, custody.record_biopsy_collected)
 
     @record_biopsy_collected.validator
     def _validate_biopsy_collected(self, inp: RecordBiopsyCollectedInput) -> None:
@@ -389,19 +397,48 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> ActionAccepted:
-        return self._act(inp, biopsy.record_milestone, ENDOTOXIN_DOSE_AWARE_LIMIT)
+        return self._act(inp, custody.record_milestone, ENDOTOXIN_DOSE_AWARE_LIMIT)
 
     @record_manufacturing_milestone.validator
     def _validate_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> None:
         self._check(inp, Action.MILESTONE, validators.validate_manufacturing_milestone)
+        if (blocked := custody.release_blocked(self.state, inp)) is not None:
+            raise rejection(Refusal(NOT_ALLOWED_NOW, blocked))
 
     @workflow.update
     def record_infusion_administered(self, inp: RecordInfusionAdministeredInput) -> ActionAccepted:
-        return self._act(inp, infusion.record_administered)
+        return self._act(inp, bedside.record_administered)
 
     @record_infusion_administered.validator
     def _validate_infusion_administered(self, inp: RecordInfusionAdministeredInput) -> None:
         self._check(inp, Action.INFUSION, validators.validate_infusion_administered)
+        self._check(inp, Action.INFUSION, bedside.validate_infusion)
+
+    @workflow.update
+    def record_custody_handoff(self, inp: RecordCustodyHandoffInput) -> ActionAccepted:
+        self._refuse_on_incident(custody.handoff_incident(self.state, self._moment(), inp))
+        return self._act(inp, custody.record_handoff)
+
+    @record_custody_handoff.validator
+    def _validate_custody_handoff(self, inp: RecordCustodyHandoffInput) -> None:
+        self._check(inp, Action.CUSTODY, custody_checks.validate_handoff)
+
+    @workflow.update
+    def record_quality_decision(self, inp: RecordQualityDecisionInput) -> ActionAccepted:
+        return self._act(inp, custody.record_quality_decision)
+
+    @record_quality_decision.validator
+    def _validate_quality_decision(self, inp: RecordQualityDecisionInput) -> None:
+        self._check(inp, Action.QUALITY_DECISION, custody_checks.validate_quality_decision)
+
+    @workflow.update
+    def record_bedside_verification(self, inp: RecordBedsideVerificationInput) -> ActionAccepted:
+        self._refuse_on_incident(bedside.verification_incident(self.state, self._moment(), inp))
+        return self._act(inp, bedside.record_verification)
+
+    @record_bedside_verification.validator
+    def _validate_bedside_verification(self, inp: RecordBedsideVerificationInput) -> None:
+        self._check(inp, Action.BEDSIDE, bedside.validate_verification)
 
     @workflow.update
     def record_adverse_event(self, inp: RecordAdverseEventInput) -> ActionAccepted:
@@ -453,6 +490,13 @@ class ParticipantJourneyWorkflow:
         self._apply(outcome)
         requests.remember(self.state, inp)
         return outcome.accepted
+
+    def _refuse_on_incident(self, incident: custody.Incident | None) -> None:
+        """A scan naming another participant or unit: record the incident (it reaches history and
+        the supervisor and quality), then fail the Update with the message the person at the scanner sees."""
+        if incident is not None:
+            self._apply(incident.outcome)
+            raise rejection(incident.refusal)
 
     def _check(self, inp: ActionT, kind: Action, validate: Callable[[JourneyState, ActionT, datetime], None]) -> None:
         admit(inp, kind)

@@ -26,7 +26,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel
 
-from itc.models import inputs
+from itc.models import custody, inputs
 from itc.models.enums import EventType
 from itc.models.roles import Action, Role, SignatureMeaning
 from itc.models.trial import ResumeTrialInput
@@ -82,6 +82,7 @@ SUPERVISOR = frozenset({Role.SUPERVISOR})
 CLINICAL = frozenset({Role.OPERATIONS, Role.INVESTIGATOR})
 # The lab reports manufacturing; the quality unit accepts the product's release.
 MANUFACTURING = frozenset({Role.LAB, Role.QUALITY})
+QUALITY = frozenset({Role.QUALITY})
 
 STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
     StaffActionSpec(
@@ -203,6 +204,42 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         help="A supervisor's decision (re-biopsy, off-study, continue manufacturing, SAE/SUSAR reported).",
         signature_meaning=SignatureMeaning.APPROVED,
         signed_event=EventType.SUPERVISOR_DECISION_RECORDED,
+    ),
+    # One action for every handoff, with its kind: each is the same scan, who, when, where and
+    # temperature, and the journey checks their order, so one form and one command cover them.
+    StaffActionSpec(
+        action=Action.CUSTODY,
+        update="record_custody_handoff",
+        input_model=custody.RecordCustodyHandoffInput,
+        roles=frozenset({Role.OPERATIONS, Role.LAB}),
+        description="record a custody handoff",
+        label="Custody handoff",
+        form_title="Custody handoff (scan the unit)",
+        help="A unit changed hands (shipped, received, released, stored, thawed, at the bedside): scan it and give the temperatures.",
+    ),
+    StaffActionSpec(
+        action=Action.QUALITY_DECISION,
+        update="record_quality_decision",
+        input_model=custody.RecordQualityDecisionInput,
+        roles=QUALITY,
+        description="record a quality decision",
+        label="Quality decision",
+        form_title="Quality decision on a unit on hold",
+        help="Quality releases a unit on hold under deviation, or discards it.",
+        signature_meaning=SignatureMeaning.APPROVED,
+        signed_event=EventType.QUALITY_DECISION_RECORDED,
+    ),
+    StaffActionSpec(
+        action=Action.BEDSIDE,
+        update="record_bedside_verification",
+        input_model=custody.RecordBedsideVerificationInput,
+        roles=OPERATIONS,
+        description="record a bedside verification",
+        label="Bedside check",
+        form_title="Bedside check (two people, before each infusion)",
+        help="One person's check of the participant, the COI, the bag and the time since thaw; an infusion needs two.",
+        signature_meaning=SignatureMeaning.VERIFIED,
+        signed_event=EventType.BEDSIDE_VERIFICATION_RECORDED,
     ),
 )
 

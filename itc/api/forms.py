@@ -299,6 +299,44 @@ def decision(values: Values) -> FormInput:
     return FormInput(_drop_none({"decision": text(values, "decision"), "ae_id": text(values, "ae_id")}))
 
 
+# Scan fields are plain text boxes: a barcode scanner types the label and presses Enter, which submits the form.
+@reads(Action.CUSTODY)
+def custody(values: Values) -> FormInput:
+    seal = values.get("seal")
+    data = {
+        "handoff": text(values, "handoff"),
+        "unit_id": text(values, "unit_id"),
+        "participant_scan": text(values, "participant_scan"),
+        "occurred_at": utc_time(values, "occurred_at"),
+        "location": text(values, "location"),
+        "courier": text(values, "courier"),
+        "shipper_id": text(values, "shipper_id"),
+        "logger_id": text(values, "logger_id"),
+        "seal_intact": {"intact": True, "broken": False}.get(seal or ""),
+        "min_temperature_c": text(values, "min_temperature_c"),
+        "max_temperature_c": text(values, "max_temperature_c"),
+        "minutes_out_of_range": text(values, "minutes_out_of_range"),
+    }
+    return FormInput(_drop_none(data))
+
+
+@reads(Action.QUALITY_DECISION)
+def quality_decision(values: Values) -> FormInput:
+    return FormInput(_drop_none({"unit_id": text(values, "unit_id"), "decision": text(values, "decision")}))
+
+
+@reads(Action.BEDSIDE)
+def bedside(values: Values) -> FormInput:
+    data = {
+        "infusion_number": text(values, "infusion_number"),
+        "unit_id": text(values, "unit_id"),
+        "wristband_id": text(values, "wristband_id"),
+        "date_of_birth": text(values, "date_of_birth"),
+        "verified_at": utc_time(values, "verified_at"),
+    }
+    return FormInput(_drop_none(data))
+
+
 def record_input(action: Action, values: Values, actor_id: str) -> FormInput:
     form = READERS[action](values)
     form.data.update(_staff(values, actor_id))

@@ -165,6 +165,10 @@ async def administer_infusion(j: DrivenJourney, number: int, sample_id: str = SA
     dose_plan = (await j.state()).dose_plan
     if dose_plan is None:
         raise RuntimeError("no dose plan yet: manufacturing has not released a product")
+    # Imported here: the custody steps build on this module's helpers.
+    from itc.drivers.custody_actions import ready_for_infusion
+
+    await ready_for_infusion(j, number)
     return await j.update(
         "record_infusion_administered",
         {

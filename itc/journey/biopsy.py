@@ -252,3 +252,8 @@ def _release_product(journal: Journal, inp: RecordManufacturingMilestoneInput) -
     )
     journal.enter(Stage.INFUSION)
     infusion.plan(state, first)
+
+
+def manufacturing_failed(journal: Journal, failure_code: str) -> None:
+    """Fail the current attempt from outside the milestones (a discarded specimen): the supervisor decides."""
+    _manufacturing_failed(journal, failure_code)

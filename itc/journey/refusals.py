@@ -13,6 +13,8 @@ UNKNOWN_REFERENCE = "UnknownReference"
 JOURNEY_ENDED = "JourneyEnded"
 ROLE_NOT_PERMITTED = "RoleNotPermitted"
 REQUEST_ID_CONFLICT = "RequestIdConflict"
+# A scan naming another participant or unit: refused, and raised as an incident.
+CHAIN_OF_IDENTITY_MISMATCH = "ChainOfIdentityMismatch"
 
 
 class Refusal(Exception):

@@ -131,4 +131,6 @@ def build_status(state: JourneyState) -> JourneyStatus:
         run_count=state.run_count,
         outcome_series=outcome_values.series(state),
         unstored_events=state.unstored_events,
+        chain_of_identity=state.chain_of_identity,
+        units=state.units,
     )

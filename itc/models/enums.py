@@ -121,6 +121,7 @@ class Recipient(StrEnum):
     SPONSOR = "sponsor"
     SAFETY_MONITOR = "safety_monitor"
     MANUFACTURING_LAB = "manufacturing_lab"
+    QUALITY = "quality"
 
 
 class AppointmentKind(StrEnum):
@@ -182,3 +183,10 @@ class EventType(StrEnum):
     EVENT_NOT_STORED = "EventNotStored"
     STAGE_CHANGED = "StageChanged"
     JOURNEY_ENDED = "JourneyEnded"
+    CHAIN_OF_IDENTITY_ASSIGNED = "ChainOfIdentityAssigned"
+    UNIT_LABELLED = "UnitLabelled"
+    CUSTODY_HANDOFF_RECORDED = "CustodyHandoffRecorded"
+    UNIT_QUALITY_HOLD = "UnitQualityHold"
+    QUALITY_DECISION_RECORDED = "QualityDecisionRecorded"
+    CHAIN_OF_IDENTITY_INCIDENT = "ChainOfIdentityIncident"
+    BEDSIDE_VERIFICATION_RECORDED = "BedsideVerificationRecorded"

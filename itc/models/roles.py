@@ -39,6 +39,9 @@ class Action(StrEnum):
     WITHDRAWAL = "withdrawal"
     DEATH = "death"
     DECISION = "decision"
+    CUSTODY = "custody"
+    QUALITY_DECISION = "quality-decision"
+    BEDSIDE = "bedside"
     TRIAL_RESUME = "trial-resume"
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from itc.models.custody import ProductUnit
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -210,6 +211,11 @@ class JourneyState(BaseModel):
     # (patch full-toxicity-grading); journeys started before it keep the earlier reading.
     full_toxicity_grading: bool = False
 
+    # Chain of identity and custody (patch chain-of-custody); journeys started before it have none.
+    chain_of_custody: bool = False
+    chain_of_identity: str | None = None
+    units: list[ProductUnit] = Field(default_factory=list)
+
     # Screening and baseline
     labs: dict[str, LabObservation] = Field(default_factory=dict)
     # Per lab code, the screening result CTCAE's baseline clauses grade later results against.
@@ -358,3 +364,5 @@ class JourneyStatus(BaseModel):
     outcome_series: list[MarkerSeries] = Field(default_factory=list)
     # Events the store refused as invalid data (each escalated to the supervisor); empty normally.
     unstored_events: list[UnstoredEvent] = Field(default_factory=list)
+    chain_of_identity: str | None = None
+    units: list[ProductUnit] = Field(default_factory=list)

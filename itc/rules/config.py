@@ -221,6 +221,27 @@ class MeasuredOutcomes(_Frozen):
         return (*self.immune_panel, *self.cytokines, *self.tumour_markers)
 
 
+class TemperatureRange(_Frozen):
+    min_c: float
+    max_c: float
+
+    def contains(self, low: float, high: float) -> bool:
+        return self.min_c <= low and high <= self.max_c
+
+
+class Custody(_Frozen):
+    """Chain of custody: the temperatures each stage keeps, how long a thawed bag lasts."""
+
+    # A fresh skin biopsy travels cold, not frozen.
+    fresh_specimen_c: TemperatureRange = TemperatureRange(min_c=2.0, max_c=8.0)
+    # The cryopreserved product stays in the vapour phase of liquid nitrogen until thawed.
+    cryopreserved_product_c: TemperatureRange = TemperatureRange(min_c=-196.0, max_c=-150.0)
+    # Minutes a logger may read out of range before the unit goes on quality hold.
+    max_minutes_out_of_range: int = 0
+    max_minutes_since_thaw: int = 60
+    product_shelf_life_days: int = 365
+
+
 class ProtocolConfig(_Frozen):
     """One protocol version. Load amendments from a file; never edit in place."""
 
@@ -242,6 +263,7 @@ class ProtocolConfig(_Frozen):
     sae: SaeClocks = SaeClocks()
     safety_stopping: SafetyStopping = SafetyStopping()
     outcomes: MeasuredOutcomes = MeasuredOutcomes()
+    custody: Custody = Custody()
 
     @model_validator(mode="before")
     @classmethod

@@ -21,6 +21,7 @@ from itc.api.formatting import input_time
 from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
 from itc.base.errors import InvalidInput, UpdateRejected
+from itc.models.custody import HandoffKind, QualityDecisionKind
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -173,6 +174,8 @@ def _page_context(
         "finding_choices": FINDING_CHOICES,
         "attributions": list(Attribution),
         "decisions": list(DecisionKind),
+        "handoffs": list(HandoffKind),
+        "quality_decisions": list(QualityDecisionKind),
     }
 
 
