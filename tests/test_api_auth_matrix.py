@@ -35,6 +35,8 @@ class Endpoint:
     needs_journey: bool = True
 
 
+MISREAD_UNIT = "ITC-0000-0000-A-S1"
+
 ENDPOINTS = [
     Endpoint("start", "POST", "/api/journeys", lambda p: consent(p), needs_journey=False),
     Endpoint("lab-results", "POST", "/api/journeys/{p}/lab-results", lambda p: screening_labs()),
@@ -105,6 +107,37 @@ ENDPOINTS = [
         "/api/journeys/{p}/decision",
         lambda p: {"actor_id": "sup.api", "decision": "continue_manufacturing", "reason": "Lab asked for more time"},
     ),
+    # A label whose check character is wrong: refused by the journey, past the permission check.
+    Endpoint(
+        "custody",
+        "POST",
+        "/api/journeys/{p}/custody",
+        lambda p: {
+            "actor_id": "nurse.api",
+            "handoff": "shipped",
+            "unit_id": MISREAD_UNIT,
+            "participant_scan": p,
+            "occurred_at": _now(),
+        },
+    ),
+    Endpoint(
+        "quality-decision",
+        "POST",
+        "/api/journeys/{p}/quality-decision",
+        lambda p: {"actor_id": "qa.api", "unit_id": MISREAD_UNIT, "decision": "discard", "reason": "Seal broken"},
+    ),
+    Endpoint(
+        "bedside",
+        "POST",
+        "/api/journeys/{p}/bedside",
+        lambda p: {
+            "actor_id": "nurse.api",
+            "infusion_number": 1,
+            "unit_id": MISREAD_UNIT,
+            "wristband_id": p,
+            "verified_at": _now(),
+        },
+    ),
     Endpoint("status", "GET", "/api/journeys/{p}"),
     Endpoint("list", "GET", "/api/journeys?stage=screening", needs_journey=False),
     Endpoint("timeline", "GET", "/api/journeys/{p}/timeline"),
@@ -119,11 +152,23 @@ ENDPOINTS = [
 READS = {"status", "list", "timeline", "audit", "trial"}
 EXPECTED_ALLOWED: dict[Role, set[str]] = {
     Role.OPERATIONS: READS
-    | {"start", "lab-results", "eligibility", "scan", "biopsy", "infusion", "adverse-event", "withdrawal", "death"},
-    Role.LAB: READS | {"lab-results", "milestone"},
+    | {
+        "start",
+        "lab-results",
+        "eligibility",
+        "scan",
+        "biopsy",
+        "infusion",
+        "adverse-event",
+        "withdrawal",
+        "death",
+        "custody",
+        "bedside",
+    },
+    Role.LAB: READS | {"lab-results", "milestone", "custody"},
     Role.SUPERVISOR: READS | {"decision", "trial-resume"},
     Role.INVESTIGATOR: READS | {"eligibility", "scan", "adverse-event"},
-    Role.QUALITY: READS | {"milestone"},
+    Role.QUALITY: READS | {"milestone", "quality-decision"},
 }
 
 ACTION_WORDS = {
@@ -138,6 +183,9 @@ ACTION_WORDS = {
     "withdrawal": "record a withdrawal",
     "death": "record a death",
     "decision": "record a supervisor decision",
+    "custody": "record a custody handoff",
+    "quality-decision": "record a quality decision",
+    "bedside": "record a bedside verification",
     "trial-resume": "resume the trial",
 }
 

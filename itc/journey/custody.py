@@ -41,7 +41,9 @@ THAWED_HANDOFFS = frozenset({HandoffKind.THAWED, HandoffKind.AT_BEDSIDE})
 def assign_chain_of_identity(state: JourneyState, at: Moment) -> Outcome:
     """At enrolment: the COI every unit of this participant's cells will carry."""
     journal = Journal(state, at)
-    coi = coi_from_seed(f"{at.workflow_id}/{at.run_id}")
+    # From what the history itself holds (not the workflow or run ID), so every replay derives the same COI;
+    # the enrolment time tells a re-enrolment of the same participant apart.
+    coi = coi_from_seed(f"{state.protocol.trial_id}/{state.participant_id}/{at.now.isoformat()}")
     state.chain_of_custody, state.chain_of_identity = True, coi
     journal.emit(
         EventType.CHAIN_OF_IDENTITY_ASSIGNED, {"chain_of_identity": coi}, summary=f"Chain of identity {coi} assigned"

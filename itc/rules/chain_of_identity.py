@@ -61,7 +61,7 @@ def check_character(characters: str) -> str:
 
 
 def coi_from_seed(seed: str) -> str:
-    """A COI derived from `seed` (the journey's own run ID), the same on every replay."""
+    """A COI derived from `seed` (the trial, the participant and the enrolment time), the same on every replay."""
     digest = int.from_bytes(hashlib.sha256(seed.encode()).digest(), "big")
     serial = ""
     for _ in range(SERIAL_LENGTH):
