@@ -28,6 +28,7 @@ from journey_harness import (
 )
 from temporalio.client import WorkflowUpdateFailedError
 
+from itc.chain.report import chain_report
 from itc.drivers.custody_actions import (
     CRYO_OK,
     SECOND_NURSE,
@@ -36,6 +37,7 @@ from itc.drivers.custody_actions import (
     verify_at_bedside,
 )
 from itc.drivers.staff_actions import MILESTONES
+from itc.models.custody import HandoffKind
 from itc.models.enums import Stage
 from itc.rules.chain_of_identity import coi_from_seed, parse_coi
 
@@ -233,3 +235,39 @@ async def test_bedside_two_people_right_bag_once_and_a_bag_excursion_until_quali
         )
         await give_infusion(j, 2)
         assert (await bag(j, 2)).infused_at is not None
+        assert_chain_report_equals_the_journey(services, await j.state())
+
+
+def assert_chain_report_equals_the_journey(services: MockServices, state: Any) -> None:
+    """The chain report, rebuilt from the stored events alone, holds what the journey holds."""
+    report = chain_report(state.participant_id, services.events)
+    assert report.chain_of_identity == state.chain_of_identity
+    handoffs = {kind.value for kind in HandoffKind}
+    assert [
+        (
+            u.unit_id,
+            u.on_hold,
+            u.discarded,
+            u.released_under_deviation,
+            u.infused_at,
+            sorted(u.bedside_verifiers),
+            [
+                (s.sequence, s.step, s.actor, s.min_temperature_c, s.max_temperature_c)
+                for s in u.steps
+                if s.step in handoffs
+            ],
+        )
+        for u in report.units
+    ] == [
+        (
+            unit.unit_id,
+            unit.on_hold,
+            unit.discarded,
+            unit.released_under_deviation,
+            unit.infused_at,
+            sorted({check.actor for check in unit.bedside_checks}),
+            [(h.sequence, h.handoff.value, h.actor, h.min_temperature_c, h.max_temperature_c) for h in unit.handoffs],
+        )
+        for unit in state.units
+    ]
+    assert len(report.incidents) == 2

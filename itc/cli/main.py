@@ -11,6 +11,7 @@ from itc.cli import (
     admin,
     api_commands,
     audit,
+    chain,
     codec_server,
     demo,
     dev,
@@ -43,6 +44,7 @@ app.command("status")(queries.status)
 app.command("list")(queries.list_participants)
 app.command("timeline")(queries.timeline)
 app.command("audit")(audit.audit)
+app.command("chain")(chain.chain)
 app.command("dev")(dev.dev)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
