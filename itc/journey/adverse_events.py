@@ -133,8 +133,15 @@ def record(state: JourneyState, at: Moment, inp: RecordAdverseEventInput) -> Act
 def _note_seriousness(ae: AdverseEventRecord, known_at: datetime) -> None:
     """Keep when the seriousness changed, so a clock can run from when the site first knew of it."""
     now = SeriousnessChange(
-        known_at=known_at, serious=ae.serious, fatal_or_life_threatening=sae_clocks.fatal_or_life_threatening(ae.grade)
+        known_at=known_at,
+        serious=ae.serious,
+        fatal_or_life_threatening=sae_clocks.fatal_or_life_threatening(ae.grade),
+        susar=ae.unexpected and ae.attribution.at_least_possibly_related,
     )
     last = ae.seriousness_changes[-1] if ae.seriousness_changes else None
-    if last is None or (last.serious, last.fatal_or_life_threatening) != (now.serious, now.fatal_or_life_threatening):
+    if last is None or (last.serious, last.fatal_or_life_threatening, last.susar) != (
+        now.serious,
+        now.fatal_or_life_threatening,
+        now.susar,
+    ):
         ae.seriousness_changes.append(now)

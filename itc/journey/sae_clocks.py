@@ -90,6 +90,8 @@ def qualified_at(ae: AdverseEventRecord, kind: SaeClockKind) -> datetime | None:
     for change in ae.seriousness_changes:
         if not change.serious:
             continue
+        if kind.family is SaeClockFamily.SUSAR and change.susar is False:
+            continue
         if kind is SaeClockKind.SUSAR_FATAL_OR_LIFE_THREATENING and not change.fatal_or_life_threatening:
             continue
         return change.known_at

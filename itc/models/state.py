@@ -91,6 +91,8 @@ class SeriousnessChange(BaseModel):
     known_at: datetime
     serious: bool
     fatal_or_life_threatening: bool
+    # Unexpected and at least possibly related, so a SUSAR; None in records from before this was kept.
+    susar: bool | None = None
 
 
 class AdverseEventRecord(BaseModel):

@@ -144,6 +144,23 @@ def test_an_upgrade_to_life_threatening_starts_the_seven_day_clock_from_when_it_
     assert [c.fatal_or_life_threatening for c in state.adverse_events[0].seriousness_changes] == [False, True]
 
 
+def test_a_susar_clock_runs_from_when_the_event_was_known_to_be_unexpected_ich_e2a():
+    """ICH E2A III.A: the clock runs from first knowledge that the case qualifies as a SUSAR, not from
+    when it was first known to be serious."""
+    state = infused_state()
+    serious = ae_input(AeCategory.NON_HAEMATOLOGICAL, 3, T0, serious=True, seriousness_known_at=T0)
+    adverse_events.record(state, at(T0 + DAY, SUSAR_UPGRADE_CLOCK), serious)
+    assert [c.clock for c in state.sae_clocks] == [SaeClockKind.SPONSOR]
+    known = T0 + 5 * DAY
+    unexpected = ae_input(
+        AeCategory.NON_HAEMATOLOGICAL, 3, T0, ae_id="AE-1", serious=True, unexpected=True, seriousness_known_at=known
+    )
+    adverse_events.record(state, at(known, SUSAR_UPGRADE_CLOCK), unexpected)
+    susar = state.sae_clocks[-1]
+    assert susar.clock is SaeClockKind.SUSAR_OTHER and susar.started_at == known and susar.due_at == known + 15 * DAY
+    assert state.sae_clocks[0].started_at == T0  # the sponsor clock still runs from when it was known serious
+
+
 def test_a_downgrade_after_the_seven_day_clock_starts_no_fifteen_day_clock():
     state = infused_state()
     adverse_events.record(
