@@ -12,6 +12,7 @@ from itc.api import lab_view
 from itc.api.cohort_view import DueItem, due_item
 from itc.api.lab_grade_rows import LabGradeRow, lab_grade_rows
 from itc.api.outcome_plot import change_plot
+from itc.chain.report import ChainReport, chain_report
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 from itc.models.state import JourneyStatus, TimelineEntry
@@ -63,6 +64,8 @@ class ParticipantView:
     labs: list[lab_view.LabTrend] = field(default_factory=list)
     lab_values: list[lab_view.LabValue] = field(default_factory=list)
     pre_infusion: list[lab_view.PreInfusionCheck] = field(default_factory=list)
+    # Chain of identity and custody, rebuilt from the stored events.
+    chain: ChainReport | None = None
 
     @property
     def ended(self) -> bool:
@@ -164,4 +167,5 @@ def build(
         labs=lab_view.trends(values),
         lab_values=values,
         pre_infusion=lab_view.pre_infusion_checks(status, values, journey_protocol, now),
+        chain=chain_report(status.participant_id, events),
     )

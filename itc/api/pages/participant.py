@@ -59,8 +59,15 @@ STAGE_FORMS: dict[Stage, tuple[Action, ...]] = {
     Stage.SCREENING: (Action.LAB_RESULTS, Action.ELIGIBILITY),
     Stage.BASELINE: (Action.SCAN, Action.LAB_RESULTS),
     Stage.BIOPSY: (Action.BIOPSY,),
-    Stage.MANUFACTURING: (Action.MILESTONE, Action.DECISION),
-    Stage.INFUSION: (Action.LAB_RESULTS, Action.INFUSION, Action.ADVERSE_EVENT),
+    Stage.MANUFACTURING: (Action.MILESTONE, Action.CUSTODY, Action.QUALITY_DECISION, Action.DECISION),
+    Stage.INFUSION: (
+        Action.LAB_RESULTS,
+        Action.CUSTODY,
+        Action.BEDSIDE,
+        Action.INFUSION,
+        Action.QUALITY_DECISION,
+        Action.ADVERSE_EVENT,
+    ),
     Stage.RESPONSE_ASSESSMENT: (Action.SCAN, Action.LAB_RESULTS, Action.NEW_THERAPY),
     Stage.FOLLOW_UP: (Action.SCAN, Action.NEW_THERAPY),
 }
