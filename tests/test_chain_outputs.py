@@ -6,11 +6,14 @@ from datetime import UTC, datetime
 
 from fhir.resources.biologicallyderivedproduct import BiologicallyDerivedProduct
 from fhir.resources.specimen import Specimen
+from fhir_fake_server import FakeFhirServer
 
 from itc.chain.fhir_resources import COI_SYSTEM, UNIT_SYSTEM, unit_resources
 from itc.chain.labels import unit_label_pdf
-from itc.chain.report import ChainStep, UnitChain
+from itc.chain.report import ChainReport, ChainStep, UnitChain
 from itc.rules.chain_of_identity import coi_from_seed
+from itc.services.fhir import fhir_client
+from itc.services.fhir_custody import FhirCustodyPublisher
 
 COI = coi_from_seed("outputs")
 LABELLED = ChainStep(sequence=9, step="labelled", occurred_at=datetime(2026, 3, 1, 9, tzinfo=UTC), actor="system")
@@ -49,7 +52,6 @@ def test_units_as_fhir_r5_resources_validate_with_fhir_resources():
 
 
 def test_the_chain_text_shows_who_when_where_and_temperature():
-    from itc.chain.report import ChainReport
     from itc.cli.chain import chain_text
 
     shipped = ChainStep(
@@ -71,3 +73,18 @@ def test_the_chain_text_shows_who_when_where_and_temperature():
     line = next(row for row in text.splitlines() if "shipped_to_site" in row)
     for part in ("#12", "2026-05-02 08:00 UTC", "lab.tech (lab)", "at GMP suite 2", "-190 to -120 °C, 35 min out"):
         assert part in line, part
+
+
+async def test_units_reach_the_external_fhir_server_once():
+    """Through the FHIR adapter to a FHIR R5 server that validates each resource with fhir.resources."""
+    report = ChainReport(participant_id="ITC-007", chain_of_identity=COI, units=[SPECIMEN, BAG])
+    with FakeFhirServer("R5") as server:
+        client = fhir_client(server.base_url, version="R5", timeout_seconds=5)
+        try:
+            first = await FhirCustodyPublisher(client).publish(report)
+            again = await FhirCustodyPublisher(client).publish(report)
+        finally:
+            await client.aclose()
+        posted = [r for r in server.state.received if r.method == "POST"]
+    assert first == again and len(first) == 2
+    assert [type(r.resource).__name__ for r in posted[:2]] == ["Specimen", "BiologicallyDerivedProduct"]
