@@ -26,7 +26,7 @@ def test_the_section_shows_each_value_with_its_change_and_a_plot():
         RecordedMeasurement(sequence=1, code=LabCode.CEA, collected_at=T0 - timedelta(days=2), value=4.0)
     )
     status = build_status(state)
-    view = participant_view.build(status, [], [], datetime.now(UTC))
+    view = participant_view.build(status, [], [], datetime.now(UTC), state.protocol)
     html = templates.get_template("_outcome_values.html").render(status=status, view=view)
     assert "Immune function and tumour markers" in html
     assert "+100.0 cells/µL (+50 %)" in html
@@ -37,7 +37,8 @@ def test_the_section_shows_each_value_with_its_change_and_a_plot():
 
 
 def test_without_values_the_section_says_so():
-    status = build_status(infused_state())
-    view = participant_view.build(status, [], [], datetime.now(UTC))
+    state = infused_state()
+    status = build_status(state)
+    view = participant_view.build(status, [], [], datetime.now(UTC), state.protocol)
     html = templates.get_template("_outcome_values.html").render(status=status, view=view)
     assert "No immune-function or tumour-marker values yet." in html
