@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from itc.models.custody import HandoffKind, RecordBedsideVerificationInput, RecordCustodyHandoffInput
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -30,12 +31,17 @@ from itc.models.inputs import (
     RecordSupervisorDecisionInput,
     RecordWithdrawalInput,
 )
+from itc.models.roles import Role
+from itc.rules.chain_of_identity import UnitKind
 from itc.rules.config import ProtocolConfig
 from itc.simulation import outcome_values
 from itc.simulation.clock import days, hours
 from itc.simulation.fate import ACTOR_LAB, ACTOR_SITE, ACTOR_SUPERVISOR, Toxicity
 from itc.simulation.participant import RecordedAe, SimParticipant
 from itc.simulation.site import Planned
+
+# The second of the two people who check a bag at the bedside.
+ACTOR_SECOND_NURSE = "nurse.second"
 
 # Sends one Update; returns None when the workflow refused it (the driver logs why).
 Send = Callable[[SimParticipant, str, BaseModel, datetime], Awaitable[ActionAccepted | None]]
@@ -177,6 +183,7 @@ class SiteActions:
             # Immune function before each infusion after the first: the product's effect so far.
             immune = outcome_values.values(p, f"infusion-{number}", 0.5 * (number - 1), _tumour_ratio(p))
             await self._send(p, "record_lab_results", _labs(immune, at - hours(1)), at)
+        await self._to_bedside(p, at, number)
         request = RecordInfusionAdministeredInput(
             actor_id=ACTOR_SITE,
             infusion_number=number,
@@ -185,6 +192,43 @@ class SiteActions:
             product_sample_id=sample_id(p, status.biopsy_attempts),
         )
         await self._send(p, "record_infusion_administered", request, at)
+
+    async def _to_bedside(self, p: SimParticipant, at: datetime, number: int) -> None:
+        """Under chain of custody the bag is released, shipped, received and thawed, then two
+        different people check it at the bedside, before the infusion can be recorded."""
+        status = p.status
+        assert status is not None
+        bag = next((u for u in reversed(status.units) if u.kind is UnitKind.BAG and u.number == number), None)
+        if status.chain_of_identity is None or bag is None:
+            return
+        steps = [(HandoffKind.RELEASED, hours(3)), (HandoffKind.SHIPPED_TO_SITE, hours(2))]
+        steps += [(HandoffKind.PHARMACY_RECEIVED, hours(1)), (HandoffKind.THAWED, hours(1 / 3))]
+        done = {h.handoff for h in bag.handoffs}
+        for kind, before in steps:
+            if kind in done:
+                continue
+            cold = {} if kind is HandoffKind.THAWED else {"min_temperature_c": -185.0, "max_temperature_c": -170.0}
+            handoff = RecordCustodyHandoffInput(
+                actor_id=ACTOR_SITE,
+                role=Role.OPERATIONS,
+                handoff=kind,
+                unit_id=bag.unit_id,
+                participant_scan=p.participant_id,
+                occurred_at=at - before,
+                **cold,
+            )
+            if await self._send(p, "record_custody_handoff", handoff, at) is None:
+                return
+        for actor in (ACTOR_SITE, ACTOR_SECOND_NURSE):
+            check = RecordBedsideVerificationInput(
+                actor_id=actor,
+                role=Role.OPERATIONS,
+                infusion_number=number,
+                unit_id=bag.unit_id,
+                wristband_id=p.participant_id,
+                verified_at=at - hours(1 / 6),
+            )
+            await self._send(p, "record_bedside_verification", check, at)
 
     async def _toxicity_check(self, p: SimParticipant, at: datetime, number: int, day: int) -> None:
         new = [t for t in p.fate.toxicities(number, self._protocol.infusions.toxicity_check_days) if t.check_day == day]
