@@ -33,6 +33,7 @@ async def test_screen_failure_lists_every_failed_criterion(workflow_env, task_qu
     assert services.event_types() == [
         "ConsentRecorded",
         "StageChanged",
+        "ChainOfIdentityAssigned",
         "LabsOrdered",
         "LabResultsRecorded",
         "EligibilityAssessmentRecorded",

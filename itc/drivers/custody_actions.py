@@ -75,5 +75,7 @@ async def ready_for_infusion(j: DrivenJourney, number: int) -> None:
     ):
         return
     unit_id = await bring_to_bedside(j, number)
+    checked = (await bag(j, number)).verifiers(number)
     for actor in (STAFF, SECOND_NURSE):
-        await verify_at_bedside(j, number, unit_id, actor)
+        if actor not in checked:  # a refused infusion tried again keeps its bedside checks
+            await verify_at_bedside(j, number, unit_id, actor)
