@@ -7,19 +7,10 @@ refused naming the earlier event, so nothing is silently dropped as "already rec
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from itc.journey.refusals import REQUEST_ID_CONFLICT, Refusal
+from itc.models.fingerprints import request_fingerprint
 from itc.models.inputs import StaffAction
 from itc.models.state import JourneyState
-
-
-def request_fingerprint(action: StaffAction) -> str:
-    """The Update (one input model per Update), actor, role and content, without the request ID."""
-    content = action.model_dump(mode="json", exclude={"request_id"})
-    canonical = json.dumps({"update": type(action).__name__, "content": content}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def remember(state: JourneyState, action: StaffAction) -> None:

@@ -8,26 +8,18 @@ told at once, and the journey's status lists it until someone corrects the entry
 
 from __future__ import annotations
 
-import json
-
 from itc.journey.commands import SendNotification
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import Outcome
 from itc.models.activity_inputs import SendNotificationInput
 from itc.models.enums import EventType, Recipient
-from itc.models.events import SYSTEM_ACTOR, JourneyEvent
+from itc.models.events import SYSTEM_ACTOR, JourneyEvent, escaped_copy
 from itc.models.state import JourneyState, UnstoredEvent
 
 NOTIFICATION_KIND = "event_not_stored"
 # activities.names.EVENT_REJECTED_BY_STORE; the core imports nothing from the activity layer.
 EVENT_REJECTED_BY_STORE = "EventRejectedByStore"
-
-
-def escaped_copy(event: JourneyEvent) -> str:
-    """Every field of the event as JSON in ASCII: a NUL or any other character the store refuses
-    becomes a visible escape (\\u0000), which any column can hold."""
-    return json.dumps(event.model_dump(mode="json"), ensure_ascii=True, sort_keys=True)
 
 
 def event_not_stored(

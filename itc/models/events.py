@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -30,3 +31,9 @@ class JourneyEvent(BaseModel):
 
 
 SYSTEM_ACTOR = "system"
+
+
+def escaped_copy(event: JourneyEvent) -> str:
+    """Every field of the event as JSON in ASCII: a NUL or any other character the store refuses
+    becomes a visible escape (\\u0000), which any column can hold."""
+    return json.dumps(event.model_dump(mode="json"), ensure_ascii=True, sort_keys=True)
