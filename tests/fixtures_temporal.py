@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from fixtures_codec import SESSION_IDENTITY_KEYS, session_converter
 from started_workflows import StartedWorkflows, terminated_on_exit
-from temporalio.common import SearchAttributeKey
+from temporalio.client import Client
+from temporalio.common import HeaderCodecBehavior, SearchAttributeKey
 from temporalio.testing import WorkflowEnvironment
 
 from itc.runtime.client_trust import AssertionSigningInterceptor
@@ -51,6 +52,13 @@ def dev_server_type_name(key: SearchAttributeKey) -> str:  # type: ignore[type-a
     return key.indexed_value_type.name.title()
 
 
+def encrypt_headers_like_production(client: Client) -> None:
+    """Headers (the actor assertion among them) pass the codec, as `itc.runtime.temporal_client.connect`
+    has them do. The SDK's test environments take no `header_codec_behavior`, and the client and the
+    worker both read it from the client's active configuration, so it is set there."""
+    client._config["header_codec_behavior"] = HeaderCodecBehavior.CODEC
+
+
 @asynccontextmanager
 async def open_environment(kind: str, started: StartedWorkflows | None = None) -> AsyncIterator[WorkflowEnvironment]:
     # The tests' client asserts the actor its inputs name, as the `itc` command does.
@@ -71,6 +79,7 @@ async def open_environment(kind: str, started: StartedWorkflows | None = None) -
             data_converter=session_converter(),
             interceptors=interceptors,
         )
+    encrypt_headers_like_production(env.client)
     async with env:
         # The time-skipping server has no --search-attribute flag but accepts the operator
         # call; on the dev server the flags already did it and this is a no-op.
