@@ -18,7 +18,12 @@ from structlog.testing import capture_logs
 
 from itc.base.errors import UpdateRejected
 from itc.base.logging import configure_logging
-from itc.models.inputs import RecordLabResultsInput, RecordSupervisorDecisionInput, RecordWithdrawalInput
+from itc.models.inputs import (
+    RecordLabResultsInput,
+    RecordRefusedActionInput,
+    RecordSupervisorDecisionInput,
+    RecordWithdrawalInput,
+)
 from itc.runtime.journeys import record
 
 
@@ -72,10 +77,21 @@ async def test_search_attributes_hold_no_phi(workflow_env, task_queue):
         assert phi not in stored
 
 
+class RefusalsKept:
+    """Where `record` puts a refusal (the event store's refused_actions in the API and CLI)."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[str, RecordRefusedActionInput]] = []
+
+    async def record(self, participant_id: str, refusal: RecordRefusedActionInput) -> None:
+        self.kept.append((participant_id, refusal))
+
+
 async def test_client_side_log_events_hold_no_phi(workflow_env, task_queue):
     """What the CLI and API log around staff actions (accepted, refused) names the action and the
     participant's study ID, never the consent's measurements or the staff's free text."""
     services = MockServices()
+    refusals = RefusalsKept()
     reason = "Moving abroad to live with her daughter"
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services, participant_id="ITC-779")
@@ -86,7 +102,7 @@ async def test_client_side_log_events_hold_no_phi(workflow_env, task_queue):
         with capture_logs() as logs:
             await record(workflow_env.client, "ITC-779", "record_lab_results", labs)
             with pytest.raises(UpdateRejected, match="may not record a supervisor decision"):
-                await record(workflow_env.client, "ITC-779", "record_supervisor_decision", decision)
+                await record(workflow_env.client, "ITC-779", "record_supervisor_decision", decision, refusals=refusals)
             await record(workflow_env.client, "ITC-779", "record_withdrawal", withdrawal)
         await j.handle.result()
 
@@ -96,5 +112,8 @@ async def test_client_side_log_events_hold_no_phi(workflow_env, task_queue):
     phi = (consent["date_of_birth"], str(consent["weight_kg"]), str(consent["height_cm"]), reason)
     logged = json.dumps(logs, default=str)
     assert [value for value in phi if value in logged] == []
-    # The refusal itself went to the audit trail, with its reason kept out of the log.
-    assert "ActionRefused" in services.event_types()
+    # The refusal itself went to the audit trail (not the journey's history), with its reason kept out of the log.
+    assert [(participant, kept.update, kept.actor_id) for participant, kept in refusals.kept] == [
+        ("ITC-779", "record_supervisor_decision", STAFF)
+    ]
+    assert "ActionRefused" not in services.event_types()
