@@ -45,10 +45,16 @@ async def history_counts(client: Client, workflow_id: str) -> HistoryCounts:
 
 
 async def drive_journeys(ctx: LiveContext, prefix: str, count: int) -> list[str]:
-    async def one(index: int) -> str:
+    return [workflow_id for workflow_id, _sent in await drive_journeys_counting_updates(ctx, prefix, count)]
+
+
+async def drive_journeys_counting_updates(ctx: LiveContext, prefix: str, count: int) -> list[tuple[str, int]]:
+    """Each journey's workflow ID and how many Updates the scripted path sent it."""
+
+    async def one(index: int) -> tuple[str, int]:
         journey = await start_live_journey(ctx.client, ctx.journey_queue, f"{prefix}-{index:05d}")
         await drive_to_first_infusion(journey)
-        return journey.handle.id
+        return journey.handle.id, journey.updates_sent
 
     return list(await asyncio.gather(*(one(index) for index in range(1, count + 1))))
 
@@ -70,12 +76,13 @@ async def _journey_phase(ctx: LiveContext, prefix: str, count: int) -> tuple[dic
     meter = ctx.cpu_meter()
     meter.start()
     started = time.perf_counter()
-    workflow_ids = await drive_journeys(ctx, prefix, count)
+    driven = await drive_journeys_counting_updates(ctx, prefix, count)
     seconds = time.perf_counter() - started
     cpu = meter.stop()
-    counts = await asyncio.gather(*(history_counts(ctx.client, wid) for wid in workflow_ids))
+    counts = await asyncio.gather(*(history_counts(ctx.client, wid) for wid, _sent in driven))
     activities = sum(c.activities for c in counts)
     return {
+        "updates_sent_per_journey": sorted({sent for _wid, sent in driven}),
         "seconds": round(seconds, 3),
         "activities": activities,
         "activities_per_second": _rate(activities, seconds),
@@ -120,6 +127,7 @@ async def measure(ctx: LiveContext, journeys: int, rounds: int) -> dict[str, Any
                 "ratio": round(journey["activities_per_second"] / ceiling["activities_per_second"], 3),
                 "activities_per_journey": sorted({c.activities for c in counts}),
                 "updates_per_journey": sorted({c.updates for c in counts}),
+                "updates_sent_per_journey": journey.pop("updates_sent_per_journey"),
                 "workflow_tasks_per_activity": round(
                     sum(c.workflow_tasks for c in counts) / sum(c.activities for c in counts), 2
                 ),

@@ -37,6 +37,8 @@ class LiveJourney:
 
     def __init__(self, client: Client, handle: WorkflowHandle[Any, Any]) -> None:
         self.client, self.handle = client, handle
+        # What the scripted path sent, to compare with the Updates the history accepted.
+        self.updates_sent = 0
 
     async def now(self) -> datetime:
         return datetime.now(UTC)
@@ -45,6 +47,7 @@ class LiveJourney:
         raise TimeSkippingUnavailable(f"cannot skip {duration} on the dev server's real clock")
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
+        self.updates_sent += 1
         accepted: ActionAccepted = await self.handle.execute_update(
             name, acting_in_role(name, payload), result_type=ActionAccepted
         )

@@ -62,7 +62,9 @@ def test_journey_and_ceiling_ran_the_same_activities(quick_results):
         assert rnd["ratio"] == pytest.approx(
             journey["activities_per_second"] / ceiling["activities_per_second"], abs=0.002
         )
-        assert rnd["updates_per_journey"] == [13]  # the scripted path, staff action by staff action
+        # The scripted path, staff action by staff action: every journey accepted each Update it was sent, once.
+        assert len(rnd["updates_per_journey"]) == 1 and rnd["updates_per_journey"][0] > 0
+        assert rnd["updates_per_journey"] == rnd["updates_sent_per_journey"]
         assert journey["cpu_seconds"]["worker"] > 0 and journey["cpu_seconds"]["temporal_server"] > 0
     assert cvj["ratio"] > 0 and cvj["met"] == (cvj["ratio"] >= cvj["target_ratio"])
 
