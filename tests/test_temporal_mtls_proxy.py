@@ -122,8 +122,10 @@ async def mtls_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
         task_queue=f"mtls-{uuid.uuid4().hex[:8]}",
         itc_protocol_file=protocol_file,
     )
-    async with embedded_postgres(dev_settings) as database_url:
-        await apply_migrations(database_url)
+    async with embedded_postgres(dev_settings) as database:
+        # The worker runs as the engine's role, as in production; setting up is the owner's.
+        database_url = database.engine_url
+        await apply_migrations(database.owner_url)
         temporal = start_temporal_process(dev_settings, data_dir)
         proxy: TlsProxy | None = None
         worker: WorkerProcess | None = None
