@@ -50,6 +50,7 @@ from itc.models.trial import trial_workflow_id
 from itc.rules import (
     baseline,
     ctcae,
+    custody,
     dlt,
     dose,
     eligibility,
@@ -146,6 +147,35 @@ def _release(p: ProtocolConfig) -> list[str]:
         viability_percent=75.0,
         cd56_cd3neg_purity_percent=85.0,
     )
+
+
+def _custody(p: ProtocolConfig) -> tuple[Any, ...]:
+    """Each custody threshold at the reading either side of its default."""
+    released = datetime(2026, 1, 5, tzinfo=UTC)
+    return (
+        custody.excursion_reason(
+            p.custody, cryopreserved=False, seal_intact=True,
+            min_temperature_c=1.5, max_temperature_c=8.5, minutes_out_of_range=None,
+        ),
+        custody.excursion_reason(
+            p.custody, cryopreserved=False, seal_intact=True,
+            min_temperature_c=2.5, max_temperature_c=7.5, minutes_out_of_range=None,
+        ),
+        custody.excursion_reason(
+            p.custody, cryopreserved=True, seal_intact=True,
+            min_temperature_c=-190.0, max_temperature_c=-155.0, minutes_out_of_range=None,
+        ),
+        custody.excursion_reason(
+            p.custody, cryopreserved=True, seal_intact=True,
+            min_temperature_c=-197.0, max_temperature_c=-149.0, minutes_out_of_range=5,
+        ),
+        custody.excursion_reason(
+            p.custody, cryopreserved=True, seal_intact=True,
+            min_temperature_c=None, max_temperature_c=None, minutes_out_of_range=5,
+        ),
+        custody.thawed_too_long(p.custody, 45.0),
+        custody.product_expiry(p.custody, released),
+    )  # fmt: skip
 
 
 def _dose(p: ProtocolConfig) -> dict[str, Any]:
@@ -283,6 +313,13 @@ RULE_CASES: dict[str, tuple[Any, RuleObserver]] = {
     "safety_stopping.three_plus_three.cohorts_stopping_dlts": (3, _stopping),
     "safety_stopping.three_plus_three.beyond_stop_above_one_in": (4, _stopping),
     "baseline.max_days_before_first_infusion": (21, _baseline),
+    "custody.fresh_specimen_c.min_c": (2.5, _custody),
+    "custody.fresh_specimen_c.max_c": (7.0, _custody),
+    "custody.cryopreserved_product_c.min_c": (-185.0, _custody),
+    "custody.cryopreserved_product_c.max_c": (-160.0, _custody),
+    "custody.max_minutes_out_of_range": (10, _custody),
+    "custody.max_minutes_since_thaw": (30, _custody),
+    "custody.product_shelf_life_days": (180, _custody),
 }
 
 

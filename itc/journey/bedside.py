@@ -20,6 +20,7 @@ from itc.models.custody import BedsideCheck, ProductUnit, RecordBedsideVerificat
 from itc.models.enums import EventType, Stage
 from itc.models.inputs import RecordInfusionAdministeredInput
 from itc.models.state import JourneyState
+from itc.rules import custody as custody_rules
 from itc.rules.chain_of_identity import IdentifierError
 
 VERIFIERS_NEEDED = 2
@@ -47,7 +48,7 @@ def _usable(state: JourneyState, unit: ProductUnit, at: datetime, infusion_numbe
             OUT_OF_ORDER, f"Bag {unit.unit_id} has no thaw recorded; record the thaw before infusion {infusion_number}."
         )
     limit = state.protocol.custody.max_minutes_since_thaw
-    if since > limit:
+    if custody_rules.thawed_too_long(state.protocol.custody, since):
         raise refuse(
             NOT_ALLOWED_NOW,
             f"Bag {unit.unit_id} was thawed {since:.0f} minutes before, more than the {limit} allowed: do not infuse; tell quality.",

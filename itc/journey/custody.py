@@ -14,7 +14,7 @@ incident: it is recorded and sent to the supervisor and quality, and the action 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from itc.journey import biopsy
 from itc.journey.journal import Journal
@@ -32,6 +32,7 @@ from itc.models.custody import (
 from itc.models.enums import EventType, Milestone, Recipient
 from itc.models.inputs import RecordBiopsyCollectedInput, RecordManufacturingMilestoneInput, StaffAction
 from itc.models.state import JourneyState
+from itc.rules import custody as custody_rules
 from itc.rules.chain_of_identity import IdentifierError, UnitId, UnitKind, coi_from_seed, parse_unit_id, unit_id
 
 # Handoffs after which a bag is out of the freezer: its clock is the time since thaw, not a range.
@@ -126,7 +127,7 @@ def record_milestone(state: JourneyState, at: Moment, inp: RecordManufacturingMi
     if state.chain_of_identity is not None and released and attempt is not None and plan is not None:
         qc = inp.release_qc
         volume = (qc.dose_volume_ml if qc else None) or state.protocol.manufacturing.release.dose_volume_ml
-        expires = inp.occurred_at + timedelta(days=state.protocol.custody.product_shelf_life_days)
+        expires = custody_rules.product_expiry(state.protocol.custody, inp.occurred_at)
         for number in range(1, plan.infusion_count + 1):
             _label(
                 journal,
@@ -219,19 +220,18 @@ def handoff_incident(state: JourneyState, at: Moment, inp: RecordCustodyHandoffI
 
 
 def _excursion(state: JourneyState, unit: ProductUnit, inp: RecordCustodyHandoffInput) -> str | None:
-    """Why this handoff puts the unit on quality hold, or None."""
-    cfg = state.protocol.custody
-    if inp.seal_intact is False:
-        return "the seal was broken"
-    if inp.handoff in THAWED_HANDOFFS:
+    """Why this handoff puts the unit on quality hold, or None. A broken seal counts at every
+    handoff; temperatures only before the thaw, when the bag leaves its band on purpose."""
+    if inp.handoff in THAWED_HANDOFFS and inp.seal_intact is not False:
         return None
-    band = cfg.fresh_specimen_c if unit.kind is UnitKind.SPECIMEN else cfg.cryopreserved_product_c
-    low, high = inp.min_temperature_c, inp.max_temperature_c
-    if low is not None and high is not None and not band.contains(low, high):
-        return f"temperature {low:g} to {high:g} °C outside {band.min_c:g} to {band.max_c:g} °C"
-    if inp.minutes_out_of_range is not None and inp.minutes_out_of_range > cfg.max_minutes_out_of_range:
-        return f"{inp.minutes_out_of_range} minutes out of range (at most {cfg.max_minutes_out_of_range})"
-    return None
+    return custody_rules.excursion_reason(
+        state.protocol.custody,
+        cryopreserved=unit.kind is not UnitKind.SPECIMEN,
+        seal_intact=inp.seal_intact,
+        min_temperature_c=inp.min_temperature_c,
+        max_temperature_c=inp.max_temperature_c,
+        minutes_out_of_range=inp.minutes_out_of_range,
+    )
 
 
 def record_handoff(state: JourneyState, at: Moment, inp: RecordCustodyHandoffInput) -> ActionOutcome:
