@@ -43,6 +43,7 @@ import pytest
 from fixtures_devstack import fresh_participant
 from fixtures_faults import WAIT_SECONDS, FaultStack, LiveJourney, poll
 
+from itc.drivers.custody_actions import ready_for_infusion
 from itc.drivers.staff_actions import (
     GOOD_SCREENING_LABS,
     MILESTONES,
@@ -116,6 +117,8 @@ async def infusions(j: LiveJourney, faults: Faults = NO_FAULTS) -> None:
         if number == 1:
             # Between infusions: the first given, the second falling due.
             await record_labs(j, PRE_INFUSION, ("vital_signs",))
+            # The bag is thawed and checked at the bedside first, so the fault falls on the infusion itself.
+            await ready_for_infusion(j, number)
             await at_fault_point(faults, "infusion", partial(administer_infusion, j, number))
         else:
             await give_infusion(j, number)
