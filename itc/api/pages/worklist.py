@@ -40,8 +40,13 @@ async def _worklist(context: ApiContext, reader: Permit, wanted: WorklistFilter)
 
 
 def _filter(
-    site: str | None, kind: str | None, timing: str | None, participant: str | None, ahead: str | None
+    site: str | None = None,
+    kind: str | None = None,
+    timing: str | None = None,
+    participant: str | None = None,
+    ahead: str | None = None,
 ) -> WorklistFilter:
+    """The worklist's filter from the query string; the page, its live fragment and the CSV share it."""
     return WorklistFilter(
         site=site or "",
         kind=kind or "",
@@ -51,19 +56,17 @@ def _filter(
     )
 
 
+Wanted = Annotated[WorklistFilter, Depends(_filter)]
+
+
 @router.get("/due")
 async def worklist_page(
     request: Request,
     session: SessionDep,
     reader: ReaderDep,
     context: Context,
-    site: str | None = None,
-    kind: str | None = None,
-    timing: str | None = None,
-    participant: str | None = None,
-    ahead: str | None = None,
+    wanted: Wanted,
 ) -> HTMLResponse:
-    wanted = _filter(site, kind, timing, participant, ahead)
     everyone = await operations.participants(context, reader)
     return render(
         request,
@@ -85,13 +88,9 @@ async def worklist_fragment(
     request: Request,
     reader: ReaderDep,
     context: Context,
-    site: str | None = None,
-    kind: str | None = None,
-    timing: str | None = None,
-    participant: str | None = None,
-    ahead: str | None = None,
+    wanted: Wanted,
 ) -> HTMLResponse:
-    page = await _worklist(context, reader, _filter(site, kind, timing, participant, ahead))
+    page = await _worklist(context, reader, wanted)
     return render(request, "_due_lists.html", {**page, "query": request.url.query})
 
 
@@ -99,13 +98,9 @@ async def worklist_fragment(
 async def worklist_csv(
     reader: ReaderDep,
     context: Context,
-    site: str | None = None,
-    kind: str | None = None,
-    timing: str | None = None,
-    participant: str | None = None,
-    ahead: str | None = None,
+    wanted: Wanted,
 ) -> Response:
-    page = await _worklist(context, reader, _filter(site, kind, timing, participant, ahead))
+    page = await _worklist(context, reader, wanted)
     header = ["Participant", "Site", "Kind", "What", "Due (UTC)", "Window opens (UTC)", "Window closes (UTC)",
               "Timing", "When"]  # fmt: skip
     rows = [
