@@ -82,3 +82,22 @@ def test_help_at_80_columns_shows_every_option_name_whole(path: tuple[str, ...])
     for option in options(command):
         for opt in (*option.opts, *option.secondary_opts):
             assert re.search(rf"(?<![\w-]){re.escape(opt)}(?![\w-])", text), f"{opt} not shown whole"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [path for path, command in commands() if getattr(command, "commands", None)],
+    ids=lambda p: " ".join(p) or "itc",
+)
+def test_help_at_80_columns_shows_every_command_summary_whole(path: tuple[str, ...]) -> None:
+    """A group's command list gives each command's first sentence uncut, wrapped instead of ended with '...'."""
+    group = dict(commands())[path]
+    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": str(WIDTH)}, terminal_width=WIDTH)
+    assert result.exit_code == 0, result.output
+    listing = result.stdout.split("Commands:", 1)[1]
+    assert "..." not in listing
+    # Wrapping may break a line at a space or after a hyphen, so compare without whitespace.
+    unwrapped = re.sub(r"\s+", "", listing)
+    for name, command in group.commands.items():
+        first_sentence = re.split(r"(?<=\.)\s", " ".join((command.help or "").split()), maxsplit=1)[0]
+        assert re.sub(r"\s+", "", name + first_sentence) in unwrapped, f"{' '.join(path)} {name}: summary cut"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import typer
 
 from itc.cli import access_log, login, users
+from itc.cli.whole_summaries import WholeSummaries
 
 API_COMMANDS = frozenset({"login", "logout", "whoami", "users", "access-log"})
 
@@ -15,10 +16,10 @@ def register(app: typer.Typer) -> None:
     app.command("login")(login.login)
     app.command("logout")(login.logout)
     app.command("whoami")(login.whoami)
-    app.add_typer(users.app, name="users")
+    app.add_typer(users.app, name="users", cls=WholeSummaries)
     app.command("access-log")(access_log.access_log)
 
 
-app = typer.Typer(name="itc", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+app = typer.Typer(name="itc", cls=WholeSummaries, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   rich_markup_mode=None)  # fmt: skip
 register(app)

@@ -24,9 +24,11 @@ from itc.cli import (
 )
 from itc.cli import simulate as simulation
 from itc.cli.process_exit import run_and_exit
+from itc.cli.whole_summaries import WholeSummaries
 
 app = typer.Typer(
     name="itc",
+    cls=WholeSummaries,
     help="Run and operate the iTC participant-journey engine.",
     no_args_is_help=True,
     add_completion=False,
@@ -38,8 +40,8 @@ app = typer.Typer(
 )
 
 app.command("start")(start.start)
-app.add_typer(record.app, name="record")
-app.add_typer(trial.app, name="trial")
+app.add_typer(record.app, name="record", cls=WholeSummaries)
+app.add_typer(trial.app, name="trial", cls=WholeSummaries)
 app.command("status")(queries.status)
 app.command("list")(queries.list_participants)
 app.command("timeline")(queries.timeline)
@@ -51,7 +53,7 @@ app.command("serve")(serve.serve)
 app.command("migrate")(admin.migrate)
 app.command("rebuild-projections")(admin.rebuild_projections)
 app.command("simulate")(simulation.simulate)
-app.add_typer(keys.app, name="keys")
+app.add_typer(keys.app, name="keys", cls=WholeSummaries)
 app.command("codec-server")(codec_server.codec_server)
 api_commands.register(app)
 
