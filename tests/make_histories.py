@@ -10,6 +10,7 @@
     python tests/make_histories.py store-refusal-stand-in NAME # the same refusal given a stand-in event
     python tests/make_histories.py forged-signals NAME # unauthenticated signals ignored and audited, as NAME.json
     python tests/make_histories.py history-guard NAME  # screening's first run, ended by the history guard
+    python tests/make_histories.py history-guard-baseline NAME  # a run ended by the history guard in baseline
     python tests/make_histories.py chain-of-custody NAME   # to infusion 1: handoffs, a wrong bag, two-person check
 
 A committed history is what journeys already running in production look like: never
@@ -385,6 +386,40 @@ async def history_guard_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def history_guard_baseline_history(env: WorkflowEnvironment, name: str) -> None:
+    """A journey under a lowered history guard, past screening and given lab results in baseline
+    until the guard continues it as new there; the history is the run that ended in baseline."""
+    from itc.drivers.env_journey import Journey, consent_record
+    from itc.models.enums import Stage
+    from itc.models.state import HistoryGuard, StartJourneyInput
+    from itc.rules.config import DEFAULT_PROTOCOL
+    from workflows.journey import ParticipantJourneyWorkflow
+
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        consent = consent_record("ITC-007", (await env.get_current_time()).date())
+        handle = await env.client.start_workflow(
+            ParticipantJourneyWorkflow.run,
+            StartJourneyInput(consent=consent, protocol=DEFAULT_PROTOCOL, history_guard=HistoryGuard(max_events=60)),
+            id="journey-ITC-007",
+            task_queue=queue,
+        )
+        j = Journey(env, handle, services)
+        await j.settle()
+        await pass_screening(j)
+        in_baseline = (await handle.describe()).run_id
+        while (await handle.describe()).run_id == in_baseline:
+            await j.update(
+                "record_lab_results", {"actor_id": STAFF, "results": lab_results({"spo2": 98.0}, await j.now())}
+            )
+        assert (await j.state()).stage is Stage.BASELINE
+        history = await env.client.get_workflow_handle(handle.id, run_id=in_baseline).fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def one_history(make, name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
@@ -407,6 +442,7 @@ SINGLE_HISTORIES = {
     "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
     "forged-signals": forged_signals_history,
     "history-guard": history_guard_history,
+    "history-guard-baseline": history_guard_baseline_history,
     "chain-of-custody": chain_of_custody_history,
 }
 

@@ -182,3 +182,25 @@ def test_the_history_guard_continues_as_new_mid_stage_only_in_journeys_from_afte
     assert any(HISTORY_GUARD in p for p in patch_ids(new))
     assert new.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
     assert old.events[-1].event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+
+
+def test_a_journey_resumed_in_baseline_by_the_history_guard_orders_nothing_again():
+    """The guard in a stage past screening (issue 12, H3): a run that began in baseline from
+    the state the run before carried, under the same patch, orders and books nothing again and
+    ends by continuing as new in baseline once more; it replays (test_history_replays)."""
+    from workflows.journey import HISTORY_GUARD
+
+    history = WorkflowHistory.from_json(
+        "journey-ITC-007", (HISTORY_DIR / "journey-history-guard-continued-in-baseline.json").read_text()
+    )
+    started = history.events[0].workflow_execution_started_event_attributes.input.payloads[0].data
+    carried = json.loads(started)["carried_state"]
+    assert carried["stage"] == "baseline"
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
+    assert scheduled and set(scheduled) == {"append_events"}
+    assert any(HISTORY_GUARD in p for p in patch_ids(history))
+    assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW

@@ -110,7 +110,7 @@ from workflows.rejections import admit, rejection, require_verified_actor
 # Patch IDs of in-flight behaviour changes (see README, "Changing a running journey"); the
 # clinical-rule amendments are named in itc.journey.amendments, where the core reads them.
 REBOOK_INFUSION_AFTER_HOLD = "rebook-infusion-after-hold"
-# A stage that can resume in a new run continues as new when the history guard trips.
+# Any stage continues as new, resuming where it was in the new run, when the history guard trips.
 HISTORY_GUARD = "history-guard-in-any-stage"
 FULL_TOXICITY_GRADING = "full-toxicity-grading"
 STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
@@ -206,19 +206,29 @@ class ParticipantJourneyWorkflow:
         self._apply(screening.conclude(self.state, self._moment()))
 
     async def _collect_baseline(self) -> None:
-        plan = baseline.begin(self.state, self._moment())
-        await self._perform(plan)
-        if not await self._wait(lambda: baseline.is_complete(self.state), until=plan.wake_at):
-            self._apply(baseline.overdue(self.state, self._moment()))
-            await self._wait(lambda: baseline.is_complete(self.state))
+        resumed_at = self._resumed_mid_stage_at()
+        remind_at = baseline.remind_at(self.state, workflow.now())
+        if resumed_at is None:
+            plan = baseline.begin(self.state, self._moment())
+            await self._perform(plan)
+            remind_at = plan.wake_at or remind_at
+        # The run before continued as new after the reminder was due only once it had sent it.
+        reminded = resumed_at is not None and resumed_at >= remind_at
+        if reminded or not await self._wait(lambda: baseline.is_complete(self.state), until=remind_at, resumable=True):
+            if not reminded:
+                self._apply(baseline.overdue(self.state, self._moment()))
+            await self._wait(lambda: baseline.is_complete(self.state), resumable=True)
         self._apply(baseline.complete(self.state, self._moment()))
 
     async def _collect_biopsy(self) -> None:
-        await self._perform(biopsy.begin_collection(self.state, self._moment()))
+        if self._resumed_mid_stage_at() is None:
+            await self._perform(biopsy.begin_collection(self.state, self._moment()))
         deadline = biopsy.collection_deadline(self.state)
-        if deadline is not None and not await self._wait(lambda: biopsy.is_collected(self.state), until=deadline):
+        if deadline is not None and not await self._wait(
+            lambda: biopsy.is_collected(self.state), until=deadline, resumable=True
+        ):
             self._apply(biopsy.collection_overdue(self.state, self._moment()))
-        await self._wait(lambda: biopsy.is_collected(self.state))
+        await self._wait(lambda: biopsy.is_collected(self.state), resumable=True)
         self._apply(biopsy.dispatch_sample(self.state, self._moment()))
 
     async def _await_manufacturing(self) -> None:
@@ -227,6 +237,7 @@ class ParticipantJourneyWorkflow:
             if await self._wait(
                 lambda: biopsy.progress(self.state) != progress,  # noqa: B023 (awaited within the iteration)
                 until=biopsy.next_deadline(self.state),
+                resumable=True,
             ):
                 continue
             self._apply(biopsy.check_deadlines(self.state, self._moment()))
@@ -238,7 +249,9 @@ class ParticipantJourneyWorkflow:
                 break
             if not planned.prepared:
                 if await self._wait(
-                    lambda: infusion.stopped(self.state), until=infusion.check_opens(self.state, planned)
+                    lambda: infusion.stopped(self.state),
+                    until=infusion.check_opens(self.state, planned),
+                    resumable=True,
                 ):
                     continue
                 await self._perform(infusion.prepare(self.state, self._moment(), planned))
@@ -257,14 +270,22 @@ class ParticipantJourneyWorkflow:
         if review.discontinued:
             return
         held = review.held
-        await self._wait(lambda: infusion.hold_changed(self.state, planned, held, workflow.now()), until=review.wake_at)
+        await self._wait(
+            lambda: infusion.hold_changed(self.state, planned, held, workflow.now()),
+            until=review.wake_at,
+            resumable=True,
+        )
 
     async def _assess_response(self) -> None:
         await self._perform(response.prepare(self.state, self._moment()))
-        if not await self._wait(lambda: response.has_response(self.state), until=response.scan_deadline(self.state)):
+        if not await self._wait(
+            lambda: response.has_response(self.state), until=response.scan_deadline(self.state), resumable=True
+        ):
             self._apply(response.scan_missed(self.state, self._moment()))
         confirm_by = response.confirmation_deadline(self.state)
-        if confirm_by is not None and not await self._wait(lambda: response.is_confirmed(self.state), until=confirm_by):
+        if confirm_by is not None and not await self._wait(
+            lambda: response.is_confirmed(self.state), until=confirm_by, resumable=True
+        ):
             self._apply(response.confirmation_missed(self.state, self._moment(RECIST_OVERALL_RESPONSE)))
         self._apply(response.finish(self.state, self._moment()))
 
@@ -272,13 +293,13 @@ class ParticipantJourneyWorkflow:
         """One CT and visit; the run continues as new after each."""
         cycle = follow_up.next_cycle(self.state)
         if cycle is None:
-            await self._wait(lambda: False, until=follow_up.ends_at(self.state))
+            await self._wait(lambda: False, until=follow_up.ends_at(self.state), resumable=True)
             self._apply(follow_up.complete(self.state, self._moment(PFS_FDA_2018_CENSORING)))
             return
         if not cycle.opened:
-            await self._wait(lambda: _assessed(cycle), until=cycle.window_start)
+            await self._wait(lambda: _assessed(cycle), until=cycle.window_start, resumable=True)
             await self._perform(follow_up.open_cycle(self.state, self._moment(), cycle))
-        if not await self._wait(lambda: _assessed(cycle), until=cycle.window_end):
+        if not await self._wait(lambda: _assessed(cycle), until=cycle.window_end, resumable=True):
             self._apply(follow_up.cycle_missed(self.state, self._moment(), cycle))
         await self._flush()
 
@@ -309,6 +330,9 @@ class ParticipantJourneyWorkflow:
         handled (the wait reaches the guard only then), queued events and messages are flushed,
         and in-flight Updates finish first."""
         self.state.guard_continued_at = workflow.now()
+        # A resumable wait is reached only after the stage's opening orders and bookings were
+        # made (by this run or one before), so the new run must not make them again.
+        self.state.stage_begun_sequence = self.state.stage_entered_sequence
         workflow.logger.info("history guard: continuing as new in %s", self.state.stage.value)
         await self._continue_as_new()
 
