@@ -22,6 +22,7 @@ from activities.names import (  # noqa: F401  (re-exported for callers of this m
     EVENT_REJECTED_BY_STORE,
     EVENT_SEQUENCE_CONFLICT,
     EXTERNAL_SERVICE_REJECTED,
+    IDEMPOTENCY_CONFLICT,
     INVALID_EVENT,
     NO_CAPACITY,
     NON_RETRYABLE_ERROR_TYPES,
@@ -39,8 +40,9 @@ from itc.models.activity_inputs import (
     OrderLabsInput,
     SendNotificationInput,
 )
-from itc.services.errors import ExternalServiceRejected, NoCapacityError
-from itc.services.interfaces import LabService, NotificationService, SchedulingService
+from itc.models.slots import ReleasedSlot, ReleaseSlotInput, ReserveSlotInput, SlotReservation
+from itc.services.errors import ExternalServiceRejected, IdempotencyConflict, NoCapacityError
+from itc.services.interfaces import LabService, ManufacturingSlotService, NotificationService, SchedulingService
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +71,8 @@ def _non_retryable_errors() -> Iterator[None]:
         yield
     except NoCapacityError as err:
         raise ApplicationError(str(err), type=NO_CAPACITY, non_retryable=True) from err
+    except IdempotencyConflict as err:
+        raise ApplicationError(str(err), type=IDEMPOTENCY_CONFLICT, non_retryable=True) from err
     except ExternalServiceRejected as err:
         raise ApplicationError(
             str(err), {"status_code": err.status_code}, type=EXTERNAL_SERVICE_REJECTED, non_retryable=True
@@ -124,11 +128,13 @@ class JourneyActivities:
         notifications: NotificationService,
         labs: LabService,
         scheduling: SchedulingService,
+        slots: ManufacturingSlotService,
     ) -> None:
         self._events = event_store
         self._notifications = notifications
         self._labs = labs
         self._scheduling = scheduling
+        self._slots = slots
 
     @activity.defn(name=names.APPEND_EVENTS)
     async def append_events(self, request: AppendEventsInput) -> AppendEventsResult:
@@ -160,6 +166,16 @@ class JourneyActivities:
         with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._scheduling.cancel_all(request)
 
+    @activity.defn(name=names.RESERVE_MANUFACTURING_SLOT)
+    async def reserve_manufacturing_slot(self, request: ReserveSlotInput) -> SlotReservation:
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
+            return await self._slots.reserve_slot(request)
+
+    @activity.defn(name=names.RELEASE_MANUFACTURING_SLOT)
+    async def release_manufacturing_slot(self, request: ReleaseSlotInput) -> ReleasedSlot:
+        with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
+            return await self._slots.release_slot(request)
+
 
 def activities_for_worker(acts: JourneyActivities) -> list[Callable[..., Awaitable[Any]]]:
     return [
@@ -168,4 +184,6 @@ def activities_for_worker(acts: JourneyActivities) -> list[Callable[..., Awaitab
         acts.order_labs,
         acts.book_appointment,
         acts.cancel_appointments,
+        acts.reserve_manufacturing_slot,
+        acts.release_manufacturing_slot,
     ]

@@ -10,6 +10,8 @@ SEND_NOTIFICATION = "send_notification"
 ORDER_LABS = "order_labs"
 BOOK_APPOINTMENT = "book_appointment"
 CANCEL_APPOINTMENTS = "cancel_appointments"
+RESERVE_MANUFACTURING_SLOT = "reserve_manufacturing_slot"
+RELEASE_MANUFACTURING_SLOT = "release_manufacturing_slot"
 REPORT_DLT_OUTCOME = "report_dlt_outcome"
 REPORT_SAE_CLOCK = "report_sae_clock"
 
@@ -19,6 +21,8 @@ ALL = (
     ORDER_LABS,
     BOOK_APPOINTMENT,
     CANCEL_APPOINTMENTS,
+    RESERVE_MANUFACTURING_SLOT,
+    RELEASE_MANUFACTURING_SLOT,
     REPORT_DLT_OUTCOME,
     REPORT_SAE_CLOCK,
 )
@@ -28,6 +32,9 @@ ALL = (
 # rather than skipping an audit record.
 NO_CAPACITY = "NoCapacity"
 EXTERNAL_SERVICE_REJECTED = "ExternalServiceRejected"
+# A request reused an idempotency key with other content: a bug, never retried, never a refusal
+# staff could work around, so the journey's task fails visibly.
+IDEMPOTENCY_CONFLICT = "IdempotencyConflict"
 EVENT_SEQUENCE_CONFLICT = "EventSequenceConflict"
 INVALID_EVENT = "InvalidEvent"
 # PostgreSQL refused one event of a batch as invalid data (a NUL, an untranslatable character,
@@ -39,5 +46,6 @@ NON_RETRYABLE_ERROR_TYPES = (
     EVENT_SEQUENCE_CONFLICT,
     INVALID_EVENT,
     EVENT_REJECTED_BY_STORE,
+    IDEMPOTENCY_CONFLICT,
 )
 SERVICE_REFUSALS = (NO_CAPACITY, EXTERNAL_SERVICE_REJECTED)

@@ -19,6 +19,7 @@ EXPECTED_MIGRATIONS = [
     "007_people_accounts",
     "008_people_tokens_sessions",
     "009_electronic_signatures",
+    "010_manufacturing_slots",
 ]
 EXPECTED_TABLES = {
     "appointment_cancellations",
@@ -35,6 +36,9 @@ EXPECTED_TABLES = {
     "personal_tokens",
     "dashboard_sessions",
     "electronic_signatures",
+    "manufacturing_capacity",
+    "manufacturing_slot_reservations",
+    "manufacturing_slot_releases",
 }
 
 

@@ -40,6 +40,7 @@ from itc.services.postgres import (
     PostgresSchedulingService,
     candidate_days,
 )
+from itc.services.postgres_slots import PostgresManufacturingSlots
 
 MONDAY = date(2026, 6, 1)
 
@@ -51,6 +52,7 @@ def acts(db_pool: asyncpg.Pool) -> JourneyActivities:
         PostgresNotificationService(db_pool),
         PostgresLabService(db_pool),
         PostgresSchedulingService(db_pool),
+        PostgresManufacturingSlots(db_pool),
     )
 
 
@@ -93,6 +95,7 @@ def test_worker_gets_every_activity_by_its_shared_name(acts: JourneyActivities) 
         "EventSequenceConflict",
         "InvalidEvent",
         "EventRejectedByStore",
+        "IdempotencyConflict",
     )
 
 
@@ -299,7 +302,11 @@ class _ContextRecordingNotifications:
 async def test_activities_bind_participant_and_workflow_for_logs(db_pool: asyncpg.Pool) -> None:
     notifications = _ContextRecordingNotifications()
     acts = JourneyActivities(
-        EventStore(db_pool), notifications, PostgresLabService(db_pool), PostgresSchedulingService(db_pool)
+        EventStore(db_pool),
+        notifications,
+        PostgresLabService(db_pool),
+        PostgresSchedulingService(db_pool),
+        PostgresManufacturingSlots(db_pool),
     )
     env = ActivityEnvironment()
     env.info = dataclasses.replace(env.info, workflow_id="journey-ITC-042")

@@ -27,6 +27,7 @@ from itc.models.activity_inputs import (
     SendNotificationInput,
 )
 from itc.models.events import JourneyEvent
+from itc.models.slots import ReleasedSlot, ReleaseSlotInput, ReserveSlotInput, SlotReservation, week_of
 from itc.models.trial import ReportDltOutcomeInput, ReportSaeClockInput
 
 
@@ -39,6 +40,10 @@ class MockServices:
     notifications: list[SendNotificationInput] = field(default_factory=list)
     bookings: list[BookAppointmentInput] = field(default_factory=list)
     fail_bookings_with: str | None = None
+    # Manufacturing slots: `no_free_slot` refuses reservations (NoCapacity) while set;
+    # holds are kept by participant.
+    no_free_slot: bool = False
+    slot_holders: dict[str, SlotReservation] = field(default_factory=dict)
     # Events of this type are refused as the store refuses invalid data (SQLSTATE 22P05): by a
     # non-retryable EventRejectedByStore, or, with `refusal_retryable`, by an error retried for ever
     # (what an append did before the refusal had a name).
@@ -89,6 +94,24 @@ class MockServices:
             self.calls.append((names.CANCEL_APPOINTMENTS, inp.reason))
             return CancelledAppointments(cancelled=len(self.bookings))
 
+        @activity.defn(name=names.RESERVE_MANUFACTURING_SLOT)
+        async def reserve_manufacturing_slot(inp: ReserveSlotInput) -> SlotReservation:
+            self.calls.append((names.RESERVE_MANUFACTURING_SLOT, "full" if self.no_free_slot else "reserved"))
+            if inp.participant_id in self.slot_holders:
+                return self.slot_holders[inp.participant_id].model_copy(update={"duplicate": True})
+            if self.no_free_slot:
+                raise ApplicationError("no manufacturing slot free", type=names.NO_CAPACITY, non_retryable=True)
+            held = SlotReservation(
+                reservation_id=f"SLOT-{len(self.slot_holders) + 1}", week_start=week_of(inp.earliest), slot_number=0
+            )
+            self.slot_holders[inp.participant_id] = held
+            return held
+
+        @activity.defn(name=names.RELEASE_MANUFACTURING_SLOT)
+        async def release_manufacturing_slot(inp: ReleaseSlotInput) -> ReleasedSlot:
+            self.calls.append((names.RELEASE_MANUFACTURING_SLOT, inp.reason))
+            return ReleasedSlot(released=int(self.slot_holders.pop(inp.participant_id, None) is not None))
+
         @activity.defn(name=names.REPORT_DLT_OUTCOME)
         async def report_dlt_outcome(inp: ReportDltOutcomeInput) -> None:
             self.calls.append((names.REPORT_DLT_OUTCOME, "dlt" if inp.outcome.dlt else "no_dlt"))
@@ -103,6 +126,8 @@ class MockServices:
             order_labs,
             book_appointment,
             cancel_appointments,
+            reserve_manufacturing_slot,
+            release_manufacturing_slot,
             report_dlt_outcome,
             report_sae_clock,
         ]

@@ -16,6 +16,10 @@ GRANT SELECT, INSERT ON lab_orders TO itc_engine;
 GRANT SELECT ON resource_capacity TO itc_engine;
 GRANT SELECT, INSERT, UPDATE (status, cancelled_at, cancel_reason) ON appointments TO itc_engine;
 GRANT SELECT, INSERT, UPDATE (cancelled) ON appointment_cancellations TO itc_engine;
+-- Manufacturing slots: capacity is the lab's setting (the owner's to change), holds are the engine's.
+GRANT SELECT ON manufacturing_capacity TO itc_engine;
+GRANT SELECT, INSERT, UPDATE (status, released_at, release_reason) ON manufacturing_slot_reservations TO itc_engine;
+GRANT SELECT, INSERT, UPDATE (released) ON manufacturing_slot_releases TO itc_engine;
 -- Read only, so the API can tell "not migrated yet" from "not reachable".
 GRANT SELECT ON schema_migrations TO itc_engine;
 -- People (accounts, tokens, sessions): kept current by the API.

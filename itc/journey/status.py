@@ -133,4 +133,5 @@ def build_status(state: JourneyState) -> JourneyStatus:
         unstored_events=state.unstored_events,
         chain_of_identity=state.chain_of_identity,
         units=state.units,
+        manufacturing_slot=state.manufacturing_slot,
     )

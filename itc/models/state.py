@@ -23,6 +23,7 @@ from itc.models.inputs import (
     ReleaseQcResult,
     TargetLesion,
 )
+from itc.models.slots import ManufacturingSlotState
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from itc.rules.dose import DosePlan
 from itc.rules.lab_catalogue import LabCode
@@ -232,6 +233,8 @@ class JourneyState(BaseModel):
     biopsies: list[BiopsyAttempt] = Field(default_factory=list)
     awaiting_decision: bool = False
     released_at: datetime | None = None
+    # The manufacturing slot reserved at eligibility and released if the run will not happen.
+    manufacturing_slot: ManufacturingSlotState = Field(default_factory=ManufacturingSlotState)
 
     # Treatment
     dose_plan: DosePlan | None = None
@@ -368,3 +371,5 @@ class JourneyStatus(BaseModel):
     unstored_events: list[UnstoredEvent] = Field(default_factory=list)
     chain_of_identity: str | None = None
     units: list[ProductUnit] = Field(default_factory=list)
+    # The manufacturing slot held, or since when the participant has queued for one.
+    manufacturing_slot: ManufacturingSlotState = Field(default_factory=ManufacturingSlotState)

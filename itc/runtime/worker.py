@@ -56,12 +56,14 @@ def build_activities(client: Client, pool: Any, task_queue: str) -> list[Any]:
         PostgresNotificationService,
         PostgresSchedulingService,
     )
+    from itc.services.postgres_slots import PostgresManufacturingSlots
 
     acts = JourneyActivities(
         EventStore(pool),
         PostgresNotificationService(pool),
         PostgresLabService(pool),
         PostgresSchedulingService(pool),
+        PostgresManufacturingSlots(pool),
     )
     return [*activities_for_worker(acts), *trial_report_activities(TrialReportActivities(client, task_queue))]
 

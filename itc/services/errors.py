@@ -11,6 +11,10 @@ class NoCapacityError(Exception):
     """No day in the requested window has a free slot; a human must widen the window or add capacity."""
 
 
+class IdempotencyConflict(Exception):
+    """A request reused an idempotency key with other content: a bug in the caller, not a retry."""
+
+
 class ExternalServiceRejected(Exception):
     """An external system refused the request (a 4xx); sending it again would be refused again."""
 

@@ -6,6 +6,7 @@ call with the same key a no-op that returns the original result.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol, runtime_checkable
 
 from itc.models.activity_inputs import (
@@ -18,6 +19,7 @@ from itc.models.activity_inputs import (
     OrderLabsInput,
     SendNotificationInput,
 )
+from itc.models.slots import ReleasedSlot, ReleaseSlotInput, ReserveSlotInput, SlotReservation, WeekSlots
 
 
 @runtime_checkable
@@ -38,4 +40,24 @@ class SchedulingService(Protocol):
 
     async def cancel_all(self, request: CancelAppointmentsInput) -> CancelledAppointments:
         """Cancel every booked appointment of the participant."""
+        ...
+
+
+@runtime_checkable
+class ManufacturingSlotService(Protocol):
+    """The manufacturing site's weekly capacity: the scheduling side of a manufacturing run."""
+
+    async def reserve_slot(self, request: ReserveSlotInput) -> SlotReservation:
+        """Hold a free slot in the earliest week of [earliest, latest]; NoCapacityError if every week is full.
+
+        A participant already holding a slot gets that slot back; a key reused for another
+        participant or window raises IdempotencyConflict."""
+        ...
+
+    async def release_slot(self, request: ReleaseSlotInput) -> ReleasedSlot:
+        """Free the participant's held slot, if any; a retry with the same key gets the first answer."""
+        ...
+
+    async def weeks_ahead(self, first_week: date, weeks: int) -> list[WeekSlots]:
+        """Capacity and holds for `weeks` weeks from `first_week`'s Monday."""
         ...

@@ -48,3 +48,45 @@ WHERE participant_id = $1 AND status = 'booked'
 RETURNING appointment_id
 """
 RECORD_CANCELLATION_COUNT = "UPDATE appointment_cancellations SET cancelled = $2 WHERE idempotency_key = $1"
+
+# Manufacturing slots (010_manufacturing_slots.sql).
+SELECT_SLOTS_PER_WEEK = "SELECT slots_per_week FROM manufacturing_capacity WHERE site = $1"
+SELECT_RESERVATION_BY_KEY = """
+SELECT reservation_id, participant_id, window_earliest, window_latest, week_start, slot_number
+FROM manufacturing_slot_reservations WHERE idempotency_key = $1
+"""
+SELECT_HELD_BY_PARTICIPANT = """
+SELECT reservation_id, participant_id, window_earliest, window_latest, week_start, slot_number
+FROM manufacturing_slot_reservations WHERE participant_id = $1 AND status = 'reserved'
+"""
+HELD_SLOT_NUMBERS = """
+SELECT slot_number FROM manufacturing_slot_reservations
+WHERE site = $1 AND week_start = $2 AND status = 'reserved'
+"""
+# No conflict target: a slot already held (the partial unique index), a participant already
+# holding one, or the same key from a concurrent retry all leave the row unwritten.
+INSERT_RESERVATION = """
+INSERT INTO manufacturing_slot_reservations
+    (reservation_id, idempotency_key, participant_id, window_earliest, window_latest, site, week_start, slot_number)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT DO NOTHING
+RETURNING reservation_id, participant_id, window_earliest, window_latest, week_start, slot_number
+"""
+CLAIM_SLOT_RELEASE = """
+INSERT INTO manufacturing_slot_releases (idempotency_key, participant_id, released)
+VALUES ($1, $2, 0)
+ON CONFLICT (idempotency_key) DO NOTHING
+RETURNING idempotency_key
+"""
+SELECT_SLOT_RELEASE = "SELECT participant_id, released FROM manufacturing_slot_releases WHERE idempotency_key = $1"
+RELEASE_HELD_SLOT = """
+UPDATE manufacturing_slot_reservations SET status = 'released', released_at = now(), release_reason = $2
+WHERE participant_id = $1 AND status = 'reserved'
+RETURNING reservation_id
+"""
+RECORD_SLOT_RELEASE = "UPDATE manufacturing_slot_releases SET released = $2 WHERE idempotency_key = $1"
+HELD_PER_WEEK = """
+SELECT week_start, count(*) AS held FROM manufacturing_slot_reservations
+WHERE site = $1 AND status = 'reserved' AND week_start BETWEEN $2 AND $3
+GROUP BY week_start
+"""

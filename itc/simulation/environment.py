@@ -122,7 +122,11 @@ def simulation_activities(
     from activities import names
 
     journey = JourneyActivities(
-        EventStore(pool), SimulatedNotifications(services), SimulatedLab(services), SimulatedScheduling(services)
+        EventStore(pool),
+        SimulatedNotifications(services),
+        SimulatedLab(services),
+        SimulatedScheduling(services),
+        services.slots,
     )
     found = list(activities_for_worker(journey))
     try:

@@ -27,6 +27,7 @@ from itc.simulation.parameters import SimulationParameters
 from itc.simulation.participant import Refusal, SimParticipant
 from itc.simulation.progress import Progress
 from itc.simulation.services import SimulatedServices
+from itc.simulation.slots import SimulatedSlots
 
 EVENT_COLUMNS = "participant_id, sequence, type, payload, occurred_at, recorded_at, actor"
 
@@ -62,7 +63,7 @@ async def run_simulation(
     progress.total = params.participants
     start = midnight(params.start_date)
     participants = [SimParticipant(Fate(params, i + 1, at)) for i, at in enumerate(arrivals(params, start))]
-    services = SimulatedServices()
+    services = SimulatedServices(slots=SimulatedSlots(slots_per_week=params.capacity.manufacturing_slots))
     # The database first: a server that cannot give us one should fail before anything starts.
     async with fresh_database(server_dsn, keep=keep_database) as dsn, time_skipping_server() as env:
         pool = await create_pool(dsn, min_size=2, max_size=8)

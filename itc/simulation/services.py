@@ -1,8 +1,9 @@
 """Simulated notification, lab and scheduling services behind the real activities.
 
-They accept everything (the forecast shows demand, not a capacity limit), answer each
-idempotency key once, and keep what they were asked so the capacity forecast can count
-bookings and lab orders.
+Clinic bookings are all accepted (the forecast shows demand, not a capacity limit);
+manufacturing slots are limited to the site's weekly capacity (`itc.simulation.slots`), so a
+participant may queue for one. Each idempotency key is answered once, and what was asked is
+kept so the capacity forecast can count bookings and lab orders.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from itc.models.activity_inputs import (
     OrderLabsInput,
     SendNotificationInput,
 )
+from itc.simulation.slots import SimulatedSlots
 
 
 @dataclass
@@ -48,6 +50,7 @@ class SimulatedServices:
     bookings: list[Booking] = field(default_factory=list)
     lab_orders: list[LabOrder] = field(default_factory=list)
     notifications: Counter[str] = field(default_factory=Counter)
+    slots: SimulatedSlots = field(default_factory=lambda: SimulatedSlots(slots_per_week=6))
     _answers: dict[str, object] = field(default_factory=dict)
 
     def kept_bookings(self, kind: str | None = None) -> list[Booking]:
