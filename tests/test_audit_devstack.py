@@ -59,7 +59,7 @@ async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: 
 
     text = await stack.ok("audit", participant)
     rows = text.splitlines()[1:]
-    assert "ConsentRecorded" in rows[0] and "ops.audit" in rows[0]
+    assert "Consent recorded" in rows[0] and "ops.audit" in rows[0]
     assert [int(row.split()[0].lstrip("#")) for row in rows] == list(range(1, len(rows) + 1))
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", rows[0])
     assert any(f"corrects #{labs_sequence}: creatinine transcribed wrongly" in row for row in rows), text

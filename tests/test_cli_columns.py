@@ -49,8 +49,8 @@ def test_audit_rows_keep_type_and_reason_in_their_columns_with_a_long_actor() ->
     header = lines[0]
     type_column, reason_column = header.index("type"), header.index("reason")
     rows = [line for line in lines[1:] if line.startswith("#")]
-    assert rows[0][type_column:].startswith("ConsentRecorded")
-    assert rows[1][type_column:].startswith("LabResultsRecorded")
+    assert rows[0][type_column:].startswith("Consent recorded")
+    assert rows[1][type_column:].startswith("Lab results recorded")
     assert rows[1][reason_column:] == "corrects #1: typo in ALT"
 
 

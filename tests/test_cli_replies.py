@@ -44,14 +44,14 @@ def test_a_screen_failure_names_every_failed_criterion_and_the_end() -> None:
 def test_a_new_stage_and_the_next_due_action_are_stated() -> None:
     due = DueAction(action="scan", label="Baseline CT with RECIST target lesions", due_at=AT)
     assert outcome_lines(ACCEPTED, status(stage=Stage.BASELINE, next_due=[due])) == [
-        "Now in baseline (was screening)",
+        "Now in Baseline (was Screening)",
         "Next due: Baseline CT with RECIST target lesions by 2026-01-06 09:00 UTC",
     ]
 
 
 def test_other_endings_and_a_trial_pause_are_stated() -> None:
     assert outcome_lines(ACCEPTED, status(stage=Stage.WITHDRAWN, end_reason="withdrawn by participant")) == [
-        "Journey ended (withdrawn): withdrawn by participant"
+        "Journey ended (Withdrawn): withdrawn by participant"
     ]
     assert outcome_lines(ACCEPTED, status(trial_paused=True, trial_pause_reason="DLT boundary 3/3 met")) == [
         "Trial paused: DLT boundary 3/3 met"

@@ -47,7 +47,7 @@ def test_audit_text_escapes_reason_actor_and_refusal_message() -> None:
     assert_printable(text)
     assert f"corrects #1: {SHOWN}" in text
     assert "ops\\x1b[2Ja" in text
-    assert "refused record_death: no\\u202e way" in text
+    assert "refused Death: no\\u202e way" in text
 
 
 def test_a_multi_line_reason_stays_on_its_row() -> None:

@@ -87,7 +87,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
     assert participant in table
 
     timeline = await stack.ok("timeline", participant)
-    assert "ConsentRecorded" in timeline.splitlines()[0]
+    assert "Consent recorded" in timeline.splitlines()[0]
 
     # The journey was enrolled through the trial workflow, which counts it against the cap.
     trial = json.loads(await stack.ok("trial", "status", "--json"))

@@ -56,6 +56,6 @@ async def test_the_first_ten_minutes_run_as_written(stack: Stack, tmp_path: Path
         outputs[line] = out
     text = "\n".join(outputs.values())
     assert "Started journey journey-ITC-001" in text
-    assert "Now in manufacturing (was biopsy)" in text
+    assert "Now in Manufacturing (was Biopsy)" in text
     listing = next(out for line, out in outputs.items() if line.startswith("itc list"))
     assert "ITC-002" in listing

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from itc.api.labels import event_label, human
 from itc.base.settings import Settings
 from itc.cli.columns import aligned
 from itc.cli.context import load_settings
@@ -58,7 +59,7 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
         if event.corrects_sequence:
             why = f"corrects #{event.corrects_sequence}" + (f": {why}" if why else "")
         if event.type is EventType.ACTION_REFUSED:
-            why = f"refused {event.payload.get('update')}: {event.payload.get('message')}"
+            why = f"refused {human(event.payload.get('update'))}: {event.payload.get('message')}"
         who = f"{event.actor} ({event.actor_role})" if event.actor_role else event.actor
         # Reason, actor and refusal message are stored text: escaped so the trail shows what is held.
         rows.append(
@@ -67,7 +68,7 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
                 _utc(event.recorded_at),
                 _utc(event.occurred_at),
                 safe(who),
-                event.type.value,
+                event_label(event.type),
                 safe(why),
             ]
         )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from itc.api.labels import event_label, human, readable
 from itc.cli.columns import aligned
 from itc.models.state import JourneyStatus, TimelineEntry
 from itc.models.text import escape_controls, forbidden_character
@@ -60,7 +61,7 @@ def status_text(status: JourneyStatus) -> str:
         for item in status.next_due
     ]
     milestones = [
-        f"{m.milestone.value}: "
+        f"{human(m.milestone)}: "
         + (("done " + when(m.occurred_at)) if m.occurred_at else f"expected by {when(m.expected_by)}")
         + (" (overdue, escalated)" if m.overdue_escalated else "")
         for m in status.manufacturing_milestones
@@ -74,7 +75,7 @@ def status_text(status: JourneyStatus) -> str:
         dose = _short(status.dose_plan)
     pairs = [
         ("Participant", f"{status.participant_id} (site {status.site}, protocol {status.protocol_version})"),
-        ("Stage", f"{status.stage.value} since {when(status.stage_entered_at)}"),
+        ("Stage", f"{human(status.stage)} since {when(status.stage_entered_at)}"),
         ("Next due", due),
         ("Biopsy attempts", str(status.biopsy_attempts)),
         ("Manufacturing", milestones),
@@ -124,9 +125,10 @@ def timeline_text(entries: Sequence[TimelineEntry]) -> str:
         [
             f"#{entry.sequence}",
             when(entry.occurred_at),
-            safe(entry.type),
+            safe(event_label(entry.type)),
             safe(entry.actor),
-            safe(entry.summary) + (f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""),
+            safe(readable(entry.summary))
+            + (f" (corrects #{entry.corrects_sequence})" if entry.corrects_sequence else ""),
         ]
         for entry in entries
     ]
@@ -150,6 +152,10 @@ LIST_COLUMNS = (
 )
 
 
+# Engine identifiers, shown in the words of the dashboard's one mapping.
+LABELLED_COLUMNS = frozenset({"stage", "next_due_action"})
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return DASH
@@ -164,7 +170,10 @@ def status_list_text(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "No participants match."
     columns = [column for column in LIST_COLUMNS if column in rows[0]]
-    table = [[column for column in columns]] + [[_cell(row.get(column)) for column in columns] for row in rows]
+    table = [[column for column in columns]] + [
+        [_cell(human(row.get(column)) if column in LABELLED_COLUMNS else row.get(column)) for column in columns]
+        for row in rows
+    ]
     widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in table

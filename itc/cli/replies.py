@@ -13,6 +13,7 @@ import time
 
 from temporalio.client import Client
 
+from itc.api.labels import human
 from itc.cli.render import safe, when
 from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted
@@ -28,7 +29,7 @@ ENDED_STAGES = frozenset({Stage.SCREEN_FAILED, Stage.COMPLETED, Stage.OFF_STUDY,
 
 
 def accepted_line(accepted: ActionAccepted) -> str:
-    return f"Accepted #{accepted.sequence} ({accepted.stage.value}): {safe(accepted.message)}"
+    return f"Accepted #{accepted.sequence} ({human(accepted.stage)}): {safe(accepted.message)}"
 
 
 def outcome_lines(accepted: ActionAccepted, status: JourneyStatus | None) -> list[str]:
@@ -39,10 +40,10 @@ def outcome_lines(accepted: ActionAccepted, status: JourneyStatus | None) -> lis
         criteria = "; ".join(safe(criterion).rstrip(".") for criterion in status.failed_criteria)
         return [f"Screen failure: {criteria or safe(status.end_reason or '')} — journey ended"]
     if status.stage in ENDED_STAGES:
-        return [f"Journey ended ({status.stage.value}): {safe(status.end_reason or '')}".rstrip(": ")]
+        return [f"Journey ended ({human(status.stage)}): {safe(status.end_reason or '')}".rstrip(": ")]
     lines = []
     if status.stage is not accepted.stage:
-        lines.append(f"Now in {status.stage.value} (was {accepted.stage.value})")
+        lines.append(f"Now in {human(status.stage)} (was {human(accepted.stage)})")
     if status.trial_paused:
         lines.append(f"Trial paused: {safe(status.trial_pause_reason or 'safety stopping rule')}")
     if status.next_due:
