@@ -52,8 +52,10 @@ def test_every_action_has_one_entry_with_its_name() -> None:
     for action, spec in ACTIONS.items():
         assert spec.action is action
         assert spec.roles, f"{action} is open to no role"
-        # A signed action names both what its signature means and the event it signs.
-        assert (spec.signature_meaning is None) == (spec.signed_event is None), action
+        # A signed action names both what its signature means and the record it signs: a
+        # journey event, or (trial resume) a trial decision; never both.
+        assert (spec.signature_meaning is None) == (spec.signed_event is None and spec.signed_trial_decision is None)
+        assert spec.signed_event is None or spec.signed_trial_decision is None, action
 
 
 def test_the_signed_actions_and_their_meanings_21_cfr_11_50() -> None:
@@ -67,7 +69,13 @@ def test_the_signed_actions_and_their_meanings_21_cfr_11_50() -> None:
         Action.DECISION: SignatureMeaning.APPROVED,
         Action.QUALITY_DECISION: SignatureMeaning.APPROVED,
         Action.BEDSIDE: SignatureMeaning.VERIFIED,
+        Action.MILESTONE: SignatureMeaning.APPROVED,
+        Action.TRIAL_RESUME: SignatureMeaning.APPROVED,
     }
+    # Among the milestones only the product release QC is signed, and quality approves it.
+    assert ACTIONS[Action.MILESTONE].signed_payload == (("milestone", "product_release_qc"),)
+    assert ACTIONS[Action.MILESTONE].approving_role is Role.QUALITY
+    assert ACTIONS[Action.TRIAL_RESUME].signed_trial_decision == "resume"
 
 
 def test_reading_is_open_to_every_role() -> None:

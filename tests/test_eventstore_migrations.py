@@ -20,6 +20,7 @@ EXPECTED_MIGRATIONS = [
     "008_people_tokens_sessions",
     "009_electronic_signatures",
     "010_manufacturing_slots",
+    "011_trial_decision_signatures",
 ]
 EXPECTED_TABLES = {
     "appointment_cancellations",
@@ -39,6 +40,7 @@ EXPECTED_TABLES = {
     "manufacturing_capacity",
     "manufacturing_slot_reservations",
     "manufacturing_slot_releases",
+    "trial_decision_signatures",
 }
 
 

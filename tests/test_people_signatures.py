@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 from itc.models.roles import SignatureMeaning
+from itc.models.trial import TrialDecision
+from itc.people.models import Person
 from itc.people.signatures import Signature, record_hash, verify, verify_all
+from itc.people.signing import SignatureRefused, meaning_for, meaning_of, trial_meaning_for
+from itc.people.trial_signatures import TrialSignature, decision_hash
+from itc.people.trial_signatures import verify as verify_decision
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -55,3 +62,52 @@ def test_an_edited_record_no_longer_verifies_11_70() -> None:
 def test_a_signature_whose_record_is_missing_fails() -> None:
     [check] = verify_all([signature_on(event(4))], [])
     assert not check.valid and check.problem == "the signed record is not there"
+
+
+def person(person_id: str, *roles: str) -> Person:
+    return Person(
+        person_id=person_id, full_name=person_id.title(), roles=list(roles), sites=[], disabled=False, locked=False,
+        totp_enrolled=False, created_at=AT,
+    )  # fmt: skip
+
+
+def milestone(name: str, actor: str = "lab.tech") -> JourneyEvent:
+    return event(9, type=EventType.MANUFACTURING_MILESTONE_RECORDED, payload={"milestone": name}, actor=actor)
+
+
+def test_only_the_product_release_is_signed_among_milestones_and_quality_approves_it_11_50() -> None:
+    release = milestone("product_release_qc")
+    assert meaning_of(release) is SignatureMeaning.APPROVED
+    assert meaning_of(milestone("ipsc_qc_passed")) is None
+    assert meaning_for(release, person("qa.lee", "quality")) is SignatureMeaning.APPROVED
+    # The lab recorded it: its recorder signs for what they did, not for the release.
+    assert meaning_for(release, person("lab.tech", "lab")) is SignatureMeaning.PERFORMED
+    with pytest.raises(SignatureRefused, match="approved by the quality role"):
+        meaning_for(release, person("lab.other", "lab"))
+
+
+def test_a_trial_resume_is_signed_by_its_supervisor_and_a_pause_by_no_one_11_50() -> None:
+    resume = TrialDecision(at=AT, actor="dr.karimi", action="resume", reason="DSMB reviewed")
+    pause = TrialDecision(at=AT, actor="system", action="pause", reason="boundary met")
+    assert trial_meaning_for(resume, 2, person("dr.karimi", "supervisor")) is SignatureMeaning.APPROVED
+    assert trial_meaning_for(resume, 2, person("dr.second", "supervisor")) is SignatureMeaning.VERIFIED
+    with pytest.raises(SignatureRefused):
+        trial_meaning_for(resume, 2, person("nurse.lee", "operations"))
+    with pytest.raises(SignatureRefused, match="does not carry a signature"):
+        trial_meaning_for(pause, 1, person("dr.karimi", "supervisor"))
+
+
+def test_a_trial_decision_signature_is_bound_to_its_place_and_content_11_70() -> None:
+    decisions = [
+        TrialDecision(at=AT, actor="system", action="pause", reason="boundary met"),
+        TrialDecision(at=AT, actor="dr.karimi", action="resume", reason="DSMB reviewed"),
+    ]
+    signed = TrialSignature(
+        trial_id="itc", sequence=2, person_id="dr.karimi", printed_name="Leila Karimi",
+        meaning=SignatureMeaning.APPROVED, signed_at=AT, record_hash=decision_hash("itc", 2, decisions[1]),
+    )  # fmt: skip
+    assert verify_decision(signed, decisions).valid
+    assert not verify_decision(signed.model_copy(update={"sequence": 1}), decisions).valid
+    edited = [decisions[0], decisions[1].model_copy(update={"reason": "no review"})]
+    assert verify_decision(signed, edited).problem == "the decision differs from what was signed"
+    assert verify_decision(signed, decisions[:1]).problem == "the signed decision is not there"

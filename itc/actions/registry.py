@@ -51,6 +51,15 @@ class ActionSpec:
     # signature means, and the event it signs. A second person may add a "verified" signature.
     signature_meaning: SignatureMeaning | None = None
     signed_event: EventType | None = None
+    # Only the records of `signed_event` whose payload holds these values carry the signature
+    # (the product release QC among the manufacturing milestones); empty: every record.
+    signed_payload: tuple[tuple[str, str], ...] = ()
+    # The role whose signature carries the meaning when it need not be the recorder's: the
+    # quality unit accepts a product release that the lab may have recorded.
+    approving_role: Role | None = None
+    # A trial decision (its `action`) the signature is on, for an action recorded by the trial
+    # rather than on a journey.
+    signed_trial_decision: str | None = None
 
     def permits(self, role: Role) -> bool:
         return role in self.roles
@@ -138,6 +147,11 @@ STAFF_ACTIONS: tuple[StaffActionSpec, ...] = (
         label="Manufacturing milestone",
         form_title="Manufacturing milestone",
         help="A manufacturing milestone reported by the lab.",
+        # Product release acceptance: quality approves the release QC, whoever recorded it.
+        signature_meaning=SignatureMeaning.APPROVED,
+        signed_event=EventType.MANUFACTURING_MILESTONE_RECORDED,
+        signed_payload=(("milestone", "product_release_qc"),),
+        approving_role=Role.QUALITY,
     ),
     StaffActionSpec(
         action=Action.INFUSION,
@@ -267,6 +281,8 @@ ENTRIES: tuple[ActionSpec, ...] = (
         description="resume the trial",
         label="Trial resume",
         help="Resume enrolment and infusions after a safety pause, with the reason recorded.",
+        signature_meaning=SignatureMeaning.APPROVED,
+        signed_trial_decision="resume",
     ),
 )
 
@@ -284,6 +300,9 @@ STAFF_ACTION_OF: Mapping[Action, StaffActionSpec] = MappingProxyType({spec.actio
 BY_UPDATE: Mapping[str, StaffActionSpec] = MappingProxyType({spec.update: spec for spec in STAFF_ACTIONS})
 SIGNED_BY_EVENT: Mapping[EventType, ActionSpec] = MappingProxyType(
     {spec.signed_event: spec for spec in ENTRIES if spec.signed_event is not None}
+)
+SIGNED_BY_TRIAL_DECISION: Mapping[str, ActionSpec] = MappingProxyType(
+    {spec.signed_trial_decision: spec for spec in ENTRIES if spec.signed_trial_decision is not None}
 )
 
 

@@ -20,7 +20,18 @@ from itc.api.body_limit import BodyLimit
 from itc.api.context import ApiContext
 from itc.api.csrf import SameOriginWrites
 from itc.api.errors import API_PREFIX, install_error_handlers
-from itc.api.pages import access_log_page, board, oidc_login, outcomes, participant, session, signing, start, worklist
+from itc.api.pages import (
+    access_log_page,
+    board,
+    oidc_login,
+    oidc_signing,
+    outcomes,
+    participant,
+    session,
+    signing,
+    start,
+    worklist,
+)
 from itc.api.pages import trial as trial_page
 from itc.api.pages.session import SESSION_COOKIE
 from itc.api.rate_limit import WriteRateLimit
@@ -41,7 +52,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 # /participants/new before /participants/{participant_id}.
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     session.router, oidc_login.router, board.router, worklist.router, trial_page.router, start.router,
-    participant.router, signing.router, outcomes.router, access_log_page.router,
+    participant.router, signing.router, oidc_signing.router, outcomes.router, access_log_page.router,
 )  # fmt: skip
 
 

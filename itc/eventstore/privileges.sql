@@ -29,10 +29,13 @@ GRANT SELECT, INSERT, UPDATE ON dashboard_sessions TO itc_engine;
 -- Append-only records beside the journey's: the access log and electronic signatures.
 GRANT SELECT, INSERT ON access_log TO itc_engine;
 GRANT SELECT, INSERT ON electronic_signatures TO itc_engine;
+GRANT SELECT, INSERT ON trial_decision_signatures TO itc_engine;
 -- Their append-only triggers fire in every replication mode, like journey_events' (005).
 ALTER TABLE access_log ENABLE ALWAYS TRIGGER access_log_no_update_delete;
 ALTER TABLE access_log ENABLE ALWAYS TRIGGER access_log_no_truncate;
 ALTER TABLE electronic_signatures ENABLE ALWAYS TRIGGER electronic_signatures_no_update_delete;
 ALTER TABLE electronic_signatures ENABLE ALWAYS TRIGGER electronic_signatures_no_truncate;
+ALTER TABLE trial_decision_signatures ENABLE ALWAYS TRIGGER trial_decision_signatures_no_update_delete;
+ALTER TABLE trial_decision_signatures ENABLE ALWAYS TRIGGER trial_decision_signatures_no_truncate;
 -- Staff actions refused for the role: appended by the API and the CLI, read into the audit trail.
 GRANT SELECT, INSERT ON refused_actions TO itc_engine;

@@ -6,8 +6,10 @@ token only if its signature verifies against the provider's published keys (JWKS
 issuer, audience, expiry and nonce are right (Core 3.1.3.7). Roles and sites come from
 configured claims; a person whose token grants no known role is refused.
 
-`max_age=0` asks the provider to authenticate the person again (Core 3.1.2.1), which is what
-signing through the provider would use.
+Signing through the provider asks it to authenticate the person again (`prompt=login` and
+`max_age=0`, Core 3.1.2.1) and accepts the answer only if the ID token's `auth_time` is not
+before the signing request began (Core 3.1.2.1: with `max_age` the claim is required), so a
+provider session opened earlier cannot stand in for the re-authentication at signing.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def authorization_url(
     }
     if reauthenticate:
         params["max_age"] = "0"
+        params["prompt"] = "login"
     return f"{provider.authorization_endpoint}?{urlencode(params)}"
 
 
@@ -138,6 +141,20 @@ def validate_id_token(
     except JoseError as error:
         raise OidcRefused(f"The ID token is not acceptable: {error.description or error.error}.") from None
     return dict(token.claims)
+
+
+def check_reauthenticated(claims: dict[str, Any], began_at: float) -> None:
+    """Refuse an ID token whose authentication happened before the signing request began.
+
+    `auth_time` is in whole seconds, so it is compared with the second the request began in."""
+    auth_time = claims.get("auth_time")
+    if not isinstance(auth_time, int | float) or isinstance(auth_time, bool):
+        raise OidcRefused("The provider's answer does not say when you authenticated (auth_time): not signed.")
+    if auth_time < int(began_at):
+        raise OidcRefused(
+            "The provider did not authenticate you again for this signature (its authentication is older "
+            "than the signing request): not signed."
+        )
 
 
 def identity_from_claims(claims: dict[str, Any], settings: OidcSettings) -> OidcIdentity:

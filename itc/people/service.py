@@ -11,6 +11,7 @@ from itc.people.sessions import Sessions
 from itc.people.settings import PeopleSettings
 from itc.people.signatures import Signatures
 from itc.people.tokens import TokenRefused, Tokens
+from itc.people.trial_signatures import TrialSignatures
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class People:
     tokens: Tokens
     sessions: Sessions
     signatures: Signatures
+    trial_signatures: TrialSignatures
 
     @classmethod
     def on(cls, pool: asyncpg.Pool, settings: PeopleSettings | None = None) -> People:
@@ -35,6 +37,7 @@ class People:
                 pool, accounts, idle_minutes=settings.session_idle_minutes, max_hours=settings.session_max_hours
             ),
             signatures=Signatures(pool),
+            trial_signatures=TrialSignatures(pool),
         )
 
     async def holder_of(self, credential: str) -> str | None:

@@ -43,10 +43,23 @@ class Signature(BaseModel):
     corrects_sequence: int | None = None
 
     def manifestation(self) -> str:
-        """How the signature reads wherever the record is shown (21 CFR 11.50(a))."""
-        when = self.signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        corrects = f", correcting #{self.corrects_sequence}" if self.corrects_sequence else ""
-        return f"Signed by {self.printed_name} ({self.person_id}), {self.meaning.value}, {when}{corrects}"
+        return manifestation(
+            self.printed_name, self.person_id, self.meaning, self.signed_at, corrects_sequence=self.corrects_sequence
+        )
+
+
+def manifestation(
+    printed_name: str,
+    person_id: str,
+    meaning: SignatureMeaning,
+    signed_at: datetime,
+    *,
+    corrects_sequence: int | None = None,
+) -> str:
+    """How a signature reads wherever the record is shown (21 CFR 11.50(a))."""
+    when = signed_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    corrects = f", correcting #{corrects_sequence}" if corrects_sequence else ""
+    return f"Signed by {printed_name} ({person_id}), {meaning.value}, {when}{corrects}"
 
 
 class SignatureCheck(BaseModel):

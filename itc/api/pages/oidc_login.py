@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from itc.api.context import ApiContext, get_context
 from itc.api.errors import Forbidden
+from itc.api.pages.oidc_signing import finish_signature, pending_signature
 from itc.api.pages.session import SESSION_COOKIE, SESSION_SECONDS, _login_error, _safe_next
 from itc.base.errors import UserFacingError
 from itc.people.access_log import AccessKind, Channel, log_access
@@ -48,6 +49,10 @@ async def start_oidc(request: Request, context: Context, next: str = "/") -> Res
 
 @router.get("/login/oidc/callback")
 async def finish_oidc(request: Request, context: Context, code: str = "", state: str = "") -> Response:
+    # The provider answers a signature's re-authentication at the same callback as a sign-in.
+    signing = pending_signature(request, context, state)
+    if signing is not None:
+        return await finish_signature(context, signing, code)
     flow = request.cookies.get(FLOW_COOKIE, "").split(" ")
     try:
         if len(flow) != 3 or not state or flow[0] != state or not code:

@@ -12,7 +12,8 @@ from itc.api import operations
 from itc.api.context import ApiContext, get_context
 from itc.api.pages.session import ReaderDep, SessionDep
 from itc.people.access_log import Channel
-from itc.people.signing import sign_event
+from itc.people.signing import sign_event, sign_trial_decision
+from itc.runtime.trials import get_trial_status
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,3 +36,20 @@ async def sign_from_dashboard(
         totp_code=totp_code.strip() or None, channel=Channel.DASHBOARD,
     )  # fmt: skip
     return RedirectResponse(f"/participants/{participant_id}/audit#event-{sequence}", status_code=303)
+
+
+@router.post("/trial/decisions/{sequence}/sign")
+async def sign_trial_decision_from_dashboard(
+    sequence: int,
+    session: SessionDep,
+    reader: ReaderDep,
+    context: Annotated[ApiContext, Depends(get_context)],
+    password: Annotated[str, Form()] = "",
+    totp_code: Annotated[str, Form()] = "",
+) -> Response:
+    decisions = (await get_trial_status(context.client, context.protocol)).decisions
+    await sign_trial_decision(
+        context.people, session.principal.person, context.protocol.trial_id, decisions, sequence, password,
+        totp_code=totp_code.strip() or None, channel=Channel.DASHBOARD,
+    )  # fmt: skip
+    return RedirectResponse(f"/trial#decision-{sequence}", status_code=303)

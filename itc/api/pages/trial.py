@@ -18,6 +18,8 @@ from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
 from itc.base.errors import JourneyNotFound, UpdateRejected
 from itc.models.trial import ResumeTrialInput
+from itc.people.signing import trial_meaning_of
+from itc.people.trial_signatures import verified_by_sequence
 from itc.rules.protocols import UnknownProtocolVersion, protocol_for_version
 from itc.runtime.trials import get_trial_status, resume_trial
 
@@ -49,9 +51,10 @@ async def _page(
     summaries = await operations.participants(context, reader)
     journeys = await operations.statuses(context, reader, [s.participant_id for s in summaries], LIVE_TIMEOUT_SECONDS)
     view = trial_view.build(status, protocol, journeys, datetime.now(UTC))
-    return render(
-        request, "trial.html", {**values, "view": view, "now": datetime.now(UTC)}, status_code=422 if error else 200
-    )
+    signatures = await verified_by_sequence(context.people.trial_signatures, status.trial_id, status.decisions)
+    awaiting = {n: meaning for n, d in enumerate(status.decisions, 1) if (meaning := trial_meaning_of(d)) is not None}
+    values.update(view=view, now=datetime.now(UTC), decision_signatures=signatures, awaiting_signature=awaiting)
+    return render(request, "trial.html", values, status_code=422 if error else 200)
 
 
 @router.get("/trial")
