@@ -12,6 +12,7 @@
     python tests/make_histories.py history-guard NAME  # screening's first run, ended by the history guard
     python tests/make_histories.py history-guard-baseline NAME  # a run ended by the history guard in baseline
     python tests/make_histories.py chain-of-custody NAME   # to infusion 1: handoffs, a wrong bag, two-person check
+    python tests/make_histories.py bag-discard NAME    # bag 1 warms up on its way and quality discards it
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -293,6 +294,37 @@ async def chain_of_custody_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def bag_discard_history(env: WorkflowEnvironment, name: str) -> None:
+    """Bag 1 leaves its range on the way to the site and quality discards it. Before the
+    discard decision the supervisor is only told; after it the supervisor decides, here to
+    re-make the bag from the banked line, and the journey labels the replacement."""
+    from itc.drivers.custody_actions import CRYO_OK, bag, handoff
+
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-008")
+        await drive_to_infusion(j)
+        unit_id = (await bag(j, 1)).unit_id
+        await handoff(j, unit_id, "released", **CRYO_OK)
+        await handoff(j, unit_id, "shipped_to_site", **{**CRYO_OK, "max_temperature_c": -120.0})
+        await j.update(
+            "record_quality_decision",
+            {"actor_id": "qa.moradi", "unit_id": unit_id, "decision": "discard", "reason": "Logger trace reviewed"},
+        )
+        await j.advance(timedelta(hours=1))
+        if getattr(await j.state(), "bags_awaiting_decision", None):
+            await j.update(
+                "record_supervisor_decision",
+                {"actor_id": "dr.karimi", "decision": "remanufacture_bag", "reason": "Banked line available"},
+            )
+        await j.advance(timedelta(days=1))
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -444,6 +476,7 @@ SINGLE_HISTORIES = {
     "history-guard": history_guard_history,
     "history-guard-baseline": history_guard_baseline_history,
     "chain-of-custody": chain_of_custody_history,
+    "bag-discard": bag_discard_history,
 }
 
 if __name__ == "__main__":

@@ -3,10 +3,9 @@ committed history); here: what the patch changes for a journey enrolled after it
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from pathlib import Path
+
+from history_events import journey_event_types, patch_ids
 
 from workflows.journey import CHAIN_OF_CUSTODY
 
@@ -20,29 +19,6 @@ CUSTODY_EVENTS = {
     "ChainOfIdentityIncident",
     "BedsideVerificationRecorded",
 }
-
-
-def journey_event_types(path: Path) -> list[str]:
-    """The journey event types the history sent to the event store, in order."""
-    found: list[str] = []
-    for event in json.loads(path.read_text())["events"]:
-        scheduled = event.get("activityTaskScheduledEventAttributes")
-        if not scheduled or scheduled["activityType"]["name"] != "append_events":
-            continue
-        for payload in scheduled.get("input", {}).get("payloads", []):
-            found += re.findall(r'"type":"([A-Za-z]+)"', base64.b64decode(payload["data"]).decode())
-    return found
-
-
-def patch_ids(path: Path) -> list[str]:
-    """The IDs of the patches the history's markers record."""
-    found = []
-    for event in json.loads(path.read_text())["events"]:
-        marker = event.get("markerRecordedEventAttributes")
-        if marker and marker["markerName"] == "core_patch":
-            data = marker["details"]["patch-data"]["payloads"][0]["data"]
-            found.append(json.loads(base64.b64decode(data))["id"])
-    return found
 
 
 def test_chain_of_custody_reaches_only_journeys_enrolled_after_it():

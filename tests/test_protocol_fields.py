@@ -175,6 +175,7 @@ def _custody(p: ProtocolConfig) -> tuple[Any, ...]:
         ),
         custody.thawed_too_long(p.custody, 45.0),
         custody.product_expiry(p.custody, released),
+        custody.may_remanufacture_bag(p.custody, 0),
     )  # fmt: skip
 
 
@@ -320,6 +321,7 @@ RULE_CASES: dict[str, tuple[Any, RuleObserver]] = {
     "custody.max_minutes_out_of_range": (10, _custody),
     "custody.max_minutes_since_thaw": (30, _custody),
     "custody.product_shelf_life_days": (180, _custody),
+    "custody.max_bag_remanufactures": (0, _custody),
 }
 
 

@@ -55,6 +55,7 @@ from itc.journey import (
     validators,
 )
 from itc.journey.amendments import (
+    BAG_DISCARD_DECISION,
     ENDOTOXIN_DOSE_AWARE_LIMIT,
     PFS_FDA_2018_CENSORING,
     RECIST_OVERALL_RESPONSE,
@@ -248,9 +249,11 @@ class ParticipantJourneyWorkflow:
             if planned is None:
                 break
             if not planned.prepared:
+                opens = infusion.check_opens(self.state, planned)
+                # A re-made bag moves its infusion: wait for the new window, not the old one.
                 if await self._wait(
-                    lambda: infusion.stopped(self.state),
-                    until=infusion.check_opens(self.state, planned),
+                    lambda: infusion.stopped(self.state) or infusion.check_opens(self.state, planned) != opens,  # noqa: B023
+                    until=opens,
                     resumable=True,
                 ):
                     continue
@@ -449,7 +452,7 @@ class ParticipantJourneyWorkflow:
 
     @workflow.update
     def record_quality_decision(self, inp: RecordQualityDecisionInput) -> ActionAccepted:
-        return self._act(inp, custody.record_quality_decision)
+        return self._act(inp, custody.record_quality_decision, BAG_DISCARD_DECISION)
 
     @record_quality_decision.validator
     def _validate_quality_decision(self, inp: RecordQualityDecisionInput) -> None:

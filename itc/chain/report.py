@@ -41,6 +41,8 @@ class UnitChain(BaseModel):
     kind: str
     number: int
     biopsy_attempt: int
+    # A bag re-made after a discard: the infusion it replaces.
+    for_infusion: int | None = None
     cell_count: float | None = None
     volume_ml: float | None = None
     expires_at: datetime | None = None
@@ -92,6 +94,7 @@ def chain_report(participant_id: str, events: Iterable[JourneyEvent]) -> ChainRe
                 kind=p["kind"],
                 number=p["number"],
                 biopsy_attempt=p["biopsy_attempt"],
+                for_infusion=p.get("for_infusion"),
                 cell_count=p.get("cell_count"),
                 volume_ml=p.get("volume_ml"),
                 expires_at=p.get("expires_at"),
@@ -133,7 +136,10 @@ def chain_report(participant_id: str, events: Iterable[JourneyEvent]) -> ChainRe
                 (
                     u
                     for u in reversed(report.units)
-                    if u.kind == "U" and u.number == p["infusion_number"] and u.infused_at is None
+                    if u.kind == "U"
+                    and (u.for_infusion or u.number) == p["infusion_number"]
+                    and u.infused_at is None
+                    and not u.discarded
                 ),
                 None,
             )

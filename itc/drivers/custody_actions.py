@@ -21,7 +21,8 @@ CRYO_OK: dict[str, Any] = {
 
 async def bag(j: DrivenJourney, number: int) -> ProductUnit:
     state = await j.state()
-    return next(u for u in reversed(state.units) if u.kind is UnitKind.BAG and u.number == number)
+    # The latest bag for the infusion: a re-made one after a discard.
+    return next(u for u in reversed(state.units) if u.kind is UnitKind.BAG and u.infusion_number == number)
 
 
 async def handoff(j: DrivenJourney, unit_id: str, kind: str, actor: str = STAFF, **extra: Any) -> Any:

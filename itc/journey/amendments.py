@@ -19,3 +19,6 @@ PFS_FDA_2018_CENSORING = "pfs-fda-2018-censoring"
 SUSAR_UPGRADE_CLOCK = "susar-upgrade-seven-day-clock"
 # USP <85>: the endotoxin limit is K/M for the participant's weight and dose volume.
 ENDOTOXIN_DOSE_AWARE_LIMIT = "endotoxin-dose-aware-limit"
+# A bag quality discards opens a supervisor decision (re-make it from the banked line, stop
+# infusions, or off study) instead of a notice alone.
+BAG_DISCARD_DECISION = "bag-discard-decision"

@@ -71,7 +71,7 @@ def validate_verification(state: JourneyState, inp: RecordBedsideVerificationInp
     unit = own_unit(state, inp.unit_id)
     if unit is not None and unit.infused_at is not None:
         _usable(state, unit, inp.verified_at, inp.infusion_number)
-    if unit is None or unit.number != inp.infusion_number:
+    if unit is None or unit.infusion_number != inp.infusion_number:
         return  # the handler records the wrong bag as an incident
     _usable(state, unit, inp.verified_at, inp.infusion_number)
     if inp.actor_id in unit.verifiers(inp.infusion_number):
@@ -89,7 +89,8 @@ def verification_incident(state: JourneyState, at: Moment, inp: RecordBedsideVer
     problem = mismatch(state, scanned, inp.wristband_id)
     if problem is None and inp.date_of_birth is not None and inp.date_of_birth != state.consent.date_of_birth:
         problem = "The date of birth given at the bedside does not match this participant: stop, do not infuse"
-    if problem is None and scanned.number != inp.infusion_number:
+    scanned_unit = find_unit(state, str(scanned))
+    if problem is None and scanned_unit is not None and scanned_unit.infusion_number != inp.infusion_number:
         expected = bag_for(state, inp.infusion_number)
         problem = f"Bag {scanned} is not the bag for infusion {inp.infusion_number} ({expected.unit_id if expected else 'none'}): stop, do not infuse"
     return None if problem is None else incident(state, at, inp, "bedside", problem)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from itc.journey import biopsy
+from itc.journey.amendments import BAG_DISCARD_DECISION
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome, Outcome
@@ -57,16 +58,15 @@ def find_unit(state: JourneyState, text: str) -> ProductUnit | None:
 
 
 def bag_for(state: JourneyState, infusion_number: int) -> ProductUnit | None:
-    """The bag made for `infusion_number` from the current product (a later biopsy's bags replace earlier ones)."""
+    """The bag for `infusion_number` from the current product (a later biopsy's bags replace earlier
+    ones): the one re-made after a discard, if any, else the one labelled at release."""
     attempt = state.current_biopsy.attempt if state.current_biopsy else 0
-    return next(
-        (
-            u
-            for u in state.units
-            if u.kind is UnitKind.BAG and u.number == infusion_number and u.biopsy_attempt == attempt
-        ),
-        None,
-    )
+    bags = [
+        u
+        for u in state.units
+        if u.kind is UnitKind.BAG and u.infusion_number == infusion_number and u.biopsy_attempt == attempt
+    ]
+    return next((u for u in reversed(bags) if not u.discarded), bags[-1] if bags else None)
 
 
 def specimen_of_current_attempt(state: JourneyState) -> ProductUnit | None:
@@ -77,7 +77,7 @@ def specimen_of_current_attempt(state: JourneyState) -> ProductUnit | None:
 # ------------------------------------------------------------------ labelling
 
 
-def _label(journal: Journal, unit: ProductUnit) -> None:
+def label(journal: Journal, unit: ProductUnit) -> None:
     journal.state.units.append(unit)
     journal.emit(
         EventType.UNIT_LABELLED,
@@ -86,6 +86,7 @@ def _label(journal: Journal, unit: ProductUnit) -> None:
             "kind": unit.kind.value,
             "number": unit.number,
             "biopsy_attempt": unit.biopsy_attempt,
+            **({"for_infusion": unit.for_infusion} if unit.for_infusion is not None else {}),
             "cell_count": unit.cell_count,
             "volume_ml": unit.volume_ml,
             "expires_at": unit.expires_at.isoformat() if unit.expires_at else None,
@@ -106,7 +107,7 @@ def record_biopsy_collected(state: JourneyState, at: Moment, inp: RecordBiopsyCo
     journal = Journal(state, at)
     attempt = state.current_biopsy
     if state.chain_of_identity is not None and attempt is not None:
-        _label(
+        label(
             journal,
             ProductUnit(
                 unit_id=unit_id(state.chain_of_identity, UnitKind.SPECIMEN, attempt.attempt),
@@ -129,7 +130,7 @@ def record_milestone(state: JourneyState, at: Moment, inp: RecordManufacturingMi
         volume = (qc.dose_volume_ml if qc else None) or state.protocol.manufacturing.release.dose_volume_ml
         expires = custody_rules.product_expiry(state.protocol.custody, inp.occurred_at)
         for number in range(1, plan.infusion_count + 1):
-            _label(
+            label(
                 journal,
                 ProductUnit(
                     unit_id=unit_id(state.chain_of_identity, UnitKind.BAG, number),
@@ -301,7 +302,8 @@ def _hold(journal: Journal, unit: ProductUnit, reason: str) -> None:
 
 
 def record_quality_decision(state: JourneyState, at: Moment, inp: RecordQualityDecisionInput) -> ActionOutcome:
-    """Release under deviation, or discard: a discarded specimen fails manufacturing, a discarded bag goes to the supervisor."""
+    """Release under deviation, or discard: a discarded specimen fails manufacturing; a discarded bag
+    opens the supervisor's decision (before the bag-discard-decision amendment: a notice alone)."""
     journal = Journal(state, at)
     unit = find_unit(state, str(parse_unit_id(inp.unit_id)))
     assert unit is not None
@@ -319,6 +321,8 @@ def record_quality_decision(state: JourneyState, at: Moment, inp: RecordQualityD
         unit.discarded = True
         if unit.kind is UnitKind.SPECIMEN:
             biopsy.manufacturing_failed(journal, f"specimen {unit.unit_id} discarded ({hold_reason})")
+        elif BAG_DISCARD_DECISION in at.amendments:
+            _ask_supervisor(journal, unit, hold_reason)
         else:
             journal.escalate(
                 Recipient.SUPERVISOR,
@@ -326,6 +330,21 @@ def record_quality_decision(state: JourneyState, at: Moment, inp: RecordQualityD
                 f"Bag {unit.unit_id} was discarded ({hold_reason}): infusion {unit.number} cannot be given from it",
             )
     return journal.accepted(inp, seq, f"Quality decision recorded for {unit.unit_id}")
+
+
+def _ask_supervisor(journal: Journal, bag: ProductUnit, hold_reason: str | None) -> None:
+    """A discarded bag: the supervisor decides what replaces its infusion (see `bag_decisions`)."""
+    state = journal.state
+    state.bags_awaiting_decision.append(bag.unit_id)
+    choices = "remanufacture_bag (from the banked iPSC line), stop_infusions or off_study"
+    if not custody_rules.may_remanufacture_bag(state.protocol.custody, state.bags_remanufactured):
+        choices = "stop_infusions or off_study (the protocol allows no further re-made bag)"
+    journal.escalate(
+        Recipient.SUPERVISOR,
+        "bag_discarded",
+        f"Bag {bag.unit_id} was discarded ({hold_reason}): infusion {bag.infusion_number} cannot be given from it; "
+        f"decide {choices}",
+    )
 
 
 def minutes_since_thaw(unit: ProductUnit, now: datetime) -> float | None:

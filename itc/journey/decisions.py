@@ -1,10 +1,11 @@
-"""Supervisor decisions: off study, re-biopsy, continue manufacturing, or an SAE report made."""
+"""Supervisor decisions: off study, re-biopsy, continue manufacturing, a discarded bag's replacement,
+or an SAE report made."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from itc.journey import biopsy, sae_clocks
+from itc.journey import bag_decisions, biopsy, sae_clocks
 from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import ActionOutcome
@@ -30,6 +31,8 @@ def record(state: JourneyState, at: Moment, inp: RecordSupervisorDecisionInput) 
         )
     elif inp.decision is DecisionKind.CONTINUE_MANUFACTURING:
         state.awaiting_decision = False
+    elif inp.decision in bag_decisions.BAG_DECISIONS:
+        bag_decisions.decide(journal, inp.decision, inp.reason)
     else:
         sae_clocks.acknowledge(journal, inp)
     return journal.accepted(inp, seq, f"Decision {inp.decision.value} recorded")

@@ -150,8 +150,9 @@ def review_hold(state: JourneyState, at: Moment, infusion: InfusionRecord) -> Ho
 
 
 def hold_changed(state: JourneyState, infusion: InfusionRecord, held: bool, now: datetime) -> bool:
-    """Given, stopped by a DLT, or a hold that should start or end: look at the infusion again."""
-    if infusion.administered_at is not None or state.dlt:
+    """Given, stopped (a DLT, or a supervisor after a discarded bag), moved to another window, or a
+    hold that should start or end: look at the infusion again."""
+    if infusion.administered_at is not None or stopped(state) or not infusion.prepared:
         return True
     return now >= infusion.window_start and (hold_reason(state) is not None) != held
 
@@ -214,6 +215,11 @@ def record_administered(state: JourneyState, at: Moment, inp: RecordInfusionAdmi
             )
         )
     return journal.accepted(inp, seq, f"Infusion {inp.infusion_number} recorded")
+
+
+def discontinue(journal: Journal, reason: str) -> None:
+    """No further infusions; the response assessment follows from those given, if any."""
+    _discontinue(journal, reason)
 
 
 def _discontinue(journal: Journal, reason: str) -> None:

@@ -57,6 +57,9 @@ def compute_due(state: JourneyState) -> list[DueAction]:
                 _due("manufacturing_milestone", f"Manufacturing: {milestone.milestone.value}", milestone.expected_by)
             )
     elif state.stage is Stage.INFUSION:
+        if state.bags_awaiting_decision and entered is not None:
+            bag = state.bags_awaiting_decision[0]
+            due.append(_due("supervisor_decision", f"Supervisor decision on discarded bag {bag}", entered))
         infusion = pending_infusion(state)
         if infusion is not None and not state.dlt and not state.infusions_discontinued:
             label = f"Infusion {infusion.number}" + (" (paused trial-wide)" if state.trial_paused else "")
@@ -117,7 +120,7 @@ def build_status(state: JourneyState) -> JourneyStatus:
         dose_plan=state.dose_plan,
         biopsy_attempts=len(state.biopsies),
         manufacturing_milestones=biopsy.milestones if biopsy else [],
-        awaiting_supervisor_decision=state.awaiting_decision,
+        awaiting_supervisor_decision=state.awaiting_decision or bool(state.bags_awaiting_decision),
         open_sae_clocks=[c for c in state.sae_clocks if c.open],
         response=state.response,
         confirmed_response=state.confirmed_response,
@@ -134,4 +137,5 @@ def build_status(state: JourneyState) -> JourneyStatus:
         chain_of_identity=state.chain_of_identity,
         units=state.units,
         manufacturing_slot=state.manufacturing_slot,
+        bags_awaiting_decision=state.bags_awaiting_decision,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itc.journey import adverse_events, sae_clocks
+from itc.journey import adverse_events, bag_decisions, sae_clocks
 from itc.journey.facts import hold_reason, next_milestone, pending_infusion
 from itc.journey.refusals import (
     INVALID_VALUE,
@@ -329,6 +329,8 @@ def validate_supervisor_decision(state: JourneyState, inp: RecordSupervisorDecis
             raise refuse(UNKNOWN_REFERENCE, f"No open {decision.value.replace('_', ' ')} clock for {inp.ae_id}.")
         return
     _common(state, inp)
+    if decision in bag_decisions.BAG_DECISIONS:
+        bag_decisions.validate(state, decision)
     if decision in (DecisionKind.RE_BIOPSY, DecisionKind.CONTINUE_MANUFACTURING):
         if not state.awaiting_decision:
             raise refuse(

@@ -127,6 +127,8 @@ class ProductUnit(BaseModel):
     kind: UnitKind
     number: int
     biopsy_attempt: int
+    # A bag re-made after a discard carries its own unit number and the infusion it replaces.
+    for_infusion: int | None = None
     cell_count: float | None = None
     volume_ml: float | None = None
     expires_at: datetime | None = None
@@ -138,6 +140,10 @@ class ProductUnit(BaseModel):
     thawed_at: datetime | None = None
     bedside_checks: list[BedsideCheck] = Field(default_factory=list)
     infused_at: datetime | None = None
+
+    @property
+    def infusion_number(self) -> int:
+        return self.for_infusion if self.for_infusion is not None else self.number
 
     @property
     def last_handoff(self) -> HandoffKind | None:

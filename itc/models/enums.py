@@ -94,6 +94,9 @@ class DecisionKind(StrEnum):
     CONTINUE_MANUFACTURING = "continue_manufacturing"
     SAE_REPORTED_TO_SPONSOR = "sae_reported_to_sponsor"
     SUSAR_REPORTED = "susar_reported"
+    # After quality discards a bag: re-make it from the banked iPSC line, or give no more infusions.
+    REMANUFACTURE_BAG = "remanufacture_bag"
+    STOP_INFUSIONS = "stop_infusions"
 
 
 class SaeClockFamily(StrEnum):
@@ -155,6 +158,7 @@ class EventType(StrEnum):
     DOSE_PLANNED = "DosePlanned"
     INFUSION_DUE = "InfusionDue"
     INFUSION_HELD = "InfusionHeld"
+    INFUSION_REPLANNED = "InfusionReplanned"
     INFUSION_HOLD_RELEASED = "InfusionHoldReleased"
     INFUSION_ADMINISTERED = "InfusionAdministered"
     INFUSIONS_DISCONTINUED = "InfusionsDiscontinued"

@@ -218,6 +218,10 @@ class JourneyState(BaseModel):
     chain_of_custody: bool = False
     chain_of_identity: str | None = None
     units: list[ProductUnit] = Field(default_factory=list)
+    # Bags quality discarded whose replacement the supervisor has yet to decide (patch bag-discard-decision).
+    bags_awaiting_decision: list[str] = Field(default_factory=list)
+    # How many discarded bags were re-made from the banked line.
+    bags_remanufactured: int = 0
 
     # Screening and baseline
     labs: dict[str, LabObservation] = Field(default_factory=dict)
@@ -373,3 +377,4 @@ class JourneyStatus(BaseModel):
     units: list[ProductUnit] = Field(default_factory=list)
     # The manufacturing slot held, or since when the participant has queued for one.
     manufacturing_slot: ManufacturingSlotState = Field(default_factory=ManufacturingSlotState)
+    bags_awaiting_decision: list[str] = Field(default_factory=list)

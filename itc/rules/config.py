@@ -240,6 +240,9 @@ class Custody(_Frozen):
     max_minutes_out_of_range: int = 0
     max_minutes_since_thaw: int = 60
     product_shelf_life_days: int = 365
+    # Bags a participant's product may be re-made from the banked iPSC line after discards
+    # (0: the protocol does not allow it, and a discarded bag's infusion is not replaced).
+    max_bag_remanufactures: int = 1
 
 
 class ProtocolConfig(_Frozen):

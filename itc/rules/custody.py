@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itc.rules.config import Custody
+from itc.rules.config import Custody, Manufacturing
+
+# The milestone after which the iPSC line is banked: a bag is re-made from it by the later steps alone.
+BANKED_LINE_MILESTONE = "ipsc_qc_passed"
 
 
 def excursion_reason(
@@ -39,3 +42,15 @@ def thawed_too_long(custody: Custody, minutes_since_thaw: float) -> bool:
 
 def product_expiry(custody: Custody, released_at: datetime) -> datetime:
     return released_at + timedelta(days=custody.product_shelf_life_days)
+
+
+def may_remanufacture_bag(custody: Custody, remade_so_far: int) -> bool:
+    """Whether one more discarded bag may be re-made from the banked line."""
+    return remade_so_far < custody.max_bag_remanufactures
+
+
+def remanufacture_days(manufacturing: Manufacturing) -> int:
+    """Days to re-make a bag from the banked iPSC line: the milestones after the line passed its QC."""
+    names = [spec.name for spec in manufacturing.milestones]
+    after = names.index(BANKED_LINE_MILESTONE) + 1 if BANKED_LINE_MILESTONE in names else 0
+    return sum(spec.expected_days for spec in manufacturing.milestones[after:])
