@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,8 @@ class LiveContext:
     ceiling_queue: str
     worker_pid: int
 
-    def cpu_meter(self) -> CpuMeter:
+    def cpu_meter(self, **more: Callable[[], list[int]]) -> CpuMeter:
+        """The stack's processes, and `more` groups a benchmark starts itself (an API process)."""
         postmaster_pid = int((self.stack.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         temporal_db = str(self.stack.data_dir / "temporal.db")
         return CpuMeter(
@@ -34,6 +35,7 @@ class LiveContext:
                 "worker": lambda: [self.worker_pid],
                 "temporal_server": lambda: pids_with_argument(temporal_db),
                 "postgres": lambda: descendants(postmaster_pid),
+                **more,
             }
         )
 

@@ -195,9 +195,24 @@ def _round_trip_section(rt: dict[str, Any] | None) -> list[str]:
             f" Background lanes that failed on the loaded stack: {', '.join(background['lanes_failed'])}."
             if background.get("lanes_failed")
             else ""
-        ),
+        )
+        + _update_task_sentence(rt),
         "",
     ]
+
+
+def _update_task_sentence(rt: dict[str, Any]) -> str:
+    """The Update's workflow task, from the histories; the rest is the API, the wire and the server."""
+    parts = []
+    for phase in ("unloaded", "loaded"):
+        task = rt.get(f"update_task_{phase}")
+        if task:
+            wait, run = task["waiting_for_the_worker_ms"], task["worker_running_the_task_ms"]
+            parts.append(
+                f"{phase}, waiting for the worker p50 {wait['p50']} ms (p99 {wait['p99']} ms) and the worker "
+                f"running it p50 {run['p50']} ms (p99 {run['p99']} ms)"
+            )
+    return f" The Update's workflow task (from the histories): {'; '.join(parts)}." if parts else ""
 
 
 def render(r: dict[str, Any]) -> str:

@@ -87,6 +87,10 @@ def test_the_staff_action_round_trip_is_measured_through_the_api_under_load(quic
     assert rt["background"]["driving_lanes"] == results["sizes"]["query_lanes"]
     assert rt["target_p99_ms"] == 150 and rt["met"] == (rt["round_trip_loaded_ms"]["p99"] < 150)
     assert "Staff action round trip, API POST → accepted" in markdown
+    # Where the time went: the Update's workflow task, read from the journeys' histories.
+    for phase in ("update_task_unloaded", "update_task_loaded"):
+        assert rt[phase]["worker_running_the_task_ms"]["samples"] > 0
+    assert "The Update's workflow task (from the histories)" in markdown
 
 
 def test_cohort_list_covers_every_loaded_participant(quick_results):
