@@ -134,3 +134,31 @@ def _check(command: Any, tokens: list[str], shown: Shown, path: str) -> list[str
         if re.fullmatch(r"--?[A-Za-z][\w-]*", flag) and flag not in options:
             found.append(f"{shown.where}: `{shown.text}`: {path} has no option {flag}")
     return found
+
+
+def _leaf(tokens: list[str]) -> tuple[Any, list[str], list[str]]:
+    """The command the tokens name, its path, and the tokens left for it."""
+    command, path = typer.main.get_command(app), ["itc"]
+    while getattr(command, "commands", None) and tokens and tokens[0] in command.commands:
+        path.append(tokens[0])
+        command, tokens = command.commands[tokens[0]], tokens[1:]
+    return command, path, tokens
+
+
+def is_example(shown: Shown) -> bool:
+    """A command shown with values to type (an argument or an option's value), not only named:
+    `itc status ITC-001` is an example, `itc audit` or `itc list [--stage S]` a reference."""
+    if any(mark in shown.text for mark in ("<", "[", "|", "...")):
+        return False
+    command, _, rest = _leaf(_tokens(shown.text)[1:])
+    return not getattr(command, "commands", None) and any(not token.startswith("-") for token in rest)
+
+
+def parse_problems(shown: Shown) -> list[str]:
+    """What the CLI says when it parses an example as typed (required options, values, types)."""
+    command, path, rest = _leaf(_tokens(shown.text)[1:])
+    try:
+        command.make_context(" ".join(path), rest)
+    except Exception as error:  # click's usage errors, whichever copy of click raised them
+        return [f"{shown.where}: `{shown.text}`: {type(error).__name__}: {error}"]
+    return []

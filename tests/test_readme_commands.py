@@ -9,7 +9,16 @@ import json
 import re
 from pathlib import Path
 
-from readme_commands import NOT_RUN, commands_in, fenced_shell_lines, problems, run_against_the_dev_stack
+import pytest
+from readme_commands import (
+    NOT_RUN,
+    commands_in,
+    fenced_shell_lines,
+    is_example,
+    parse_problems,
+    problems,
+    run_against_the_dev_stack,
+)
 
 from itc.models.inputs import ConsentRecord
 from itc.runtime.journeys import parse_consent
@@ -72,3 +81,13 @@ def test_every_fenced_readme_command_is_run_or_listed_with_why_not() -> None:
     # A reason for a command the README no longer shows is stale: it would excuse a later one.
     assert [line for line in NOT_RUN if line not in shown] == []
     assert run.isdisjoint(NOT_RUN)
+
+
+def test_every_readme_example_parses_as_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An example with values (`itc trial resume --actor ... --reason ...`) gives every required
+    option and a valid value for each, so it runs as written; a bare `itc audit` only names one."""
+    monkeypatch.chdir(REPO)  # the examples' paths are relative to the repository root
+    monkeypatch.delenv("ITC_ROLE", raising=False)  # an example must not lean on the reader's environment
+    examples = [command for command in commands_in(README, "README.md") if is_example(command)]
+    assert {command.text.split()[1] for command in examples} >= {"start", "status", "trial", "simulate"}
+    assert [problem for command in examples for problem in parse_problems(command)] == []
