@@ -90,12 +90,14 @@ def _move_infusion(journal: Journal, number: int, ready_at: datetime) -> None:
     if pending is None or pending.number != number or pending.target_at >= ready_at:
         return
     window = timedelta(days=journal.state.protocol.infusions.window_days)
+    previous = pending.target_at
     pending.target_at, pending.window_start, pending.window_end = ready_at, ready_at - window, ready_at + window
     pending.prepared, pending.window_escalated = False, False
     journal.emit(
         EventType.INFUSION_REPLANNED,
         {
             "infusion_number": number,
+            "previous_target_at": previous.isoformat(),
             "target_at": ready_at.isoformat(),
             "window_start": pending.window_start.isoformat(),
             "window_end": pending.window_end.isoformat(),

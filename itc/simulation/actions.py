@@ -9,7 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from itc.models.custody import HandoffKind, RecordBedsideVerificationInput, RecordCustodyHandoffInput
+from itc.models.custody import (
+    HandoffKind,
+    QualityDecisionKind,
+    RecordBedsideVerificationInput,
+    RecordCustodyHandoffInput,
+    RecordQualityDecisionInput,
+)
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -36,7 +42,7 @@ from itc.rules.chain_of_identity import UnitKind
 from itc.rules.config import ProtocolConfig
 from itc.simulation import outcome_values
 from itc.simulation.clock import days, hours
-from itc.simulation.fate import ACTOR_LAB, ACTOR_SITE, ACTOR_SUPERVISOR, Toxicity
+from itc.simulation.fate import ACTOR_LAB, ACTOR_QUALITY, ACTOR_SITE, ACTOR_SUPERVISOR, Toxicity
 from itc.simulation.participant import RecordedAe, SimParticipant
 from itc.simulation.site import Planned
 
@@ -170,6 +176,7 @@ class SiteActions:
             "failed": "Manufacturing failed; decided after review with the manufacturing lab",
             "deadline": "Manufacturing is late but progressing; continue",
             "paused": "Trial paused by the safety stopping rule; no further infusions",
+            "bag_discarded": "Bag discarded by quality after a temperature excursion on its shipment",
         }
         request = RecordSupervisorDecisionInput(actor_id=ACTOR_SUPERVISOR, decision=decision, reason=reasons[why])
         await self._send(p, "record_supervisor_decision", request, at)
@@ -183,7 +190,8 @@ class SiteActions:
             # Immune function before each infusion after the first: the product's effect so far.
             immune = outcome_values.values(p, f"infusion-{number}", 0.5 * (number - 1), _tumour_ratio(p))
             await self._send(p, "record_lab_results", _labs(immune, at - hours(1)), at)
-        await self._to_bedside(p, at, number)
+        if not await self._to_bedside(p, at, number):
+            return  # its bag was discarded: the supervisor decides what replaces it
         request = RecordInfusionAdministeredInput(
             actor_id=ACTOR_SITE,
             infusion_number=number,
@@ -193,14 +201,21 @@ class SiteActions:
         )
         await self._send(p, "record_infusion_administered", request, at)
 
-    async def _to_bedside(self, p: SimParticipant, at: datetime, number: int) -> None:
+    async def _to_bedside(self, p: SimParticipant, at: datetime, number: int) -> bool:
         """Under chain of custody the bag is released, shipped, received and thawed, then two
-        different people check it at the bedside, before the infusion can be recorded."""
+        different people check it at the bedside, before the infusion can be recorded. A shipment
+        the fate makes warm puts the bag on hold and quality decides; False only when the bag was
+        discarded (a refused step leaves the infusion to be tried, refused and retried as any other)."""
         status = p.status
         assert status is not None
-        bag = next((u for u in reversed(status.units) if u.kind is UnitKind.BAG and u.number == number), None)
+        # The latest bag for this infusion: one re-made after a discard replaces the first.
+        bag = next((u for u in reversed(status.units) if u.kind is UnitKind.BAG and u.infusion_number == number), None)
         if status.chain_of_identity is None or bag is None:
-            return
+            return True
+        if bag.on_hold and not await self._quality_decides(p, at, bag.unit_id):
+            return False
+        if bag.discarded:
+            return False
         steps = [(HandoffKind.RELEASED, hours(3)), (HandoffKind.SHIPPED_TO_SITE, hours(2))]
         steps += [(HandoffKind.PHARMACY_RECEIVED, hours(1)), (HandoffKind.THAWED, hours(1 / 3))]
         done = {h.handoff for h in bag.handoffs}
@@ -208,6 +223,9 @@ class SiteActions:
             if kind in done:
                 continue
             cold = {} if kind is HandoffKind.THAWED else {"min_temperature_c": -185.0, "max_temperature_c": -170.0}
+            excursion = kind is HandoffKind.SHIPPED_TO_SITE and p.fate.shipment_excursion(bag.unit_id)
+            if excursion:
+                cold["max_temperature_c"] = -120.0  # the dry shipper warmed up on the way
             handoff = RecordCustodyHandoffInput(
                 actor_id=ACTOR_SITE,
                 role=Role.OPERATIONS,
@@ -218,7 +236,9 @@ class SiteActions:
                 **cold,
             )
             if await self._send(p, "record_custody_handoff", handoff, at) is None:
-                return
+                return True
+            if excursion and not await self._quality_decides(p, at, bag.unit_id):
+                return False
         for actor in (ACTOR_SITE, ACTOR_SECOND_NURSE):
             check = RecordBedsideVerificationInput(
                 actor_id=actor,
@@ -229,6 +249,22 @@ class SiteActions:
                 verified_at=at - hours(1 / 6),
             )
             await self._send(p, "record_bedside_verification", check, at)
+        return True
+
+    async def _quality_decides(self, p: SimParticipant, at: datetime, unit_id: str) -> bool:
+        """Quality's decision on a bag held after an excursion; False when the bag was discarded.
+        A refused decision counts as not discarded: the infusion is tried, refused and retried."""
+        discard = p.fate.quality_discards(unit_id)
+        decision = QualityDecisionKind.DISCARD if discard else QualityDecisionKind.RELEASE_UNDER_DEVIATION
+        request = RecordQualityDecisionInput(
+            actor_id=ACTOR_QUALITY,
+            role=Role.QUALITY,
+            unit_id=unit_id,
+            decision=decision,
+            reason="Logger trace of the shipment reviewed",
+        )
+        accepted = await self._send(p, "record_quality_decision", request, at)
+        return accepted is None or not discard
 
     async def _toxicity_check(self, p: SimParticipant, at: datetime, number: int, day: int) -> None:
         new = [t for t in p.fate.toxicities(number, self._protocol.infusions.toxicity_check_days) if t.check_day == day]

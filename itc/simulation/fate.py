@@ -19,6 +19,7 @@ ACTOR_SITE = "sim.nurse"
 ACTOR_LAB = "sim.lab"
 ACTOR_SUPERVISOR = "sim.supervisor"
 ACTOR_OPERATIONS = "sim.ops"
+ACTOR_QUALITY = "sim.quality"
 
 _FAILURE_CODES = {
     Milestone.BIOPSY_RECEIVED: "sample_damaged",
@@ -137,6 +138,16 @@ class Fate:
                 f"{self.dice.spread(f'cells/{attempt}', self.params.manufacturing.viable_cells_total):.3e}"
             ),
         }
+
+    # ---------------------------------------------------------------- chain of custody
+
+    def shipment_excursion(self, unit_id: str) -> bool:
+        """Whether this bag's shipment to the site leaves its temperature range."""
+        return self.dice.chance(f"excursion/{unit_id}", self.params.custody.shipment_excursion_probability)
+
+    def quality_discards(self, unit_id: str) -> bool:
+        """Whether quality discards this bag after its excursion, rather than release it under deviation."""
+        return self.dice.chance(f"discard/{unit_id}", self.params.custody.discard_probability)
 
     # ---------------------------------------------------------------- toxicity
 

@@ -171,6 +171,13 @@ class CapacityParameters(_Section):
     ct_scans_per_week: int = Field(default=5, ge=1, le=1000)
 
 
+class CustodyParameters(_Section):
+    """A bag's shipment to the site leaving its temperature range, and quality's decision on it."""
+
+    shipment_excursion_probability: Probability = 0.0
+    discard_probability: Probability = 0.5
+
+
 class SimulationParameters(_Section):
     seed: int = 20260101
     participants: int = Field(default=32, ge=1, le=500)
@@ -186,6 +193,7 @@ class SimulationParameters(_Section):
     toxicity: ToxicityParameters = ToxicityParameters()
     response: ResponseParameters = ResponseParameters()
     capacity: CapacityParameters = CapacityParameters()
+    custody: CustodyParameters = CustodyParameters()
     progression_hazard_per_month: dict[Literal["CR", "PR", "SD"], Annotated[float, Field(ge=0, le=10)]]
     death_hazard_per_month: float = Field(default=0.008, ge=0, le=10)
     withdrawal_probability: Probability = 0.06

@@ -236,6 +236,8 @@ def _infusion(p: SimParticipant, status: JourneyStatus, now: datetime, protocol:
         # Acting as a supervisor who does not resume a paused trial: the participant goes off study.
         at = p.paused_since + days(fate.params.off_study_days_after_pause)
         return [Planned(at, "decision", "decision/paused", (DecisionKind.OFF_STUDY, "paused"))]
+    if status.bags_awaiting_decision:
+        return [_bag_decision(p, status, now, protocol)]
     pending = next((i for i in status.infusions if i.administered_at is None), None)
     if pending is None or status.dlt or status.infusions_discontinued:
         return []
@@ -250,3 +252,16 @@ def _infusion(p: SimParticipant, status: JourneyStatus, now: datetime, protocol:
     if tries:
         at = max(at, p.refusals[-1].at + timedelta(days=1))
     return [Planned(at, "infusion", key, (pending.number,))]
+
+
+def _bag_decision(p: SimParticipant, status: JourneyStatus, now: datetime, protocol: ProtocolConfig) -> Planned:
+    """The supervisor has a discarded bag re-made from the banked line while the protocol allows, else stops infusions."""
+    bag = status.bags_awaiting_decision[0]
+    remade = sum(1 for unit in status.units if unit.for_infusion is not None)
+    decision = (
+        DecisionKind.REMANUFACTURE_BAG
+        if remade < protocol.custody.max_bag_remanufactures
+        else DecisionKind.STOP_INFUSIONS
+    )
+    key = f"decision/bag/{bag}"
+    return Planned(p.seen(key, now) + p.fate.decision_delay(key), "decision", key, (decision, "bag_discarded"))

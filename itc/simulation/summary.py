@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 from itc.models.enums import DecisionKind, EventType
+from itc.simulation.excursions import excursion_row, excursion_summary
 from itc.simulation.outcomes import (
     NOT_ASSESSED,
     Outcome,
@@ -91,6 +92,7 @@ def summarise(
         "dlts": participants_with(EventType.DLT_DETECTED),
         "serious_adverse_events": len(serious),
         "protocol_deviations": count[EventType.PROTOCOL_DEVIATION_RECORDED],
+        "temperature_excursions": excursion_summary(events, infusion_count),
         "paused": bool(paused_events) or paused_by_refusal,
         "responses": {name: responses.get(name, 0) for name in RESPONSE_ORDER},
         "final_stages": dict(sorted(Counter(o.final_stage for o in outcomes).items(), key=lambda kv: str(kv[0]))),
@@ -132,6 +134,7 @@ def summary_table(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("PFS events / participants", f"{pfs['events']} / {pfs['participants']}"),
         ("Final stages", ", ".join(f"{stage} {n}" for stage, n in summary["final_stages"].items())),
         ("Protocol deviations", str(summary["protocol_deviations"])),
+        ("Temperature excursions", excursion_row(summary["temperature_excursions"])),
         ("Median change from baseline at response", _changes(summary.get("change_at_response", {}))),
     ]
 
