@@ -18,6 +18,11 @@ from itc.chain.report import PRODUCT_NAME, UnitChain
 LABEL_SIZE = (100 * mm, 50 * mm)
 
 
+def barcode_text(unit: UnitChain) -> str:
+    """What the label's barcode encodes, and so what a scanner types into a scan field."""
+    return unit.unit_id
+
+
 def unit_label_pdf(participant_id: str, coi: str, unit: UnitChain, *, compress: bool = True) -> bytes:
     """One label, one page. `compress=False` keeps the page's text searchable (for tests and audits)."""
     out = BytesIO()
@@ -34,7 +39,7 @@ def unit_label_pdf(participant_id: str, coi: str, unit: UnitChain, *, compress: 
         lines.append(f"Expires {unit.expires_at.date().isoformat()}")
     for row, line in enumerate(lines):
         canvas.drawString(4 * mm, height - (12 + 4.5 * row) * mm, line)
-    barcode = Code128(unit.unit_id, barHeight=10 * mm, barWidth=0.3 * mm, humanReadable=True)
+    barcode = Code128(barcode_text(unit), barHeight=10 * mm, barWidth=0.3 * mm, humanReadable=True)
     barcode.drawOn(canvas, 2 * mm, 3 * mm)
     canvas.showPage()
     canvas.save()
