@@ -1,5 +1,13 @@
+import sys
+
 import pytest
 from markers import marks_for, timeout_for
+
+# With bytecode writing turned off (PYTHONDONTWRITEBYTECODE, which some container images set),
+# pytest rewrites the asserts of every test module again on every run: under load that was
+# most of the collection's 35 s. Rewritten modules are cached in tests/__pycache__ as pytest
+# does by default; the source is still checked against the cache on every run.
+sys.dont_write_bytecode = False
 
 pytest_plugins = [
     "fixtures_codec",
