@@ -13,6 +13,7 @@
     python tests/make_histories.py history-guard-baseline NAME  # a run ended by the history guard in baseline
     python tests/make_histories.py chain-of-custody NAME   # to infusion 1: handoffs, a wrong bag, two-person check
     python tests/make_histories.py bag-discard NAME    # bag 1 warms up on its way and quality discards it
+    python tests/make_histories.py manufacturing-slots NAME  # a failed run then off study: slot held and freed
 
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
@@ -39,12 +40,14 @@ from journey_harness import (  # noqa: E402
     HOUR,
     PRE_INFUSION,
     STAFF,
+    SUPERVISOR,
     MockServices,
     acting_in_role,
     advance_to,
     collect_biopsy,
     complete_baseline,
     drive_to_infusion,
+    drive_to_manufacturing,
     give_first_infusion,
     give_infusion,
     infuse_all,
@@ -53,6 +56,7 @@ from journey_harness import (  # noqa: E402
     pass_screening,
     record_eligibility,
     record_labs,
+    record_milestone,
     record_scan,
     start_journey,
     toxicity_checks,
@@ -325,6 +329,27 @@ async def bag_discard_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def manufacturing_slots_history(env: WorkflowEnvironment, name: str) -> None:
+    """To manufacturing, a failed run and an off-study decision. Under manufacturing slots the slot
+    is reserved at eligibility, the biopsy booked in its week and the slot released when the run
+    fails; before them, the same journey with none of these."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-006")
+        await drive_to_manufacturing(j)
+        await record_milestone(j, "biopsy_received")
+        await record_milestone(j, "fibroblasts_expanded", succeeded=False, failure_code="contamination")
+        await j.update(
+            "record_supervisor_decision",
+            {"actor_id": SUPERVISOR, "decision": "off_study", "reason": "Participant declined a second biopsy"},
+        )
+        await j.handle.result()
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -477,6 +502,7 @@ SINGLE_HISTORIES = {
     "history-guard-baseline": history_guard_baseline_history,
     "chain-of-custody": chain_of_custody_history,
     "bag-discard": bag_discard_history,
+    "manufacturing-slots": manufacturing_slots_history,
 }
 
 if __name__ == "__main__":

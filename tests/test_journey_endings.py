@@ -87,15 +87,23 @@ async def test_withdrawal_in_each_stage(workflow_env, task_queue, stage):
     assert result.end_reason == "consent withdrawn"
     assert services.side_effects()[-1] == ("cancel_appointments", "withdrawn")
     assert len(services.notifications) == notifications_before
+    # Eligible and no product made yet: the manufacturing slot she held is released first.
+    holds_slot = stage in (Stage.BASELINE, Stage.BIOPSY, Stage.MANUFACTURING)
+    if holds_slot:
+        assert services.side_effects()[-2] == ("release_manufacturing_slot", "withdrawn")
+    else:
+        assert "release_manufacturing_slot" not in {name for name, _ in services.side_effects()}
+    last = 5 if holds_slot else 4
     assert (
-        services.event_types()[-4:]
+        services.event_types()[-last:]
         == [
             "WithdrawalRecorded",
+            *(["ManufacturingSlotReleased"] if holds_slot else []),
             "AppointmentsCancelled",
             *(["PfsDetermined"] if result.pfs else []),
             "StageChanged",
             "JourneyEnded",
-        ][-4:]
+        ][-last:]
     )
     assert (result.pfs is not None) == (stage in (Stage.INFUSION, Stage.RESPONSE_ASSESSMENT, Stage.FOLLOW_UP))
     if result.pfs:

@@ -66,11 +66,15 @@ async def test_happy_path_runs_to_end_of_follow_up(workflow_env, task_queue):
     assert result.run_count > 1 and cycles == result.run_count - 1
     assert result.deviations == []
     assert_consecutive_sequences(services)
-    assert services.side_effects()[:6] == [
+    assert services.side_effects()[:7] == [
         ("order_labs", "screening"),
+        ("reserve_manufacturing_slot", "reserved"),
         ("order_labs", "baseline"),
         ("book_appointment", "ct_scan"),
         ("book_appointment", "biopsy"),
         ("send_notification", "manufacturing_lab:sample_dispatched"),
         ("order_labs", "pre_infusion_1"),
     ]
+    # The slot was used by the run that made her product: never released.
+    assert ("release_manufacturing_slot", "completed") not in services.side_effects()
+    assert "ManufacturingSlotReleased" not in services.event_types()

@@ -111,6 +111,7 @@ async def test_dlt_after_first_infusion_stops_further_infusions(workflow_env, ta
 
     assert services.side_effects() == [
         ("order_labs", "screening"),
+        ("reserve_manufacturing_slot", "reserved"),
         ("order_labs", "baseline"),
         ("book_appointment", "ct_scan"),
         ("book_appointment", "biopsy"),

@@ -80,8 +80,10 @@ async def test_manufacturing_failure_then_off_study(workflow_env, task_queue):
     assert result.stage is Stage.OFF_STUDY
     assert result.end_reason == "off study: Participant declined a second biopsy"
     assert result.pfs is None
-    assert services.side_effects()[-2:] == [
+    # The failed run's manufacturing slot is freed as soon as it fails, before the decision.
+    assert services.side_effects()[-3:] == [
         ("send_notification", "supervisor:manufacturing_failed"),
+        ("release_manufacturing_slot", "manufacturing_failed"),
         ("cancel_appointments", "off_study"),
     ]
     assert services.event_types()[-4:] == [

@@ -50,6 +50,7 @@ from itc.journey import (
     scans,
     screening,
     services,
+    slots,
     status,
     store_rejections,
     validators,
@@ -116,6 +117,8 @@ HISTORY_GUARD = "history-guard-in-any-stage"
 FULL_TOXICITY_GRADING = "full-toxicity-grading"
 STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
 CHAIN_OF_CUSTODY = "chain-of-custody"
+# A manufacturing slot reserved at eligibility, the biopsy booked in its week, released on every way out.
+MANUFACTURING_SLOTS = "manufacturing-slots"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Services come back eventually; the journey must never lose an action, so retry without limit.
@@ -185,6 +188,9 @@ class ParticipantJourneyWorkflow:
                         await self._continue_as_new()
         except JourneyInterrupted:
             await self._stop_on_interruption()
+        if slots.release_due(self.state):
+            # Any other way out before a product was made (a screen failure) frees the slot too.
+            await self._release_slot(self.state.stage.value)
         await self._settle_open_clocks()
         return status.build_status(self.state)
 
@@ -209,6 +215,10 @@ class ParticipantJourneyWorkflow:
     async def _collect_baseline(self) -> None:
         resumed_at = self._resumed_mid_stage_at()
         remind_at = baseline.remind_at(self.state, workflow.now())
+        # Eligible: ask for a manufacturing slot now; with none free she queues, and the biopsy
+        # stage waits for one.
+        if resumed_at is None and self._tracks_slots():
+            await self._reserve_slot()
         if resumed_at is None:
             plan = baseline.begin(self.state, self._moment())
             await self._perform(plan)
@@ -223,6 +233,9 @@ class ParticipantJourneyWorkflow:
 
     async def _collect_biopsy(self) -> None:
         if self._resumed_mid_stage_at() is None:
+            # The biopsy is booked only with a slot held: in the slot's week.
+            if self._tracks_slots():
+                await self._hold_slot()
             await self._perform(biopsy.begin_collection(self.state, self._moment()))
         deadline = biopsy.collection_deadline(self.state)
         if deadline is not None and not await self._wait(
@@ -234,6 +247,8 @@ class ParticipantJourneyWorkflow:
 
     async def _await_manufacturing(self) -> None:
         while self.state.stage is Stage.MANUFACTURING:
+            if slots.run_failed_with_slot(self.state):
+                await self._release_slot("manufacturing_failed")
             progress = biopsy.progress(self.state)
             if await self._wait(
                 lambda: biopsy.progress(self.state) != progress,  # noqa: B023 (awaited within the iteration)
@@ -342,9 +357,51 @@ class ParticipantJourneyWorkflow:
     async def _stop_on_interruption(self) -> None:
         reason = endings.interruption(self.state)
         assert reason is not None
+        if slots.release_due(self.state):
+            await self._release_slot(reason)
         cancel = endings.cancellation(self.state, self._moment(), reason)
         cancelled = await self._execute(JourneyActivities.cancel_appointments, cancel.request)
         self._apply(endings.stop(self.state, self._moment(PFS_FDA_2018_CENSORING), reason, cancelled))
+
+    # ------------------------------------------------------------------ manufacturing slots (a saga)
+
+    def _tracks_slots(self) -> bool:
+        """Journeys past eligibility before slots were tracked replay without them."""
+        slot = self.state.manufacturing_slot
+        if not slot.adopted and workflow.patched(MANUFACTURING_SLOTS):
+            slot.adopted = True
+        return slot.adopted
+
+    async def _reserve_slot(self) -> bool:
+        """Ask once; True when a slot is held. With none free the participant queues."""
+        if not slots.needs_slot(self.state):
+            return True
+        request = slots.reservation(self.state, self._moment())
+        await self._flush()
+        try:
+            answer = await self._execute(JourneyActivities.reserve_manufacturing_slot, request)
+        except ActivityError as err:
+            self._service_refusal(err, names.RESERVE_MANUFACTURING_SLOT)
+            self._apply(slots.no_slot_free(self.state, self._moment()))
+            return False
+        self._apply(slots.reserved(self.state, self._moment(), answer))
+        return True
+
+    async def _hold_slot(self) -> None:
+        """Wait in the queue, looking again at intervals, until a slot is held (durable: a timer)."""
+        while not await self._reserve_slot():
+            await self._wait(lambda: False, until=slots.next_look(workflow.now()))
+
+    async def _release_slot(self, reason: str) -> None:
+        """The compensation: free the slot of a run that will not happen."""
+        await self._flush()
+        request = slots.release(self.state, self._moment(), reason)
+        try:
+            answer = await self._execute(JourneyActivities.release_manufacturing_slot, request)
+        except ActivityError as err:
+            # Never go on as if the slot were freed: fail the task so the journey retries visibly.
+            raise RuntimeError(f"{names.RELEASE_MANUFACTURING_SLOT} failed: {err.cause}") from err
+        self._apply(slots.released(self.state, self._moment(), answer, reason))
 
     async def _settle_open_clocks(self) -> None:
         """An SAE reported on the last day still needs its clock; finish only when none is pending."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itc.journey import infusion
+from itc.journey import infusion, slots
 from itc.journey.amendments import ENDOTOXIN_DOSE_AWARE_LIMIT
 from itc.journey.facts import next_milestone, require_biopsy
 from itc.journey.journal import Journal
@@ -31,11 +31,13 @@ def start_attempt(journal: Journal, collect_by: datetime) -> None:
 
 
 def begin_collection(state: JourneyState, at: Moment) -> Outcome:
-    """Book the biopsy from today to the collect-by day."""
+    """Book the biopsy from today to the collect-by day, within the manufacturing slot's week when one is held."""
     journal = Journal(state, at)
     attempt = require_biopsy(state)
     today = at.now.date()
-    journal.book(AppointmentKind.BIOPSY, today, max(today, attempt.collect_by.date()))
+    window = slots.biopsy_window(state, today, attempt.collect_by.date())
+    earliest, latest = window or (today, max(today, attempt.collect_by.date()))
+    journal.book(AppointmentKind.BIOPSY, earliest, latest)
     return journal.outcome()
 
 
