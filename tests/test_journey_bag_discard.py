@@ -99,8 +99,45 @@ async def test_a_discarded_first_bag_and_no_remanufacture_allowed_ends_off_study
         await drive_to_infusion(j)
         await discard_on_the_way(j, 1)
         asked = next(n for n in services.notifications if n.kind == "bag_discarded")
-        assert asked.body.endswith("decide stop_infusions or off_study (the protocol allows no further re-made bag)")
+        assert asked.body.endswith(
+            "decide skip_infusion, stop_infusions or off_study (the protocol allows no further re-made bag)"
+        )
         await refused(j, "record_supervisor_decision", decision("remanufacture_bag"), "allows 0 re-made bag")
+        await refused(j, "record_supervisor_decision", decision("skip_infusion"), "when it is not the first")
         await j.update("record_supervisor_decision", decision("stop_infusions"))
         state = await j.wait_for_stage(Stage.OFF_STUDY)
         assert state.infusions_given == 0
+
+
+async def test_going_on_without_a_later_infusion_gives_the_next_one_on_its_schedule(workflow_env, task_queue):
+    """Bag 2 discarded and the supervisor goes on without infusion 2: infusion 3 comes on its own
+    schedule from bag 3, and the response is assessed with no discontinuation."""
+    services = MockServices()
+    async with worker_for(workflow_env.client, task_queue, services):
+        j = await start_journey(workflow_env, task_queue, services)
+        await drive_to_infusion(j)
+        await advance_to(j, (await j.state()).infusions[0].target_at)
+        await give_infusion(j, 1)
+        await toxicity_checks(j)
+        u2 = await discard_on_the_way(j, 2)
+        await j.update("record_supervisor_decision", decision("skip_infusion"))
+        state = await j.state()
+        assert [(i.number, i.skipped) for i in state.infusions][:2] == [(1, False), (2, True)]
+        skipped = next(e for e in services.events if e.type.value == "InfusionSkipped")
+        assert (skipped.payload["infusion_number"], skipped.payload["unit_id"]) == (2, u2)
+
+        for _ in range(50):  # the journey plans infusion 3 once it has looked again
+            state = await j.state()
+            if len(state.infusions) == 3:
+                break
+            await j.advance(timedelta(hours=1))
+        third = state.infusions[2]
+        assert third.target_at == state.infusions[0].administered_at + timedelta(
+            days=DEFAULT_PROTOCOL.infusions.schedule_days[2]
+        )
+        await advance_to(j, third.target_at)
+        await give_infusion(j, 3)
+        await toxicity_checks(j)
+        state = await j.wait_for_stage(Stage.RESPONSE_ASSESSMENT)
+        assert state.infusions_given == 2 and not state.infusions_discontinued
+        assert "InfusionsDiscontinued" not in services.event_types()

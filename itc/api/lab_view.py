@@ -226,7 +226,7 @@ def pre_infusion_checks(
     for infusion in status.infusions:
         if infusion.administered_at is not None:
             checks.append(_check(infusion.number, "given", infusion.administered_at, values, hours))
-    pending = [i for i in status.infusions if i.administered_at is None]
+    pending = [i for i in status.infusions if i.administered_at is None and not i.skipped]
     if pending and not status.stage.is_terminal and not status.infusions_discontinued:
         checks.append(_check(pending[0].number, "if given now", now, values, hours))
     return checks

@@ -73,7 +73,7 @@ class ParticipantView:
 
     @property
     def next_infusion(self) -> int | None:
-        pending = [i.number for i in self.status.infusions if i.administered_at is None]
+        pending = [i.number for i in self.status.infusions if i.administered_at is None and not i.skipped]
         return pending[0] if pending else None
 
 

@@ -3,8 +3,9 @@
 Under the bag-discard-decision amendment a discard opens a decision instead of a notice alone.
 The choices: re-make the bag from the banked iPSC line (where the protocol allows it; the
 replacement is labelled at once with its own unit number, and its infusion moves to when it
-can be ready), stop infusions (the response assessment follows from those given), or take the
-participant off study. A re-biopsy is not among them: the iPSC line is banked after its QC, so
+can be ready), go on without that infusion (the next infusion, not the first: the first starts
+the schedule, the DLT window and PFS), stop infusions (the response assessment follows from
+those given), or take the participant off study. A re-biopsy is not among them: the iPSC line is banked after its QC, so
 starting again from a new skin sample would only add the months the line took to make.
 """
 
@@ -23,7 +24,7 @@ from itc.models.state import JourneyState
 from itc.rules import custody as custody_rules
 from itc.rules.chain_of_identity import UnitKind, unit_id
 
-BAG_DECISIONS = frozenset({DecisionKind.REMANUFACTURE_BAG, DecisionKind.STOP_INFUSIONS})
+BAG_DECISIONS = frozenset({DecisionKind.REMANUFACTURE_BAG, DecisionKind.SKIP_INFUSION, DecisionKind.STOP_INFUSIONS})
 # The unit ID holds one digit for the unit number.
 LAST_UNIT_NUMBER = 9
 
@@ -42,6 +43,18 @@ def validate(state: JourneyState, decision: DecisionKind) -> None:
             )
         if _next_unit_number(state) > LAST_UNIT_NUMBER:
             raise refuse(NOT_ALLOWED_NOW, "No unit number is left for another bag; choose stop_infusions or off_study.")
+    if decision is DecisionKind.SKIP_INFUSION:
+        bag = find_unit(state, state.bags_awaiting_decision[0])
+        pending = pending_infusion(state)
+        assert bag is not None
+        if pending is None or pending.number != bag.infusion_number or pending.number == 1:
+            # The first infusion starts the schedule, the DLT window and PFS; a later one planned
+            # but not yet due keeps its bag's replacement open instead.
+            raise refuse(
+                NOT_ALLOWED_NOW,
+                f"skip_infusion goes on without the next infusion when it is not the first; bag {bag.unit_id} "
+                f"is for infusion {bag.infusion_number}. Choose remanufacture_bag, stop_infusions or off_study.",
+            )
 
 
 def decide(journal: Journal, decision: DecisionKind, reason: str) -> None:
@@ -51,9 +64,23 @@ def decide(journal: Journal, decision: DecisionKind, reason: str) -> None:
     assert discarded is not None
     if decision is DecisionKind.REMANUFACTURE_BAG:
         _remanufacture(journal, discarded)
+    elif decision is DecisionKind.SKIP_INFUSION:
+        _skip(journal, discarded)
     else:
         state.bags_awaiting_decision.clear()
         infusion.discontinue(journal, f"bag {discarded.unit_id} discarded: {reason}")
+
+
+def _skip(journal: Journal, discarded: ProductUnit) -> None:
+    """Go on without the discarded bag's infusion: the next one keeps its own schedule."""
+    pending = pending_infusion(journal.state)
+    assert pending is not None
+    pending.skipped = True
+    journal.emit(
+        EventType.INFUSION_SKIPPED,
+        {"infusion_number": pending.number, "unit_id": discarded.unit_id},
+        summary=f"Infusion {pending.number} will not be given: bag {discarded.unit_id} was discarded",
+    )
 
 
 def _next_unit_number(state: JourneyState) -> int:

@@ -336,9 +336,9 @@ def _ask_supervisor(journal: Journal, bag: ProductUnit, hold_reason: str | None)
     """A discarded bag: the supervisor decides what replaces its infusion (see `bag_decisions`)."""
     state = journal.state
     state.bags_awaiting_decision.append(bag.unit_id)
-    choices = "remanufacture_bag (from the banked iPSC line), stop_infusions or off_study"
+    choices = "remanufacture_bag (from the banked iPSC line), skip_infusion, stop_infusions or off_study"
     if not custody_rules.may_remanufacture_bag(state.protocol.custody, state.bags_remanufactured):
-        choices = "stop_infusions or off_study (the protocol allows no further re-made bag)"
+        choices = "skip_infusion, stop_infusions or off_study (the protocol allows no further re-made bag)"
     journal.escalate(
         Recipient.SUPERVISOR,
         "bag_discarded",

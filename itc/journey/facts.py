@@ -35,7 +35,7 @@ def next_milestone(biopsy: BiopsyAttempt) -> MilestoneRecord | None:
 
 
 def pending_infusion(state: JourneyState) -> InfusionRecord | None:
-    return next((i for i in state.infusions if i.administered_at is None), None)
+    return next((i for i in state.infusions if i.administered_at is None and not i.skipped), None)
 
 
 def open_adverse_events(state: JourneyState) -> list[AdverseEventRecord]:

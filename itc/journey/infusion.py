@@ -150,9 +150,9 @@ def review_hold(state: JourneyState, at: Moment, infusion: InfusionRecord) -> Ho
 
 
 def hold_changed(state: JourneyState, infusion: InfusionRecord, held: bool, now: datetime) -> bool:
-    """Given, stopped (a DLT, or a supervisor after a discarded bag), moved to another window, or a
-    hold that should start or end: look at the infusion again."""
-    if infusion.administered_at is not None or stopped(state) or not infusion.prepared:
+    """Given, skipped or stopped (a DLT, or a supervisor after a discarded bag), moved to another
+    window, or a hold that should start or end: look at the infusion again."""
+    if infusion.administered_at is not None or infusion.skipped or stopped(state) or not infusion.prepared:
         return True
     return now >= infusion.window_start and (hold_reason(state) is not None) != held
 
@@ -161,7 +161,8 @@ def finish(state: JourneyState, at: Moment) -> Outcome:
     """Infusions are over: off study if none was given, otherwise on to the response assessment."""
     journal = Journal(state, at)
     given = [i.administered_at for i in state.infusions if i.administered_at is not None]
-    if len(given) < state.protocol.dosing.infusion_count and not state.infusions_discontinued:
+    skipped = sum(1 for i in state.infusions if i.skipped)
+    if len(given) + skipped < state.protocol.dosing.infusion_count and not state.infusions_discontinued:
         _discontinue(journal, "dose-limiting toxicity" if state.dlt else "stopped")
     if not given:
         journal.end(Stage.OFF_STUDY, f"no infusion given ({state.discontinuation_reason})")

@@ -94,8 +94,10 @@ class DecisionKind(StrEnum):
     CONTINUE_MANUFACTURING = "continue_manufacturing"
     SAE_REPORTED_TO_SPONSOR = "sae_reported_to_sponsor"
     SUSAR_REPORTED = "susar_reported"
-    # After quality discards a bag: re-make it from the banked iPSC line, or give no more infusions.
+    # After quality discards a bag: re-make it from the banked iPSC line, go on without its
+    # infusion, or give no more infusions.
     REMANUFACTURE_BAG = "remanufacture_bag"
+    SKIP_INFUSION = "skip_infusion"
     STOP_INFUSIONS = "stop_infusions"
 
 
@@ -159,6 +161,7 @@ class EventType(StrEnum):
     INFUSION_DUE = "InfusionDue"
     INFUSION_HELD = "InfusionHeld"
     INFUSION_REPLANNED = "InfusionReplanned"
+    INFUSION_SKIPPED = "InfusionSkipped"
     INFUSION_HOLD_RELEASED = "InfusionHoldReleased"
     INFUSION_ADMINISTERED = "InfusionAdministered"
     INFUSIONS_DISCONTINUED = "InfusionsDiscontinued"

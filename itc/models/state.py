@@ -74,6 +74,8 @@ class InfusionRecord(BaseModel):
     window_escalated: bool = False
     held_since: datetime | None = None
     hold_reason: str | None = None
+    # Not to be given: its bag was discarded and the supervisor decided to go on without it.
+    skipped: bool = False
 
 
 class ToxicityCheck(BaseModel):
