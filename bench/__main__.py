@@ -3,6 +3,7 @@
 python -m bench            # the real run (about 5 minutes on 2 cores)
 python -m bench --quick    # CI smoke mode: small N, shows that every stage works
 python -m bench --only action-round-trip   # one case on its own stack; merged into results.json
+python -m bench --only cli-through-api     # likewise: itc status and itc whoami as fresh processes
 python -m bench.readme     # then copy the summary table into README.md
 """
 
@@ -165,6 +166,17 @@ async def run_round_trip_only(sizes: Sizes, quick: bool) -> dict[str, Any]:
     return {**result, "quick": quick, "environment": facts}
 
 
+async def run_cli_only(quick: bool) -> dict[str, Any]:
+    """An itc command through the HTTP API on its own stack, with the machine it was measured on."""
+    load_at_start = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryDirectory(prefix="itc-bench-") as tmp:
+        async with live_context(Path(tmp)) as ctx:
+            result = await cli_through_api.measure(ctx, 3 if quick else 20)
+            facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
+    facts["load_average_1m_at_start"] = load_at_start
+    return {**result, "environment": facts}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,7 +190,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["action-round-trip"],
+        choices=["action-round-trip", "cli-through-api"],
         help="run this case alone on its own stack and merge it into the results.json in --out",
     )
     args = parser.parse_args()
@@ -201,6 +213,14 @@ def main() -> None:
             print(json.dumps(round_trip, indent=2), flush=True)
             return
         results["action_round_trip"] = round_trip
+    elif args.only == "cli-through-api":
+        previous = args.out / JSON_NAME
+        results = read_results(previous) if previous.exists() else {}
+        cli = asyncio.run(run_cli_only(args.quick))
+        if not results:
+            print(json.dumps(cli, indent=2), flush=True)
+            return
+        results["cli_through_api"] = cli
     else:
         results = asyncio.run(run(sizes, args.quick))
     json_path, markdown_path = write_results(results, args.out)

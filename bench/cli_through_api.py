@@ -1,7 +1,8 @@
 """Wall time of an `itc` command through the HTTP API, as a staff machine runs it: a fresh
-`itc whoami` process with a personal token, against the API served on the bench's stack.
-The whole process is timed (interpreter start, imports, the request), since that is what a
-person waits for; the target is half a second."""
+`itc status <participant>` process (and `itc whoami`, the lightest command) with a personal
+token, against the API served on the bench's stack. The whole process is timed (interpreter
+start, imports, the request and the answer), since that is what a person waits for; the
+target is half a second."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.live_context import LiveContext
+from bench.live_journey import start_live_journey
 from itc.api.app import create_app
 from itc.api.server import serving
 from itc.api.settings import ApiSettings
@@ -28,17 +30,27 @@ TARGET_SECONDS = 0.5
 PERSON = "bench.cli"
 # Published here, for the bench's throwaway database only.
 TOKEN = "itc_be00000000000001_bench-command-line-token"
+PARTICIPANT = "BC-00001"
 
 
-def _run_whoami(env: dict[str, str]) -> float:
+def _run(env: dict[str, str], args: list[str]) -> float:
     started = time.perf_counter()
     finished = subprocess.run(
-        [sys.executable, "-m", "itc.cli.entry", "whoami"], env=env, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "itc.cli.entry", *args], env=env, capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - started
     if finished.returncode != 0:
-        raise RuntimeError(f"itc whoami failed: {finished.stderr.strip()}")
+        raise RuntimeError(f"itc {' '.join(args)} failed: {finished.stderr.strip()}")
     return elapsed
+
+
+def _figures(command: str, seconds: list[float]) -> dict[str, Any]:
+    return {
+        "command": command,
+        "repeats": len(seconds),
+        "median_seconds": round(statistics.median(seconds), 3),
+        "max_seconds": round(max(seconds), 3),
+    }
 
 
 async def measure(ctx: LiveContext, repeats: int) -> dict[str, Any]:
@@ -66,16 +78,17 @@ async def _measure(ctx: LiveContext, repeats: int) -> dict[str, Any]:
             token_file = Path(home) / "token"
             token_file.write_text(f"{TOKEN}\n{PERSON}\n", encoding="utf-8")
             token_file.chmod(0o600)
+            await start_live_journey(ctx.client, ctx.journey_queue, PARTICIPANT)
             async with serving(app, "127.0.0.1", 0) as url:
                 env = {**os.environ, "ITC_API_URL": url, "ITC_TOKEN_FILE": str(token_file)}
-                seconds = [await asyncio.to_thread(_run_whoami, env) for _ in range(repeats)]
+                status = [await asyncio.to_thread(_run, env, ["status", PARTICIPANT]) for _ in range(repeats)]
+                whoami = [await asyncio.to_thread(_run, env, ["whoami"]) for _ in range(repeats)]
     finally:
         await close_pool(pool)
     return {
         "measured": True,
-        "command": "itc whoami",
-        "repeats": repeats,
-        "median_seconds": round(statistics.median(seconds), 3),
-        "max_seconds": round(max(seconds), 3),
+        # The figure the target is judged on: a staff command that reads a journey.
+        **_figures("itc status <participant>", status),
+        "others": [_figures("itc whoami", whoami)],
         "target_seconds": TARGET_SECONDS,
     }

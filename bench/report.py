@@ -277,7 +277,9 @@ def _cli_line(cli: dict[str, Any] | None) -> str:
         return "Not measured in this run."
     if not cli.get("measured"):
         return f"Not measured: {cli.get('note')}"
-    return (
-        f"`{cli['command']}` as a fresh process with a personal token, {cli['repeats']} times: median "
-        f"{cli['median_seconds']} s, max {cli['max_seconds']} s (target {cli['target_seconds']} s)."
-    )
+    lines = [
+        f"`{figures['command']}` as a fresh process with a personal token, {figures['repeats']} times: median "
+        f"{figures['median_seconds']} s, max {figures['max_seconds']} s (target {cli['target_seconds']} s)."
+        for figures in [cli, *cli.get("others", [])]
+    ]
+    return "\n\n".join(lines)

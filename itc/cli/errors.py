@@ -4,12 +4,12 @@ code; only real bugs show a traceback."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Coroutine
 from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from itc.base.errors import UserFacingError, validation_lines
 
@@ -38,21 +38,30 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
         fail_with(error)
     except ValidationError as error:
         fail(f"Invalid input ({error.title})", validation_lines(error), EXIT_INVALID)
-    except RPCError as error:
-        if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
-            fail(f"Temporal stopped answering ({error.message}) — is `itc dev` still running?", code=3)
-        fail(f"Temporal refused the request: {error.message}")
     except Exception as error:
+        _fail_temporal(error)
         _fail_database(error)
         raise
     except KeyboardInterrupt:
         fail("Interrupted", code=EXIT_INTERRUPTED)
 
 
+def _fail_temporal(error: Exception) -> None:
+    """Temporal's refusals; only a command that loaded the Temporal client can meet one, so a
+    command through the HTTP API never imports it here."""
+    service = sys.modules.get("temporalio.service")
+    if service is None or not isinstance(error, service.RPCError):
+        return
+    if error.status in (service.RPCStatusCode.UNAVAILABLE, service.RPCStatusCode.DEADLINE_EXCEEDED):
+        fail(f"Temporal stopped answering ({error.message}) — is `itc dev` still running?", code=3)
+    fail(f"Temporal refused the request: {error.message}")
+
+
 def _fail_database(error: Exception) -> None:
     """Database errors a person can fix; anything else is re-raised by the caller."""
-    import asyncpg
-
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is None:  # nothing in this command spoke to the database
+        return
     if isinstance(error, asyncpg.UndefinedTableError):
         fail("The database has no event-store tables yet — run `itc migrate` first.", code=3)
     if isinstance(error, asyncpg.InvalidCatalogNameError):

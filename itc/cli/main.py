@@ -10,17 +10,13 @@ import typer
 from itc.cli import (
     admin,
     api_commands,
-    audit,
-    chain,
     codec_server,
     demo,
     dev,
     keys,
-    queries,
-    record,
     serve,
+    staff_commands,
     start,
-    trial,
 )
 from itc.cli import simulate as simulation
 from itc.cli.process_exit import run_and_exit
@@ -40,13 +36,7 @@ app = typer.Typer(
 )
 
 app.command("start")(start.start)
-app.add_typer(record.app, name="record", cls=WholeSummaries)
-app.add_typer(trial.app, name="trial", cls=WholeSummaries)
-app.command("status")(queries.status)
-app.command("list")(queries.list_participants)
-app.command("timeline")(queries.timeline)
-app.command("audit")(audit.audit)
-app.command("chain")(chain.chain)
+staff_commands.register(app)
 app.command("dev")(dev.dev)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)

@@ -1,21 +1,23 @@
-"""Read-only commands: `status` and `timeline` ask the workflow; `list` reads the read model."""
+"""Read-only commands: `status` and `timeline` ask the workflow; `list` reads the read model.
+Signed in with `itc login`, each goes through the HTTP API as that person instead, and never
+loads the Temporal client or the database driver."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 
-from itc.base.settings import Settings
+from itc.cli import through_api
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, run_async
 from itc.cli.render import status_list_text, status_text, timeline_text, to_json
 from itc.models.enums import Stage
 from itc.models.inputs import ParticipantId
-from itc.runtime.database_pool import database_pool
-from itc.runtime.journeys import get_status, get_timeline
-from itc.runtime.temporal_client import connect
+
+if TYPE_CHECKING:
+    from itc.base.settings import Settings
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
 _PARTICIPANT = TypeAdapter(ParticipantId)
@@ -32,13 +34,19 @@ def status(
     participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False
 ) -> None:
     """Where a participant's journey stands, straight from the workflow."""
-    settings = load_settings()
     _check_participant(participant)
+    if through_api.signed_in():
+        result: Any = through_api.journey_status(participant)
+    else:
+        settings = load_settings()
 
-    async def go() -> Any:
-        return await get_status(await connect(settings), participant)
+        async def go() -> Any:
+            from itc.runtime.journeys import get_status
+            from itc.runtime.temporal_client import connect
 
-    result = run_async(go())
+            return await get_status(await connect(settings), participant)
+
+        result = run_async(go())
     typer.echo(to_json(result) if as_json else status_text(result))
 
 
@@ -46,13 +54,19 @@ def timeline(
     participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False
 ) -> None:
     """Every event of a participant's journey, in order."""
-    settings = load_settings()
     _check_participant(participant)
+    if through_api.signed_in():
+        result: Any = through_api.journey_timeline(participant)
+    else:
+        settings = load_settings()
 
-    async def go() -> Any:
-        return await get_timeline(await connect(settings), participant)
+        async def go() -> Any:
+            from itc.runtime.journeys import get_timeline
+            from itc.runtime.temporal_client import connect
 
-    result = run_async(go())
+            return await get_timeline(await connect(settings), participant)
+
+        result = run_async(go())
     typer.echo(to_json(result) if as_json else timeline_text(result))
 
 
@@ -65,13 +79,16 @@ def list_participants(
     as_json: AsJson = False,
 ) -> None:
     """Participants from the read model (PostgreSQL), optionally by stage and site."""
-    settings = load_settings()
-    rows = run_async(_list(settings, stage.value if stage else None, site))
+    if through_api.signed_in():
+        rows = through_api.participants(stage.value if stage else None, site)
+    else:
+        rows = run_async(_list(load_settings(), stage.value if stage else None, site))
     typer.echo(to_json(rows) if as_json else status_list_text(rows))
 
 
 async def _list(settings: Settings, stage: str | None, site: str | None) -> list[dict[str, Any]]:
     from itc.eventstore.store import EventStore
+    from itc.runtime.database_pool import database_pool
 
     async with database_pool(settings) as pool:
         rows = await EventStore(pool).list_status(stage=stage, site=site)

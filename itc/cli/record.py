@@ -16,20 +16,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
-from temporalio.service import RPCError
 
 from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
 from itc.base.errors import InvalidInput, UserFacingError
-from itc.base.settings import Settings
-from itc.cli import api_client
+from itc.base.json_input import load_json_object, validate_model
+from itc.cli import api_client, through_api
 from itc.cli.context import load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import how_to_give, name_flags
-from itc.cli.replies import accepted_line, outcome_lines, settled_status
+from itc.cli.replies import accepted_line, outcome_lines
 from itc.models.enums import (
     AeCategory,
     Attribution,
@@ -41,9 +40,9 @@ from itc.models.inputs import ActionAccepted, ParticipantId, RecordInfusionAdmin
 from itc.models.state import JourneyStatus
 from itc.rules.dose import infusion_number_refusal
 from itc.rules.recist_overall import NonTargetStatus
-from itc.runtime.journeys import load_json_object, record, validate_model
-from itc.runtime.refusal_audit import StoreRefusalLog
-from itc.runtime.temporal_client import connect
+
+if TYPE_CHECKING:
+    from itc.base.settings import Settings
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
 Opt = typer.Option
@@ -84,9 +83,10 @@ def _send(
     corrects: int | None = None,
     hints: Mapping[str, str] | None = None,
 ) -> None:
-    settings = load_settings()
-    # Signed in with `itc login`: the action goes through the HTTP API as that person.
-    signed_in = api_client.signed_in_person()
+    # Signed in with `itc login`: the action goes through the HTTP API as that person, and
+    # the API and the journey hold the protocol; otherwise this machine's settings reach Temporal.
+    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
+    settings = None if signed_in else load_settings()
     actor = actor or signed_in
     try:
         _PARTICIPANT.validate_python(participant)
@@ -106,25 +106,47 @@ def _send(
         payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
         fail_with(name_flags(error, from_flags, hints, from_file=json_file is not None))
-    if isinstance(payload, RecordInfusionAdministeredInput) and (
-        beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing)
+    if (
+        settings is not None
+        and isinstance(payload, RecordInfusionAdministeredInput)
+        and (beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing))
     ):
         fail(beyond_plan, code=EXIT_INVALID)
     if signed_in:
-        answer = api_client.record(participant, spec.action.value, payload.model_dump(mode="json", exclude_none=True))
-        typer.echo(f"Accepted #{answer['sequence']} ({answer['stage']}): {answer['message']}")
+        accepted = ActionAccepted.model_validate(
+            api_client.record(participant, spec.action.value, payload.model_dump(mode="json", exclude_none=True))
+        )
+        typer.echo(accepted_line(accepted))
+        # What followed, as the journey stands when asked; the action is recorded either way.
+        for line in outcome_lines(accepted, _status_through_api(participant)):
+            typer.echo(line)
         return
     if payload.role is None:
         permitted = " or ".join(r.value for r in spec.permitted_roles)
         fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
+    assert settings is not None
     accepted, status = run_async(_execute(settings, participant, spec.update, payload))
     for line in [accepted_line(accepted), *outcome_lines(accepted, status)]:
         typer.echo(line)
 
 
+def _status_through_api(participant: str) -> JourneyStatus | None:
+    try:
+        return through_api.journey_status(participant)
+    except typer.Exit:
+        return None
+
+
 async def _execute(
     settings: Settings, participant: str, update_name: str, payload: StaffAction
 ) -> tuple[ActionAccepted, JourneyStatus | None]:
+    from temporalio.service import RPCError
+
+    from itc.cli.replies import settled_status
+    from itc.runtime.journeys import record
+    from itc.runtime.refusal_audit import StoreRefusalLog
+    from itc.runtime.temporal_client import connect
+
     client = await connect(settings)
     accepted = await record(client, participant, update_name, payload, refusals=StoreRefusalLog(settings))
     try:

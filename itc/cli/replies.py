@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-
-from temporalio.client import Client
+from typing import TYPE_CHECKING
 
 from itc.api.labels import human
 from itc.cli.render import safe, when
 from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted
 from itc.models.state import JourneyStatus
-from itc.runtime.journeys import get_status, journey_id
+
+if TYPE_CHECKING:
+    # Only the direct path to Temporal settles; a command through the HTTP API never loads it.
+    from temporalio.client import Client
 
 # Storing an action's events takes tens of milliseconds; a journey busy for longer (a service
 # retrying) is described as it stands rather than holding the terminal.
@@ -54,6 +56,8 @@ def outcome_lines(accepted: ActionAccepted, status: JourneyStatus | None) -> lis
 
 async def settled_status(client: Client, participant_id: str) -> JourneyStatus:
     """The journey's status once it has acted on what it was just given (or after SETTLE_SECONDS)."""
+    from itc.runtime.journeys import get_status, journey_id
+
     handle = client.get_workflow_handle(journey_id(participant_id))
     deadline = time.monotonic() + SETTLE_SECONDS
     while time.monotonic() < deadline:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from itc.base.errors import InvalidInput
+from itc.base.json_input import load_json_object
 from itc.base.settings import Settings
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
@@ -17,7 +18,7 @@ from itc.models.enums import ReceptorStatus, Sex
 from itc.models.inputs import ConsentRecord
 from itc.models.roles import Role
 from itc.rules.config import ProtocolConfig
-from itc.runtime.journeys import load_json_object, parse_consent, start_journey
+from itc.runtime.journeys import parse_consent, start_journey
 from itc.runtime.temporal_client import connect
 
 Opt = typer.Option

@@ -1,4 +1,6 @@
-"""`itc trial status|resume`: the cohort's enrolment, DLT tally, pause state and open SAE clocks."""
+"""`itc trial status|resume`: the cohort's enrolment, DLT tally, pause state and open SAE clocks.
+Signed in with `itc login`, both go through the HTTP API as that person, and the status lists
+each decision's electronic signatures."""
 
 from __future__ import annotations
 
@@ -8,20 +10,19 @@ import typer
 from pydantic import ValidationError
 
 from itc.base.errors import InvalidInput, validation_lines
+from itc.cli import api_client, through_api
 from itc.cli.context import load_protocol, load_settings
-from itc.cli.errors import fail_with, run_async
+from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import name_flags
 from itc.cli.render import safe, to_json
 from itc.models.roles import Role
 from itc.models.trial import ResumeTrialInput, TrialStatus
-from itc.runtime.temporal_client import connect
-from itc.runtime.trials import get_trial_status, resume_trial
 
 app = typer.Typer(help="The trial as a whole: enrolment, safety stopping, pause and resume.", no_args_is_help=True)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
 
 
-def trial_text(status: TrialStatus) -> str:
+def trial_text(status: TrialStatus, signatures: dict[str, list[dict[str, Any]]] | None = None) -> str:
     lines = [
         f"Trial              {status.trial_id} (protocol {status.protocol_version})",
         f"Enrolled           {status.enrolled} of {status.target}",
@@ -37,10 +38,12 @@ def trial_text(status: TrialStatus) -> str:
         ]
     else:
         lines.append("Open SAE clocks    —")
-    for decision in status.decisions:
+    for number, decision in enumerate(status.decisions, 1):
         lines.append(
             f"{decision.action.title():<19}{decision.at:%Y-%m-%d %H:%M} by {decision.actor}: {decision.reason}"
         )
+        # Numbered as `itc sign trial-decision` takes them.
+        lines += [f"  #{number} {s['manifestation']}" for s in (signatures or {}).get(str(number), [])]
     # Pause reasons, actors and decision reasons are stored text: escaped line by line.
     return "\n".join(safe(line) for line in lines)
 
@@ -48,10 +51,21 @@ def trial_text(status: TrialStatus) -> str:
 @app.command("status")
 def status(as_json: AsJson = False) -> None:
     """Enrolment against the target, DLTs against the boundary, the pause, open SAE clocks."""
+    if through_api.signed_in():
+        answer = through_api.trial_status()
+        typer.echo(
+            to_json(answer)
+            if as_json
+            else trial_text(TrialStatus.model_validate(answer), through_api.trial_signatures())
+        )
+        return
     settings = load_settings()
     protocol = load_protocol(settings)
 
     async def go() -> Any:
+        from itc.runtime.temporal_client import connect
+        from itc.runtime.trials import get_trial_status
+
         return await get_trial_status(await connect(settings), protocol)
 
     result = run_async(go())
@@ -60,22 +74,39 @@ def status(as_json: AsJson = False) -> None:
 
 @app.command("resume")
 def resume(
-    actor: Annotated[str, typer.Option("--actor", "-a", metavar="STAFF-ID", help="Supervisor's staff ID.")],
     reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is safe to resume (recorded).")],
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", "-a", metavar="STAFF-ID", help="Supervisor's staff ID; signed in: yours."),
+    ] = None,
     role: Annotated[
-        Role, typer.Option("--role", "-r", envvar="ITC_ROLE", help="The role you act in: only supervisors may resume.")
-    ],
+        Role | None,
+        typer.Option("--role", "-r", envvar="ITC_ROLE", help="The role you act in: only supervisors may resume."),
+    ] = None,
 ) -> None:
     """Resume enrolment and infusions after a safety pause (supervisors)."""
-    settings = load_settings()
-    protocol = load_protocol(settings)
+    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
+    actor = actor or signed_in
+    if actor is None:
+        fail("actor: give --actor, or sign in with `itc login`", code=EXIT_INVALID)
     try:
-        request = ResumeTrialInput(actor_id=actor, role=role, reason=reason)
+        request = ResumeTrialInput(actor_id=actor, role=role or Role.SUPERVISOR, reason=reason)
     except ValidationError as error:
         given = {"actor_id": actor, "role": role, "reason": reason}
         fail_with(name_flags(InvalidInput("Invalid resume", lines=validation_lines(error)), given))
+    if signed_in:
+        answer = through_api.resume_trial(request.model_dump(mode="json", exclude_none=True))
+        typer.echo(trial_text(TrialStatus.model_validate(answer)))
+        return
+    if role is None:
+        fail("role: give --role supervisor (or set ITC_ROLE); only supervisors may resume", code=EXIT_INVALID)
+    settings = load_settings()
+    protocol = load_protocol(settings)
 
     async def go() -> Any:
+        from itc.runtime.temporal_client import connect
+        from itc.runtime.trials import resume_trial
+
         return await resume_trial(await connect(settings), protocol, request)
 
     typer.echo(trial_text(run_async(go())))

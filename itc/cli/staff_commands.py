@@ -1,0 +1,26 @@
+"""The staff commands (`record`, `status`, `timeline`, `audit`, `chain`, `list`, `trial`) as an
+app of their own, for a person signed in with `itc login`: each goes through the HTTP API as
+that person, so `itc.cli.entry` runs them without importing Temporal, FastAPI or the database
+driver (a staff machine has none of their credentials, and the command answers sooner)."""
+
+from __future__ import annotations
+
+import typer
+
+from itc.cli import audit, chain, queries, record, trial
+from itc.cli.whole_summaries import WholeSummaries
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(record.app, name="record", cls=WholeSummaries)
+    app.add_typer(trial.app, name="trial", cls=WholeSummaries)
+    app.command("status")(queries.status)
+    app.command("list")(queries.list_participants)
+    app.command("timeline")(queries.timeline)
+    app.command("audit")(audit.audit)
+    app.command("chain")(chain.chain)
+
+
+app = typer.Typer(name="itc", cls=WholeSummaries, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False, rich_markup_mode=None)  # fmt: skip
+register(app)

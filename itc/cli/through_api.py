@@ -1,0 +1,67 @@
+"""What the staff commands (`status`, `timeline`, `audit`, `chain`, `list`, `trial status`,
+`trial resume`, `record`) read and send through the HTTP API once a person has signed in with
+`itc login`: the same models the direct path returns, from the API's JSON, so one renderer
+serves both. Imports stay light: neither Temporal nor the database driver is loaded."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from itc.cli import api_client
+from itc.models.state import JourneyStatus, TimelineEntry
+
+
+def signed_in() -> bool:
+    """Whether this command goes through the API (someone signed in with `itc login`)."""
+    if api_client.signed_in_person() is None:
+        return False
+    if "structlog" in sys.modules:
+        # Sharing a process with a server (an embedding, the tests): its logs go to stderr at
+        # warnings only, as for every short command, so stdout holds the answer. A fresh `itc`
+        # process has loaded no logging to quiet, and loading it would only cost start-up time.
+        from itc.base.logging import configure_logging
+
+        log_format = os.environ.get("LOG_FORMAT", "auto").lower()
+        configure_logging(
+            "json" if log_format == "json" else "console" if log_format == "console" else "auto",
+            "WARNING",
+            stream="stderr",
+            temporal_loggers=False,
+        )
+    return True
+
+
+def journey_status(participant: str) -> JourneyStatus:
+    return JourneyStatus.model_validate(api_client.call("GET", f"/api/journeys/{participant}").json())
+
+
+def journey_timeline(participant: str) -> list[TimelineEntry]:
+    entries = api_client.call("GET", f"/api/journeys/{participant}/timeline").json()
+    return [TimelineEntry.model_validate(entry) for entry in entries]
+
+
+def audit_trail(participant: str) -> list[dict[str, Any]]:
+    return list(api_client.call("GET", f"/api/journeys/{participant}/audit").json())
+
+
+def chain(participant: str) -> dict[str, Any]:
+    return dict(api_client.call("GET", f"/api/journeys/{participant}/chain").json())
+
+
+def participants(stage: str | None, site: str | None) -> list[dict[str, Any]]:
+    params = {key: value for key, value in {"stage": stage, "site": site}.items() if value is not None}
+    return list(api_client.call("GET", "/api/journeys", params=params).json())
+
+
+def trial_status() -> dict[str, Any]:
+    return dict(api_client.call("GET", "/api/trial").json())
+
+
+def trial_signatures() -> dict[str, list[dict[str, Any]]]:
+    return dict(api_client.call("GET", "/api/trial/signatures").json())
+
+
+def resume_trial(body: dict[str, Any]) -> dict[str, Any]:
+    return dict(api_client.call("POST", "/api/trial/resume", json_body=body).json())
