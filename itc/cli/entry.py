@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -16,9 +17,14 @@ def main(argv: Sequence[str] | None = None) -> NoReturn:
     from itc.cli.api_client import signed_in_person
     from itc.cli.api_commands import API_COMMANDS, STAFF_COMMANDS
 
+    light = bool(args) and (args[0] in API_COMMANDS or (args[0] in STAFF_COMMANDS and signed_in_person() is not None))
+    if light:
+        # The engine uses no pydantic plugins; looking them up at the first model reads the
+        # metadata of every installed package, a good part of a light command's start-up.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     if args and args[0] in API_COMMANDS:
         from itc.cli.api_commands import app
-    elif args and args[0] in STAFF_COMMANDS and signed_in_person() is not None:
+    elif light:
         from itc.cli.staff_commands import app
     else:
         from itc.cli.main import app
