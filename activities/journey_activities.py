@@ -38,6 +38,7 @@ from itc.models.activity_inputs import (
     LabOrderReceipt,
     NotificationReceipt,
     OrderLabsInput,
+    RecordRefusedSignalInput,
     SendNotificationInput,
 )
 from itc.models.slots import ReleasedSlot, ReleaseSlotInput, ReserveSlotInput, SlotReservation
@@ -176,6 +177,11 @@ class JourneyActivities:
         with _log_context(request.participant_id), _warn_when_unreachable("service"), _non_retryable_errors():
             return await self._slots.release_slot(request)
 
+    @activity.defn(name=names.RECORD_REFUSED_SIGNAL)
+    async def record_refused_signal(self, request: RecordRefusedSignalInput) -> None:
+        with _warn_when_unreachable("event store"), _non_retryable_errors():
+            await self._events.record_refused_signal(request)
+
 
 def activities_for_worker(acts: JourneyActivities) -> list[Callable[..., Awaitable[Any]]]:
     return [
@@ -186,4 +192,5 @@ def activities_for_worker(acts: JourneyActivities) -> list[Callable[..., Awaitab
         acts.cancel_appointments,
         acts.reserve_manufacturing_slot,
         acts.release_manufacturing_slot,
+        acts.record_refused_signal,
     ]

@@ -12,6 +12,7 @@ BOOK_APPOINTMENT = "book_appointment"
 CANCEL_APPOINTMENTS = "cancel_appointments"
 RESERVE_MANUFACTURING_SLOT = "reserve_manufacturing_slot"
 RELEASE_MANUFACTURING_SLOT = "release_manufacturing_slot"
+RECORD_REFUSED_SIGNAL = "record_refused_signal"
 REPORT_DLT_OUTCOME = "report_dlt_outcome"
 REPORT_SAE_CLOCK = "report_sae_clock"
 
@@ -23,6 +24,7 @@ ALL = (
     CANCEL_APPOINTMENTS,
     RESERVE_MANUFACTURING_SLOT,
     RELEASE_MANUFACTURING_SLOT,
+    RECORD_REFUSED_SIGNAL,
     REPORT_DLT_OUTCOME,
     REPORT_SAE_CLOCK,
 )

@@ -18,9 +18,9 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from activities import names as activity
-    from itc.models.activity_inputs import NotificationReceipt, SendNotificationInput
+    from itc.models.activity_inputs import NotificationReceipt, RecordRefusedSignalInput, SendNotificationInput
     from itc.models.enums import Recipient, Stage
-    from itc.models.identity import ActorAssertion
+    from itc.models.identity import SIGNAL_NOT_AUTHENTICATED, SIGNAL_REPLAYED, ActorAssertion
     from itc.models.roles import Action
     from itc.models.state import StartJourneyInput
     from itc.models.trial import (
@@ -47,6 +47,14 @@ ENROLMENT_CLOSED = "EnrolmentClosed"
 UNKNOWN_PROTOCOL_VERSION = "UnknownProtocolVersion"
 # Continue as new well before Temporal's limits; each enrolment or report adds a handful of events.
 MAX_HANDLED_PER_RUN = 400
+# Patch ID: from here on the trial accepts each journey's reports once, in the order sent.
+REPLAY_PROTECTED_REPORTS = "replay-protected-reports"
+REPLAYED_REPORT = "it repeats a report the trial already accepted (a replayed or re-delivered signal)"
+# Patch ID: from here on each ignored signal is also written to the event store's refused_actions.
+AUDITED_REFUSED_SIGNALS = "refused-signals-in-the-event-store"
+# The trial's status lists the latest ignored signals; the event store keeps every one, so a
+# flood of forgeries cannot grow the state the trial carries from run to run.
+LISTED_REFUSED_SIGNALS = 100
 
 
 @workflow.defn
@@ -56,6 +64,7 @@ class TrialWorkflow:
         self.s: TrialState = input.carried_state or TrialState(protocol=input.protocol)
         self._outbox: list[SendNotificationInput] = []
         self._pause_signals: list[tuple[str, SetTrialPauseInput]] = []
+        self._refusal_audits: list[RecordRefusedSignalInput] = []
         self._handled = 0
         # Set by the engine's trust interceptor while an Update's validator runs.
         self.verified_actor: ActorAssertion | None = None
@@ -64,7 +73,10 @@ class TrialWorkflow:
     async def run(self, input: StartTrialInput) -> None:
         while True:
             await workflow.wait_condition(
-                lambda: bool(self._outbox or self._pause_signals) or self._handled >= MAX_HANDLED_PER_RUN
+                lambda: (
+                    bool(self._outbox or self._pause_signals or self._refusal_audits)
+                    or self._handled >= MAX_HANDLED_PER_RUN
+                )
             )
             await self._deliver()
             if self._handled >= MAX_HANDLED_PER_RUN or workflow.info().is_continue_as_new_suggested():
@@ -161,6 +173,8 @@ class TrialWorkflow:
     @workflow.signal
     def record_dlt_outcome(self, inp: RecordDltOutcomeInput) -> None:
         self._handled += 1
+        if not self._first_delivery("record_dlt_outcome", inp, f"{inp.participant_id}/dlt"):
+            return
         if inp.participant_id in self.s.outcomes:
             return  # a retried report; each participant is evaluable once
         self.s.outcomes[inp.participant_id] = DltOutcome(
@@ -184,10 +198,33 @@ class TrialWorkflow:
     def record_sae_clock(self, inp: RecordSaeClockInput) -> None:
         self._handled += 1
         key = f"{inp.participant_id}/{inp.ae_id}/{inp.clock}"
+        if not self._first_delivery("record_sae_clock", inp, f"{key}/{inp.status}"):
+            return
         if inp.status == "acknowledged":
             self.s.sae_clocks.pop(key, None)
         else:
             self.s.sae_clocks[key] = inp.model_copy(update={"signal_mac": None})  # the MAC was for delivery only
+
+    def _first_delivery(self, signal: str, inp: RecordDltOutcomeInput | RecordSaeClockInput, content: str) -> bool:
+        """Whether this report is new; a repeat is ignored and listed. The MAC (checked before
+        this) proves a worker sent the report once, not that it is sent for the first time:
+        anyone who can read history or the wire can send the same signed payload again."""
+        if not workflow.patched(REPLAY_PROTECTED_REPORTS):
+            return True
+        if inp.report_sequence is None:
+            # From a journey recorded before reports were numbered: each is accepted once by what it says.
+            repeated = content in self.s.unnumbered_reports
+            if not repeated:
+                self.s.unnumbered_reports.append(content)
+        else:
+            # One journey sends its reports one at a time, each after the last was delivered.
+            repeated = inp.report_sequence <= self.s.report_sequences.get(inp.participant_id, 0)
+            if not repeated:
+                self.s.report_sequences[inp.participant_id] = inp.report_sequence
+        if repeated:
+            workflow.logger.warning("signal %s ignored: a repeated report", signal)
+            self.refuse_signal(signal, REPLAYED_REPORT, SIGNAL_REPLAYED)
+        return not repeated
 
     @workflow.update
     def resume_trial(self, inp: ResumeTrialInput) -> TrialStatus:
@@ -212,9 +249,24 @@ class TrialWorkflow:
         for participant_id in self.s.enrolled:
             self._pause_signals.append((participant_id, SetTrialPauseInput(paused=paused, reason=reason)))
 
-    def refuse_signal(self, signal: str, problem: str) -> None:
-        """Called by the engine's trust interceptor for a signal it ignored; the trial's status lists it."""
+    def refuse_signal(self, signal: str, problem: str, refusal: str = SIGNAL_NOT_AUTHENTICATED) -> None:
+        """Called by the engine's trust interceptor for a signal it ignored, and for a repeated
+        report: the trial's status lists it, and the event store's audit keeps it."""
         self.s.refused_signals.append(RefusedSignal(at=workflow.now(), signal=signal, problem=problem))
+        del self.s.refused_signals[:-LISTED_REFUSED_SIGNALS]
+        if workflow.patched(AUDITED_REFUSED_SIGNALS):
+            self._handled += 1  # forgeries count towards continuing as new like any signal
+            self.s.signals_refused += 1
+            workflow_id = workflow.info().workflow_id
+            self._refusal_audits.append(
+                RecordRefusedSignalInput(
+                    workflow_id=workflow_id,
+                    signal=signal,
+                    refusal=refusal,
+                    problem=problem,
+                    audit_key=f"{workflow_id}:refused-signal-{self.s.signals_refused}",
+                )
+            )
 
     # ------------------------------------------------------------------ queries and delivery
 
@@ -266,6 +318,13 @@ class TrialWorkflow:
                 )
             except Exception as err:
                 workflow.logger.info("pause not delivered to %s: %s", participant_id, type(err).__name__)
+        while self._refusal_audits:
+            await workflow.execute_activity(
+                activity.RECORD_REFUSED_SIGNAL,
+                self._refusal_audits.pop(0),
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+            )
         while self._outbox:
             await workflow.execute_activity(
                 activity.SEND_NOTIFICATION,

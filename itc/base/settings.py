@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from itc.base.protocol_files import load_protocol
@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     itc_identity_keys_file: Path | None = None
     itc_signal_keys: SecretStr | None = None
     itc_signal_keys_file: Path | None = None
+    # How long after signing a worker still accepts an Update's actor assertion (replay protection).
+    itc_assertion_max_age_seconds: int = Field(default=300, ge=30, le=3600)
 
     @field_validator(
         "temporal_address",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -27,6 +27,7 @@ __all__ = [
     "ACTOR_NOT_AUTHENTICATED",
     "AssertionRefused",
     "bind",
+    "check_fresh",
     "content_digest",
     "sign_assertion",
     "verify_assertion",
@@ -79,6 +80,28 @@ def sign_assertion(
 def _signed_fields(assertion: ActorAssertion) -> dict[str, Any]:
     # The JSON form, which is what travels: the sender's and the worker's copies dump alike.
     return assertion.model_dump(mode="json", exclude={"mac"})
+
+
+# How long an assertion vouches for its request once issued, and how far ahead of the checking
+# worker's clock the issuing client's may run. The worker checks an assertion once, when an
+# Update is first validated (validators do not run on replay, and an Update once accepted is
+# never validated again), so the window only has to cover the time between signing and the
+# first validation: the client's own retries of the Update call and a worker restart, which
+# take seconds to a minute. A captured request sent again later is refused as stale.
+ASSERTION_MAX_AGE = timedelta(minutes=5)
+ASSERTION_CLOCK_SKEW = timedelta(seconds=30)
+
+
+def check_fresh(assertion: ActorAssertion, now: datetime, max_age: timedelta = ASSERTION_MAX_AGE) -> None:
+    """Refuse an assertion issued more than `max_age` before `now`, or dated ahead of it."""
+    age = now - assertion.issued_at
+    if age > max_age:
+        raise AssertionRefused(
+            f"the request's actor assertion was issued {int(age.total_seconds())} s ago, longer than the "
+            f"{int(max_age.total_seconds())} s it is valid: send the request again"
+        )
+    if age < -ASSERTION_CLOCK_SKEW:
+        raise AssertionRefused("the request's actor assertion is dated in the future: check the sender's clock")
 
 
 def parse_assertion(data: Any) -> ActorAssertion:

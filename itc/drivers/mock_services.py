@@ -24,6 +24,7 @@ from itc.models.activity_inputs import (
     LabOrderReceipt,
     NotificationReceipt,
     OrderLabsInput,
+    RecordRefusedSignalInput,
     SendNotificationInput,
 )
 from itc.models.events import JourneyEvent
@@ -39,6 +40,7 @@ class MockServices:
     events: list[JourneyEvent] = field(default_factory=list)
     notifications: list[SendNotificationInput] = field(default_factory=list)
     bookings: list[BookAppointmentInput] = field(default_factory=list)
+    refused_signals: list[RecordRefusedSignalInput] = field(default_factory=list)
     fail_bookings_with: str | None = None
     # Manufacturing slots: `no_free_slot` refuses reservations (NoCapacity) while set;
     # holds are kept by participant.
@@ -112,6 +114,12 @@ class MockServices:
             self.calls.append((names.RELEASE_MANUFACTURING_SLOT, inp.reason))
             return ReleasedSlot(released=int(self.slot_holders.pop(inp.participant_id, None) is not None))
 
+        @activity.defn(name=names.RECORD_REFUSED_SIGNAL)
+        async def record_refused_signal(inp: RecordRefusedSignalInput) -> None:
+            if inp.audit_key not in {r.audit_key for r in self.refused_signals}:
+                self.refused_signals.append(inp)
+            self.calls.append((names.RECORD_REFUSED_SIGNAL, inp.signal))
+
         @activity.defn(name=names.REPORT_DLT_OUTCOME)
         async def report_dlt_outcome(inp: ReportDltOutcomeInput) -> None:
             self.calls.append((names.REPORT_DLT_OUTCOME, "dlt" if inp.outcome.dlt else "no_dlt"))
@@ -128,6 +136,7 @@ class MockServices:
             cancel_appointments,
             reserve_manufacturing_slot,
             release_manufacturing_slot,
+            record_refused_signal,
             report_dlt_outcome,
             report_sae_clock,
         ]

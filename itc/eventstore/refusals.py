@@ -16,6 +16,7 @@ from typing import TypeVar
 import asyncpg
 
 from itc.base.logging import JOURNEY_ID_PREFIX
+from itc.models.activity_inputs import RecordRefusedSignalInput
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 from itc.models.inputs import RecordRefusedActionInput
@@ -27,6 +28,13 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
 EventT = TypeVar("EventT", bound=JourneyEvent)
 
+# Once per audit key: the activity that writes it may be retried after a lost response.
+INSERT_REFUSED_SIGNAL = """
+INSERT INTO refused_actions
+    (participant_id, update_name, actor, actor_role, request_id, refusal, message, refused_by)
+SELECT $1, $2, 'unauthenticated', NULL, $3, $4, $5, 'worker'
+WHERE NOT EXISTS (SELECT 1 FROM refused_actions WHERE participant_id = $1 AND request_id = $3)
+"""
 SELECT_REFUSALS_FOR = """
 SELECT refusal_id, participant_id, update_name, actor, actor_role, request_id, refusal, message,
        refused_by, refused_at
@@ -50,6 +58,18 @@ class RefusalLog:
                 refusal.refusal,
                 refusal.message,
                 refusal.refused_by,
+            )
+
+    async def record_refused_signal(self, refused: RecordRefusedSignalInput) -> None:
+        """A signal a workflow ignored, filed under the workflow that received it."""
+        async with self._pool.acquire() as conn:
+            await conn.execute(
+                INSERT_REFUSED_SIGNAL,
+                refused.workflow_id,
+                refused.signal,
+                refused.audit_key,
+                refused.refusal,
+                refused.problem,
             )
 
     async def for_participant(self, participant_id: str) -> list[asyncpg.Record]:

@@ -9,7 +9,8 @@ import asyncpg
 
 from itc.eventstore import queries
 from itc.eventstore.projection import STATUS_COLUMNS, apply_event, replay
-from itc.models.activity_inputs import AppendEventsResult
+from itc.eventstore.refusals import RefusalLog
+from itc.models.activity_inputs import AppendEventsResult, RecordRefusedSignalInput
 from itc.models.events import JourneyEvent
 
 
@@ -69,6 +70,10 @@ class EventStore:
                 if new_events:
                     await _project(conn, participant_id, new_events)
         return AppendEventsResult(inserted=inserted, already_present=already_present)
+
+    async def record_refused_signal(self, refused: RecordRefusedSignalInput) -> None:
+        """Into the append-only refusals, beside refused staff actions."""
+        await RefusalLog(self._pool).record_refused_signal(refused)
 
     async def events_for(self, participant_id: str) -> list[JourneyEvent]:
         async with self._pool.acquire() as conn:

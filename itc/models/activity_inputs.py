@@ -77,3 +77,16 @@ class CancelAppointmentsInput(_ActivityInput):
 
 class CancelledAppointments(BaseModel):
     cancelled: int
+
+
+class RecordRefusedSignalInput(_ActivityInput):
+    """A signal the trial ignored (no valid MAC, or a report it had already accepted), for the
+    append-only `refused_actions`. Only what the engine itself knows: the receiving workflow,
+    the signal's name and the engine's reason; nothing the sender wrote, so no PHI."""
+
+    workflow_id: str = Field(max_length=200)
+    signal: str = Field(max_length=100)
+    refusal: str = Field(max_length=100)
+    problem: str = Field(max_length=300)
+    # Unique per refusal, so a retried activity adds it once.
+    audit_key: str = Field(max_length=300)

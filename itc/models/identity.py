@@ -30,6 +30,8 @@ ASSERTION_HEADER = "itc-actor-assertion"
 ACTOR_NOT_AUTHENTICATED = "ActorNotAuthenticated"
 # The name under which a signal without a valid MAC is audited.
 SIGNAL_NOT_AUTHENTICATED = "SignalNotAuthenticated"
+# A signed report the trial had already accepted, sent again.
+SIGNAL_REPLAYED = "SignalReplayed"
 
 
 class _Frozen(BaseModel):

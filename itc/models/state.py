@@ -206,6 +206,8 @@ class JourneyState(BaseModel):
     stage_begun_sequence: int | None = None
     # When the history guard last continued the journey as new mid-stage: deadlines up to then were handled.
     guard_continued_at: datetime | None = None
+    # Reports sent to the trial so far: each report carries its number (replay protection).
+    trial_reports_sent: int = 0
     # request_id -> sequence it produced, so a retried staff action is applied once.
     applied_requests: dict[str, int] = Field(default_factory=dict)
     # request_id -> digest of the Update, actor and content it carried, so a reuse with other

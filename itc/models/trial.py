@@ -26,6 +26,10 @@ class _Input(BaseModel):
 SignalMacField = Annotated[
     str | None, Field(default=None, max_length=140, pattern=r"^[A-Za-z0-9._-]{1,64}:[0-9a-f]{64}$")
 ]
+# The journey's count of its reports to the trial, under the MAC: the trial accepts each
+# journey's reports in increasing order only, so a captured report sent again is refused.
+# Optional so that reports recorded before it existed still decode.
+ReportSequenceField = Annotated[int | None, Field(default=None, ge=1)]
 
 
 class EnrolParticipantInput(_Input):
@@ -51,6 +55,7 @@ class RecordDltOutcomeInput(_Input):
     participant_id: ParticipantId
     dlt: bool
     description: str | None = Field(default=None, max_length=300)
+    report_sequence: ReportSequenceField = None
     signal_mac: SignalMacField = None
 
 
@@ -60,6 +65,7 @@ class RecordSaeClockInput(_Input):
     clock: Code
     due_at: datetime
     status: str = Field(pattern="^(open|escalated|acknowledged)$")
+    report_sequence: ReportSequenceField = None
     signal_mac: SignalMacField = None
 
 
@@ -132,6 +138,12 @@ class TrialState(BaseModel):
     sae_clocks: dict[str, RecordSaeClockInput] = Field(default_factory=dict)  # "<pid>/<ae>/<clock>"
     decisions: list[TrialDecision] = Field(default_factory=list)
     refused_signals: list[RefusedSignal] = Field(default_factory=list)
+    # Replay protection: per participant, the highest report sequence accepted; and what each
+    # accepted unnumbered report (from a journey recorded before reports were numbered) said.
+    report_sequences: dict[str, int] = Field(default_factory=dict)
+    unnumbered_reports: list[str] = Field(default_factory=list)
+    # Signals ignored so far, which numbers each one's audit record.
+    signals_refused: int = 0
     run_count: int = 1
 
 

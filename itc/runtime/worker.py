@@ -21,6 +21,7 @@ from temporalio.worker import Worker
 from itc.base.errors import DatabaseUnreachable, UserFacingError
 from itc.base.logging import configure_logging, get_logger
 from itc.base.settings import Settings
+from itc.crypto.assertions import ASSERTION_MAX_AGE
 from itc.crypto.engine_keys import EngineKeys, resolve_engine_keys
 from itc.runtime.client_trust import SignalSigningInterceptor
 from itc.runtime.database import close_pool, open_engine_pool
@@ -35,9 +36,9 @@ log = get_logger("worker")
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
-def worker_interceptors(keys: EngineKeys) -> list[Any]:
+def worker_interceptors(keys: EngineKeys, assertion_max_age: timedelta = ASSERTION_MAX_AGE) -> list[Any]:
     """What every worker and replayer of the journey and trial workflows installs."""
-    return [JourneyLogContextInterceptor(), EngineTrustInterceptor(keys)]
+    return [JourneyLogContextInterceptor(), EngineTrustInterceptor(keys, assertion_max_age)]
 
 
 def reporting_client(client: Client, keys: EngineKeys) -> Client:
@@ -80,7 +81,7 @@ def build_worker(client: Client, pool: Any, settings: Settings) -> Worker:
         workflows=[ParticipantJourneyWorkflow, TrialWorkflow],
         activities=build_activities(reporting_client(client, keys), pool, settings.task_queue),
         workflow_runner=workflow_runner(),
-        interceptors=worker_interceptors(keys),
+        interceptors=worker_interceptors(keys, timedelta(seconds=settings.itc_assertion_max_age_seconds)),
         graceful_shutdown_timeout=timedelta(seconds=GRACEFUL_SHUTDOWN_SECONDS),
     )
 

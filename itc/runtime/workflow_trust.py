@@ -7,7 +7,10 @@ who sent an Update or a signal before a journey or the trial acts on it.
   histories recorded before assertions existed replay unchanged. The verified assertion is
   handed to the workflow (`verified_actor`) for the length of the validator; the workflows
   refuse an Update that arrives without one, so a worker built without this interceptor
-  refuses everything rather than trusting the input.
+  refuses everything rather than trusting the input. An assertion older than the configured
+  window (`ASSERTION_MAX_AGE`, see `itc.crypto.assertions` for why the validator is the place)
+  is refused too: Temporal dedupes an Update ID only within one run, so without it a captured
+  request could be sent again to a later run of the same workflow.
 - The signals workflows send each other must carry a MAC under a signal key
   (`itc.crypto.signal_macs`), which this interceptor adds to the trial's outgoing signals and
   checks on every incoming one (the retired refusal signal has no MAC field, so it is always
@@ -22,6 +25,7 @@ drop a signal key only when no history within retention holds a signal it signed
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -36,7 +40,14 @@ from temporalio.worker import (
     WorkflowOutboundInterceptor,
 )
 
-from itc.crypto.assertions import AssertionRefused, bind, parse_assertion, verify_assertion
+from itc.crypto.assertions import (
+    ASSERTION_MAX_AGE,
+    AssertionRefused,
+    bind,
+    check_fresh,
+    parse_assertion,
+    verify_assertion,
+)
 from itc.crypto.engine_keys import EngineKeys
 from itc.crypto.signal_macs import carries_signal_mac, sign_signal, signal_mac_problem
 from itc.models.identity import ACTOR_NOT_AUTHENTICATED, ASSERTION_HEADER, ActorAssertion, claimed_actor
@@ -69,8 +80,17 @@ class _TrustOutbound(WorkflowOutboundInterceptor):
         return self.next.signal_external_workflow(input)
 
 
+def _wall_clock() -> datetime:
+    """The worker's real time. Not workflow.now(): that is the workflow task's time, which a
+    time-skipping test server moves ahead, while assertions are dated by the sender's clock.
+    Reading it breaks no determinism: validators do not run on replay."""
+    with workflow.unsafe.sandbox_unrestricted():
+        return datetime.now(UTC)
+
+
 class _TrustInbound(WorkflowInboundInterceptor):
     keys: EngineKeys  # set on the subclass the interceptor makes
+    assertion_max_age: timedelta
 
     def init(self, outbound: WorkflowOutboundInterceptor) -> None:
         super().init(_TrustOutbound(outbound, self.keys))
@@ -89,6 +109,7 @@ class _TrustInbound(WorkflowInboundInterceptor):
             assertion = parse_assertion(_header_value(input.headers, ASSERTION_HEADER, ActorAssertion)) if raw else None
             binding = bind(input.update, input.id, workflow.info().workflow_id, content)
             verified = verify_assertion(self.keys.identity, assertion, binding, actor_id=actor_id, role=role)
+            check_fresh(verified, _wall_clock(), self.assertion_max_age)
         except AssertionRefused as refused:
             raise ApplicationError(
                 f"Refused: {refused.message}", type=ACTOR_NOT_AUTHENTICATED, non_retryable=True
@@ -114,8 +135,10 @@ class _TrustInbound(WorkflowInboundInterceptor):
 class EngineTrustInterceptor(Interceptor):
     """Installed on every worker and replayer (`itc.runtime.worker.worker_interceptors`)."""
 
-    def __init__(self, keys: EngineKeys) -> None:
-        self._inbound = type("EngineTrustInbound", (_TrustInbound,), {"keys": keys})
+    def __init__(self, keys: EngineKeys, assertion_max_age: timedelta = ASSERTION_MAX_AGE) -> None:
+        self._inbound = type(
+            "EngineTrustInbound", (_TrustInbound,), {"keys": keys, "assertion_max_age": assertion_max_age}
+        )
 
     def workflow_interceptor_class(self, input: WorkflowInterceptorClassInput) -> type[WorkflowInboundInterceptor]:
         return self._inbound
