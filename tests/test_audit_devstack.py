@@ -63,7 +63,7 @@ async def test_audit_prints_the_trail_in_order_without_the_date_of_birth(stack: 
     assert [int(row.split()[0].lstrip("#")) for row in rows] == list(range(1, len(rows) + 1))
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", rows[0])
     assert any(f"corrects #{labs_sequence}: creatinine transcribed wrongly" in row for row in rows), text
-    assert "EligibilityAssessmentRecorded" in text and "dr.audit" in text
+    assert "Eligibility assessment recorded" in text and "dr.audit" in text
     for shown in (text, json.dumps(events)):
         assert consent["date_of_birth"] not in shown and "1974" not in shown
 
@@ -110,4 +110,4 @@ async def test_an_action_outside_the_role_is_refused_and_audited(stack: Stack, t
 
     text = await stack.ok("audit", participant)
     assert "nurse.rol (operations)" in text
-    assert "refused record_supervisor_decision: The operations role may not record a supervisor decision" in text
+    assert "refused Supervisor decision: The operations role may not record a supervisor decision" in text

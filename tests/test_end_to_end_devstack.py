@@ -76,7 +76,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
 
     await stack.until(lambda: stage_is("biopsy"), "stage biopsy")
     status_text = await stack.ok("status", participant)
-    assert "biopsy" in status_text.split("Stage", 1)[1].splitlines()[0]
+    assert "Biopsy" in status_text.split("Stage", 1)[1].splitlines()[0]
 
     async def listed_in_biopsy() -> bool:
         result = await stack.cli("list", "--stage", "biopsy", "--json")

@@ -155,4 +155,4 @@ async def test_a_refused_event_keeps_its_place_escalates_and_loses_nothing_after
     assert [(n["recipient"], n["urgent"]) for n in notices] == [("supervisor", True)]
     assert f"event {labs.sequence}" in notices[0]["body"]
     shown = await stack.ok("status", poisoned)
-    assert f"event {labs.sequence} (LabResultsRecorded) refused by the event store (22P05)" in shown
+    assert f"event {labs.sequence} (Lab results recorded) refused by the event store (22P05)" in shown

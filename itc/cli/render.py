@@ -96,7 +96,7 @@ def status_text(status: JourneyStatus) -> str:
     if status.unstored_events:
         # Rare and urgent, so shown only when there is one: the store refused these as invalid data.
         refused = [
-            f"event {u.sequence} ({u.type}) refused by the event store ({u.sqlstate}) {when(u.refused_at)}; "
+            f"event {u.sequence} ({event_label(u.type)}) refused by the event store ({u.sqlstate}) {when(u.refused_at)}; "
             "an escaped copy is kept"
             for u in status.unstored_events
         ]
