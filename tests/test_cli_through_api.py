@@ -5,6 +5,7 @@ database, no payload key on the staff machine), and `itc logout` revokes the tok
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import stat
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fixtures_api import PASSWORD, PEOPLE, Api
-from fixtures_devstack import fresh_participant, iso
+from fixtures_devstack import consent, fresh_participant, iso
 from typer.testing import CliRunner
 
 from itc.api.server import serving
@@ -90,6 +91,15 @@ async def test_record_commands_go_through_the_api_as_the_signed_in_person(
     assert other.exit_code == 1 and "you are signed in as ops.api" in other.output
 
     assert (await itc(env, "whoami")).output.startswith("Ops Api (ops.api): operations")
+
+    # A start through the API too: the consent record is checked here, the person is the actor.
+    second = fresh_participant("CLI")
+    consent_file = tmp_path / "consent.json"
+    record = consent(second, "SITE-API", actor_id="ops.api")
+    del record["actor_id"]
+    consent_file.write_text(json.dumps(record), encoding="utf-8")
+    started = await itc(env, "start", "--consent-file", str(consent_file))
+    assert started.exit_code == 0 and f"Started journey journey-{second} for {second}" in started.output, started.output
 
     # The staff commands read through the API as the signed-in person: the environment's Temporal
     # address and database are unreachable, so any direct connection would fail.

@@ -11,7 +11,7 @@ from itc.cli.whole_summaries import WholeSummaries
 
 API_COMMANDS = frozenset({"login", "logout", "whoami", "users", "access-log", "sign"})
 # The staff commands (`itc.cli.staff_commands`), which go through the API once signed in.
-STAFF_COMMANDS = frozenset({"record", "status", "timeline", "audit", "chain", "list", "trial"})
+STAFF_COMMANDS = frozenset({"start", "record", "status", "timeline", "audit", "chain", "list", "trial"})
 
 
 def register(app: typer.Typer) -> None:

@@ -16,7 +16,6 @@ from itc.cli import (
     keys,
     serve,
     staff_commands,
-    start,
 )
 from itc.cli import simulate as simulation
 from itc.cli.process_exit import run_and_exit
@@ -35,7 +34,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-app.command("start")(start.start)
 staff_commands.register(app)
 app.command("dev")(dev.dev)
 app.command("demo")(demo.demo)

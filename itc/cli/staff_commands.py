@@ -1,4 +1,4 @@
-"""The staff commands (`record`, `status`, `timeline`, `audit`, `chain`, `list`, `trial`) as an
+"""The staff commands (`start`, `record`, `status`, `timeline`, `audit`, `chain`, `list`, `trial`) as an
 app of their own, for a person signed in with `itc login`: each goes through the HTTP API as
 that person, so `itc.cli.entry` runs them without importing Temporal, FastAPI or the database
 driver (a staff machine has none of their credentials, and the command answers sooner)."""
@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import typer
 
-from itc.cli import audit, chain, queries, record, trial
+from itc.cli import audit, chain, queries, record, start, trial
 from itc.cli.whole_summaries import WholeSummaries
 
 
 def register(app: typer.Typer) -> None:
+    app.command("start")(start.start)
     app.add_typer(record.app, name="record", cls=WholeSummaries)
     app.add_typer(trial.app, name="trial", cls=WholeSummaries)
     app.command("status")(queries.status)

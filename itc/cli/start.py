@@ -1,25 +1,28 @@
-"""`itc start` (also `python starter.py`): start a participant's journey from a consent record."""
+"""`itc start` (also `python starter.py`): start a participant's journey from a consent record.
+Signed in with `itc login`, the start goes through the HTTP API as that person."""
 
 from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from itc.base.consent_input import parse_consent
 from itc.base.errors import InvalidInput
 from itc.base.json_input import load_json_object
-from itc.base.settings import Settings
+from itc.cli import api_client, through_api
 from itc.cli.context import load_protocol, load_settings
 from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
 from itc.cli.flag_names import how_to_give, name_flags
 from itc.models.enums import ReceptorStatus, Sex
 from itc.models.inputs import ConsentRecord
 from itc.models.roles import Role
-from itc.rules.config import ProtocolConfig
-from itc.runtime.journeys import parse_consent, start_journey
-from itc.runtime.temporal_client import connect
+
+if TYPE_CHECKING:
+    from itc.base.settings import Settings
+    from itc.rules.config import ProtocolConfig
 
 Opt = typer.Option
 
@@ -59,8 +62,8 @@ def start(
     ] = None,
 ) -> None:
     """Start the journey of a participant who has signed informed consent."""
-    settings = load_settings()
-    protocol = load_protocol(settings)
+    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
+    actor_id = actor_id or signed_in
     flags = {
         "participant_id": participant_id,
         "consent_date": consent_date,
@@ -85,6 +88,16 @@ def start(
     except InvalidInput as error:
         hints = how_to_give(inspect.signature(start, eval_str=True).parameters.values())
         fail_with(name_flags(error, from_flags, hints, from_file=consent_file is not None))
+    if signed_in:
+        body = consent.model_dump(mode="json", exclude_none=True)
+        started = api_client.call("POST", "/api/journeys", json_body=body).json()
+        typer.echo(
+            f"Started journey {started['workflow_id']} for {started['participant_id']} "
+            f"(protocol {started['protocol_version']})"
+        )
+        return
+    settings = load_settings()
+    protocol = load_protocol(settings)
     if consent.role is None:
         fail(
             'role: give --role (or set ITC_ROLE, or "role" in the consent file); operations starts journeys',
@@ -95,5 +108,8 @@ def start(
 
 
 async def _start(settings: Settings, consent: ConsentRecord, protocol: ProtocolConfig) -> str:
+    from itc.runtime.journeys import start_journey
+    from itc.runtime.temporal_client import connect
+
     client = await connect(settings)
     return await start_journey(client, consent, protocol, settings.task_queue)

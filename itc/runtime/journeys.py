@@ -6,10 +6,10 @@ even where the workflow code is missing or slow to import.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 from temporalio.client import (
     Client,
     WorkflowHandle,
@@ -27,9 +27,9 @@ from temporalio.exceptions import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from itc.actions import STAFF_ACTIONS
+from itc.base.consent_input import parse_consent as parse_consent
 from itc.base.errors import (
     EnrolmentClosed,
-    InvalidInput,
     JourneyAlreadyExists,
     JourneyNotFound,
     NoWorker,
@@ -37,7 +37,7 @@ from itc.base.errors import (
     RequestConflict,
     UpdateRejected,
 )
-from itc.base.json_input import validate_model
+from itc.base.json_input import validate_model as validate_model
 from itc.base.logging import JOURNEY_ID_PREFIX, get_logger
 from itc.journey.refusals import REQUEST_ID_CONFLICT
 from itc.models.inputs import (
@@ -58,11 +58,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 # Update name -> its input model; the names are the workflow's update method names.
 UPDATE_INPUTS: dict[str, type[StaffAction]] = {spec.update: spec.input_model for spec in STAFF_ACTIONS}
 
-# The latest calendar date anywhere on Earth is UTC+14; a consent signed "today" at a site
-# ahead of UTC must not be refused as being in the future.
-_LATEST_UTC_OFFSET = timedelta(hours=14)
-
-_DATE = TypeAdapter(date)
 
 # Queries and Updates need a live worker; without one the server holds the call open.
 WORKER_WAIT = timedelta(seconds=30)
@@ -79,28 +74,6 @@ def _workflow_class() -> Any:
 
 
 # ---------------------------------------------------------------- reading input
-
-
-def parse_consent(data: dict[str, Any], *, now: datetime | None = None) -> ConsentRecord:
-    """Validate a consent record for a start. Age is not judged here: screening owns eligibility."""
-    now = now or datetime.now(UTC)
-    latest_today = (now.astimezone(UTC) + _LATEST_UTC_OFFSET).date()
-    # Judged before the record as a whole: a consent dated years ahead would otherwise be
-    # reported as an impossible age at consent, blaming the date of birth.
-    consent_date = _date_or_none(data.get("consent_date"))
-    if consent_date is not None and consent_date > latest_today:
-        raise InvalidInput(
-            "Invalid consent record: 1 problem(s)",
-            lines=[f"consent_date: {consent_date.isoformat()} is in the future"],
-        )
-    return validate_model(ConsentRecord, data, "consent record")
-
-
-def _date_or_none(value: Any) -> date | None:
-    try:
-        return _DATE.validate_python(value)
-    except ValidationError:
-        return None
 
 
 # ---------------------------------------------------------------- Temporal calls
