@@ -3,18 +3,19 @@ journey-to-trial signals paused the trial"; "forged signals ignored and audited"
 
 The trial ignores them and lists the latest in its status; each is also written, through an
 activity, to the event store's append-only `refused_actions` (real PostgreSQL here), filed
-under the trial's workflow ID with the engine's own reason and nothing the sender wrote.
+under the trial's workflow ID with the engine's own reason and nothing the sender wrote. A
+flood of forgeries makes the trial continue as new like any other signals would.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from fixtures_codec import SESSION_SIGNAL_KEYS
-from journey_harness import MockServices
+from journey_harness import MockServices, worker_for
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -29,7 +30,7 @@ from itc.models.trial import trial_workflow_id as trial_id_of
 from itc.rules.config import ProtocolConfig
 from itc.services.postgres import PostgresLabService, PostgresNotificationService, PostgresSchedulingService
 from itc.services.postgres_slots import PostgresManufacturingSlots
-from workflows.trial import REPLAYED_REPORT, TrialWorkflow
+from workflows.trial import LISTED_REFUSED_SIGNALS, MAX_HANDLED_PER_RUN, REPLAYED_REPORT, TrialWorkflow
 
 # Invented identifying text in a forged report: it must not reach the audit.
 PHI_LIKE = "Jane Example, born 1970-01-01"
@@ -68,7 +69,7 @@ def forger_of(env_client: Client) -> Client:
 
 
 async def refusals_of(pool: asyncpg.Pool, workflow_id: str, expected: int) -> list[asyncpg.Record]:
-    for _ in range(300):
+    for _ in range(900):
         rows = await pool.fetch(
             "SELECT * FROM refused_actions WHERE participant_id = $1 ORDER BY refusal_id", workflow_id
         )
@@ -124,3 +125,41 @@ async def test_forged_and_replayed_trial_signals_are_written_to_refused_actions_
     # Nothing the forger wrote reaches the audit: no text, no participant it named.
     for row in rows:
         assert all("Jane" not in str(v) and "ITC-80" not in str(v) for v in row.values())
+
+
+async def test_a_flood_of_forged_signals_leaves_the_trial_bounded_and_every_one_audited(workflow_env, task_queue):
+    """Each forgery counts towards the trial's continue-as-new like a genuine signal, so a flood
+    cannot push its history to Temporal's limit; its state lists only the latest refusals, and
+    every one is audited (here to the mocked activity, which keeps each audit key once)."""
+    services = MockServices()
+    protocol = ProtocolConfig(trial_id=f"TEST-{uuid.uuid4().hex[:10]}")
+    flood = MAX_HANDLED_PER_RUN + 20
+    async with worker_for(workflow_env.client, task_queue, services):
+        trial = await workflow_env.client.start_workflow(
+            TrialWorkflow.run,
+            StartTrialInput(protocol=protocol),
+            id=trial_id_of(protocol.trial_id),
+            task_queue=task_queue,
+        )
+        first_run = (await trial.describe()).run_id
+        forged = forger_of(workflow_env.client).get_workflow_handle(trial.id)
+        forgery = RecordDltOutcomeInput(participant_id="ITC-803", dlt=True)
+        # A few at a time, each with a deadline that holds on a busy machine.
+        for start in range(0, flood, 10):
+            await asyncio.gather(
+                *(
+                    forged.signal("record_dlt_outcome", forgery, rpc_timeout=timedelta(minutes=2))
+                    for _ in range(start, min(start + 10, flood))
+                )
+            )
+        for _ in range(1800):  # three minutes, for a machine shared with other jobs
+            if len(services.refused_signals) >= flood:
+                break
+            await asyncio.sleep(0.1)
+        status = await trial.query(TrialWorkflow.get_trial_state)
+        current_run = (await trial.describe()).run_id
+        await trial.terminate("test done")
+    assert len({r.audit_key for r in services.refused_signals}) == flood
+    assert current_run != first_run, "the flood never made the trial continue as new"
+    assert len(status.refused_signals) <= LISTED_REFUSED_SIGNALS
+    assert (status.paused, status.evaluable) == (False, 0)
