@@ -54,6 +54,11 @@ class EventStore:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The store's database, which the built-in services (the manufacturing slots) share."""
+        return self._pool
+
     async def append(self, events: list[JourneyEvent]) -> AppendEventsResult:
         """Insert new events and project them, all in one transaction."""
         by_participant: dict[str, list[JourneyEvent]] = defaultdict(list)

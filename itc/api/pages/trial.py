@@ -11,17 +11,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from itc.actions import Action
-from itc.api import operations, trial_view
+from itc.api import operations, slot_view, trial_view
 from itc.api.auth import Permit, permit
 from itc.api.context import ApiContext, get_context
 from itc.api.pages.session import ReaderDep, Session, SessionDep
 from itc.api.templating import render
 from itc.base.errors import JourneyNotFound, UpdateRejected
+from itc.models.slots import WeekSlots
 from itc.models.trial import ResumeTrialInput
 from itc.people.signing import trial_meaning_of
 from itc.people.trial_signatures import verified_by_sequence
 from itc.rules.protocols import UnknownProtocolVersion, protocol_for_version
 from itc.runtime.trials import get_trial_status, resume_trial
+from itc.services.postgres_slots import PostgresManufacturingSlots
 
 router = APIRouter(include_in_schema=False)
 
@@ -53,8 +55,17 @@ async def _page(
     view = trial_view.build(status, protocol, journeys, datetime.now(UTC))
     signatures = await verified_by_sequence(context.people.trial_signatures, status.trial_id, status.decisions)
     awaiting = {n: meaning for n, d in enumerate(status.decisions, 1) if (meaning := trial_meaning_of(d)) is not None}
-    values.update(view=view, now=datetime.now(UTC), decision_signatures=signatures, awaiting_signature=awaiting)
+    slots = slot_view.build(await _weeks_ahead(context), journeys, datetime.now(UTC))
+    values.update(
+        view=view, slots=slots, now=datetime.now(UTC), decision_signatures=signatures, awaiting_signature=awaiting
+    )
     return render(request, "trial.html", values, status_code=422 if error else 200)
+
+
+async def _weeks_ahead(context: ApiContext) -> list[WeekSlots]:
+    return await PostgresManufacturingSlots(context.store.pool).weeks_ahead(
+        datetime.now(UTC).date(), slot_view.WEEKS_AHEAD
+    )
 
 
 @router.get("/trial")
