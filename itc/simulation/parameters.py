@@ -163,8 +163,9 @@ class ResponseParameters(_Section):
 
 
 class CapacityParameters(_Section):
-    """What the site and the manufacturing lab can take at once: drawn as lines on the capacity
-    plot. The simulated services accept everything, so demand above a line shows a shortfall."""
+    """What the site and the manufacturing lab can take: drawn as lines on the capacity plot.
+    `manufacturing_slots` (runs started per week) is enforced by the simulated scheduling service;
+    clinic bookings are all accepted, so demand above their lines shows a shortfall."""
 
     manufacturing_slots: int = Field(default=6, ge=1, le=1000)
     infusion_chairs_per_week: int = Field(default=4, ge=1, le=1000)

@@ -14,6 +14,7 @@ from itc.simulation.outcomes import Outcome
 from itc.simulation.plot_capacity import plot_capacity
 from itc.simulation.plot_pfs import plot_pfs
 from itc.simulation.plot_swimlane import plot_swimlane
+from itc.simulation.queueing import queueing_rows, write_queueing_csv
 from itc.simulation.run import SimulationRun
 from itc.simulation.summary import outcomes_and_check, summarise
 
@@ -25,6 +26,7 @@ FILES = {
     "capacity_png": "capacity.png",
     "capacity_csv": "capacity.csv",
     "outcome_changes": "outcome_changes.csv",
+    "queueing": "queueing.csv",
 }
 
 
@@ -75,6 +77,7 @@ def write_report(run: SimulationRun, out_dir: Path) -> Report:
     capacity = weekly_capacity(run.events, run.services, run.start.date())
     write_capacity_csv(capacity, files["capacity_csv"])
     write_outcome_changes_csv(cohort_outcome_changes(run.final), files["outcome_changes"])
+    write_queueing_csv(queueing_rows(run.events), files["queueing"])
     label = f"iTC simulation, seed {run.params.seed}"
     plot_pfs(run.final, files["pfs"], f"Progression-free survival ({label})")
     plot_swimlane(run.events, files["swimlane"], f"Participant journeys over calendar time ({label})")

@@ -15,7 +15,7 @@ from itc.journey.facts import add_months
 from itc.models.enums import AeCategory, DecisionKind, Stage
 from itc.models.state import DueAction, JourneyStatus
 from itc.rules.config import ProtocolConfig
-from itc.simulation.clock import days, hours, on_grid
+from itc.simulation.clock import days, hours, midnight, on_grid
 from itc.simulation.participant import SimParticipant
 
 # How long the simulator leaves a participant alone when nothing is due (a hold, the wait
@@ -140,8 +140,15 @@ def _stage_work(p: SimParticipant, status: JourneyStatus, now: datetime, protoco
     if stage is Stage.BASELINE:
         return [Planned(entered + fate.baseline_delay(), "baseline", "baseline")]
     if stage is Stage.BIOPSY:
+        slot = status.manufacturing_slot
+        if slot.adopted and slot.held is None:
+            # Queued for a manufacturing slot: the journey books the biopsy once one frees; look daily.
+            return [Planned(now + days(1), "review", f"slot-queue/{now.isoformat()}")]
         attempt = status.biopsy_attempts
         due = _due(status, "biopsy")
+        if slot.held is not None:
+            # Collected within the slot's week, once the slot was found.
+            entered = max(entered, on_grid(slot.held.reserved_at), midnight(slot.held.week_start))
         at = entered + fate.biopsy_delay(attempt)
         if due is not None:
             at = min(at, on_grid(due.due_at) - hours(1))

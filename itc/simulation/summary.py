@@ -19,6 +19,7 @@ from itc.simulation.outcomes import (
     events_by_participant,
     outcome_from_events,
 )
+from itc.simulation.queueing import queueing_row, queueing_rows, queueing_summary
 
 RESPONSE_ORDER = ("CR", "PR", "SD", "PD", "NE", NOT_ASSESSED)
 
@@ -93,6 +94,7 @@ def summarise(
         "serious_adverse_events": len(serious),
         "protocol_deviations": count[EventType.PROTOCOL_DEVIATION_RECORDED],
         "temperature_excursions": excursion_summary(events, infusion_count),
+        "manufacturing_queue": queueing_summary(queueing_rows(events)),
         "paused": bool(paused_events) or paused_by_refusal,
         "responses": {name: responses.get(name, 0) for name in RESPONSE_ORDER},
         "final_stages": dict(sorted(Counter(o.final_stage for o in outcomes).items(), key=lambda kv: str(kv[0]))),
@@ -135,6 +137,7 @@ def summary_table(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("Final stages", ", ".join(f"{stage} {n}" for stage, n in summary["final_stages"].items())),
         ("Protocol deviations", str(summary["protocol_deviations"])),
         ("Temperature excursions", excursion_row(summary["temperature_excursions"])),
+        ("Eligibility to biopsy (slot queue)", queueing_row(summary["manufacturing_queue"])),
         ("Median change from baseline at response", _changes(summary.get("change_at_response", {}))),
     ]
 
