@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
+import pytest
 from journey_harness import (
     GOOD_SCREENING_LABS,
     STAFF,
@@ -29,6 +30,7 @@ from journey_harness import (
     worker_for,
 )
 from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from activities import names
@@ -161,6 +163,10 @@ async def test_with_no_free_slot_she_queues_and_is_booked_when_one_frees(workflo
         state = await j.state()
         assert state.stage is Stage.BIOPSY and state.manufacturing_slot.held is None
         assert "biopsy" not in [b.kind.value for b in services.bookings]
+        # Nor can a biopsy be recorded: its cells would have no run to go to.
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await collect_biopsy(j)
+        assert "No manufacturing slot is free yet" in str(refused.value.cause)
         # The supervisor was told once, however often the journey looked again.
         assert services.side_effects().count(("send_notification", "supervisor:manufacturing_slot_queue")) == 1
 

@@ -478,6 +478,8 @@ class ParticipantJourneyWorkflow:
     @record_biopsy_collected.validator
     def _validate_biopsy_collected(self, inp: RecordBiopsyCollectedInput) -> None:
         self._check(inp, Action.BIOPSY, validators.validate_biopsy_collected)
+        if (blocked := slots.collection_blocked(self.state)) is not None:
+            raise rejection(Refusal(NOT_ALLOWED_NOW, blocked))
 
     @workflow.update
     def record_manufacturing_milestone(self, inp: RecordManufacturingMilestoneInput) -> ActionAccepted:

@@ -86,6 +86,13 @@ def no_slot_free(state: JourneyState, at: Moment) -> Outcome:
     return journal.outcome()
 
 
+def collection_blocked(state: JourneyState) -> str | None:
+    """Why a biopsy cannot be collected yet: no manufacturing slot would take its cells."""
+    if needs_slot(state):
+        return "No manufacturing slot is free yet: the biopsy waits for one (the participant is in the queue)"
+    return None
+
+
 def next_look(now: datetime) -> datetime:
     return now + LOOK_AGAIN_EVERY
 
