@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from itc.models.custody import (
     HandoffKind,
+    ProductUnit,
     QualityDecisionKind,
     RecordBedsideVerificationInput,
     RecordCustodyHandoffInput,
@@ -212,7 +213,7 @@ class SiteActions:
         bag = next((u for u in reversed(status.units) if u.kind is UnitKind.BAG and u.infusion_number == number), None)
         if status.chain_of_identity is None or bag is None:
             return True
-        if bag.on_hold and not await self._quality_decides(p, at, bag.unit_id):
+        if bag.on_hold and not await self._quality_decides(p, at, bag):
             return False
         if bag.discarded:
             return False
@@ -223,7 +224,7 @@ class SiteActions:
             if kind in done:
                 continue
             cold = {} if kind is HandoffKind.THAWED else {"min_temperature_c": -185.0, "max_temperature_c": -170.0}
-            excursion = kind is HandoffKind.SHIPPED_TO_SITE and p.fate.shipment_excursion(bag.unit_id)
+            excursion = kind is HandoffKind.SHIPPED_TO_SITE and p.fate.shipment_excursion(bag.number)
             if excursion:
                 cold["max_temperature_c"] = -120.0  # the dry shipper warmed up on the way
             handoff = RecordCustodyHandoffInput(
@@ -237,7 +238,7 @@ class SiteActions:
             )
             if await self._send(p, "record_custody_handoff", handoff, at) is None:
                 return True
-            if excursion and not await self._quality_decides(p, at, bag.unit_id):
+            if excursion and not await self._quality_decides(p, at, bag):
                 return False
         for actor in (ACTOR_SITE, ACTOR_SECOND_NURSE):
             check = RecordBedsideVerificationInput(
@@ -251,15 +252,15 @@ class SiteActions:
             await self._send(p, "record_bedside_verification", check, at)
         return True
 
-    async def _quality_decides(self, p: SimParticipant, at: datetime, unit_id: str) -> bool:
+    async def _quality_decides(self, p: SimParticipant, at: datetime, bag: ProductUnit) -> bool:
         """Quality's decision on a bag held after an excursion; False when the bag was discarded.
         A refused decision counts as not discarded: the infusion is tried, refused and retried."""
-        discard = p.fate.quality_discards(unit_id)
+        discard = p.fate.quality_discards(bag.number)
         decision = QualityDecisionKind.DISCARD if discard else QualityDecisionKind.RELEASE_UNDER_DEVIATION
         request = RecordQualityDecisionInput(
             actor_id=ACTOR_QUALITY,
             role=Role.QUALITY,
-            unit_id=unit_id,
+            unit_id=bag.unit_id,
             decision=decision,
             reason="Logger trace of the shipment reviewed",
         )

@@ -141,13 +141,15 @@ class Fate:
 
     # ---------------------------------------------------------------- chain of custody
 
-    def shipment_excursion(self, unit_id: str) -> bool:
+    # Keyed by the bag's unit number, not its unit ID: the ID carries the COI, which the journey
+    # derives from its enrolment time, and that differs between two runs by the server's clock.
+    def shipment_excursion(self, bag_number: int) -> bool:
         """Whether this bag's shipment to the site leaves its temperature range."""
-        return self.dice.chance(f"excursion/{unit_id}", self.params.custody.shipment_excursion_probability)
+        return self.dice.chance(f"excursion/{bag_number}", self.params.custody.shipment_excursion_probability)
 
-    def quality_discards(self, unit_id: str) -> bool:
+    def quality_discards(self, bag_number: int) -> bool:
         """Whether quality discards this bag after its excursion, rather than release it under deviation."""
-        return self.dice.chance(f"discard/{unit_id}", self.params.custody.discard_probability)
+        return self.dice.chance(f"discard/{bag_number}", self.params.custody.discard_probability)
 
     # ---------------------------------------------------------------- toxicity
 
