@@ -200,3 +200,33 @@ async def test_a_screen_failure_never_held_a_slot(workflow_env, task_queue, db_p
     assert result.stage is Stage.SCREEN_FAILED
     assert await _rows(db_pool, pid) == []
     assert [w.reserved for w in await slots.weeks_ahead(today, 3)] == [0, 0, 0]
+
+
+async def test_death_and_an_off_study_decision_free_the_slot_against_postgresql(workflow_env, task_queue, db_pool):
+    """The compensation on the other ways out: a death in the biopsy stage, an off-study decision
+    while manufacturing waits past its deadline (no failure, so the slot was still held)."""
+    slots = PostgresManufacturingSlots(db_pool)
+    services = RealSlots(slots)
+    async with worker_for(workflow_env.client, task_queue, services):
+        died = await start_journey(workflow_env, task_queue, services)
+        died_id = (await died.state()).participant_id
+        await pass_screening(died)
+        await complete_baseline(died)
+        await died.update(
+            "record_death", {"actor_id": STAFF, "died_at": (await died.now()).isoformat(), "attribution": "unrelated"}
+        )
+        await died.handle.result()
+
+        stopped = await start_journey(workflow_env, task_queue, services)
+        stopped_id = (await stopped.state()).participant_id
+        await drive_to_manufacturing(stopped)
+        await stopped.advance(timedelta(days=125))
+        assert (await stopped.state()).awaiting_supervisor_decision
+        assert await _rows(db_pool, stopped_id) == [("reserved", None)]
+        await stopped.update(
+            "record_supervisor_decision",
+            {"actor_id": "dr.supervisor", "decision": "off_study", "reason": "Manufacturing abandoned"},
+        )
+        await stopped.handle.result()
+    assert await _rows(db_pool, died_id) == [("released", "deceased")]
+    assert await _rows(db_pool, stopped_id) == [("released", "off_study")]
