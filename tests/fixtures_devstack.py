@@ -16,9 +16,11 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from seeded_postgres import copy_seed, make_seed
 from typer.testing import CliRunner
 
 from itc.base.settings import Settings
@@ -66,14 +68,22 @@ def fresh_participant(prefix: str = "E2E") -> str:
     return f"{prefix}-{next(_NUMBERS)}"
 
 
+@pytest.fixture(scope="session")
+async def postgres_seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A stopped, migrated embedded PostgreSQL that each real stack starts from a copy of."""
+    return await make_seed(tmp_path_factory.mktemp("itc-postgres-seed"))
+
+
 @pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+async def stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: Path) -> AsyncIterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("itc-data")
+    copy_seed(postgres_seed, data_dir)
     # Explicit None overrides any TEMPORAL_ADDRESS/DATABASE_URL in the environment: these
     # tests are about the embedded stack.
     settings = Settings(
         temporal_address=None,
         database_url=None,
-        itc_data_dir=tmp_path_factory.mktemp("itc-data"),
+        itc_data_dir=data_dir,
         dev_temporal_port=free_port(),
         dev_ui_port=free_port(),
         task_queue=f"e2e-{uuid.uuid4().hex[:8]}",

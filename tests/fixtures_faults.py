@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
+from seeded_postgres import copy_seed
 from temporalio.client import Client
 
 from itc.base.settings import Settings
@@ -344,8 +345,9 @@ class LiveJourney:
 
 
 @pytest.fixture(scope="module")
-async def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[FaultStack]:
+async def fault_stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: Path) -> AsyncIterator[FaultStack]:
     data_dir = tmp_path_factory.mktemp("itc-faults")
+    copy_seed(postgres_seed, data_dir)
     protocol_file = data_dir / "protocol-compressed.json"
     protocol_file.write_text(compressed_protocol().model_dump_json(indent=2), encoding="utf-8")
     # Explicit None overrides any TEMPORAL_ADDRESS/DATABASE_URL in the environment: faults are
