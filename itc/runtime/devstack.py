@@ -329,6 +329,21 @@ async def apply_migrations(dsn: str) -> None:
         await close_pool(pool)
 
 
+# The embedded server is a sandbox for try-outs, demos, tests and the bench, which start journeys by
+# the dozen in one week: its manufacturing site gets room for all of them, so nobody queues there
+# unless a test sets a smaller figure. A real deployment keeps the lab's own figure (README).
+SANDBOX_SLOTS_PER_WEEK = 1000
+
+
+async def open_sandbox_capacity(dsn: str) -> None:
+    pool = await open_pool(dsn)
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("UPDATE manufacturing_capacity SET slots_per_week = $1", SANDBOX_SLOTS_PER_WEEK)
+    finally:
+        await close_pool(pool)
+
+
 @asynccontextmanager
 async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
     data_dir = Path(settings.itc_data_dir).resolve()
@@ -346,10 +361,14 @@ async def dev_stack(settings: Settings) -> AsyncIterator[DevStack]:
             temporal_address = await stack.enter_async_context(temporal_dev_server(settings, data_dir))
             ui_url = settings.ui_url
         database_url, owner_url, server_admin_url = settings.database_url, settings.owner_database_url, None
+        sandbox = False
         if not database_url:
+            sandbox = True
             embedded = await stack.enter_async_context(embedded_postgres(settings))
             database_url, owner_url, server_admin_url = embedded.engine_url, embedded.owner_url, embedded.superuser_url
         await apply_migrations(owner_url or database_url)
+        if sandbox:
+            await open_sandbox_capacity(owner_url or database_url)
         yield DevStack(
             settings=settings.model_copy(
                 update={
