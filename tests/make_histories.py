@@ -15,6 +15,8 @@
     python tests/make_histories.py bag-discard NAME    # bag 1 warms up on its way and quality discards it
     python tests/make_histories.py manufacturing-slots NAME  # a failed run then off study: slot held and freed
 
+The trial's histories have their own maker, tests/make_trial_histories.py.
+
 A committed history is what journeys already running in production look like: never
 regenerate one to make a change pass. Put the change behind workflow.patched(...) and
 add a new history beside the old one, so the replay test covers both.

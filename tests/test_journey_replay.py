@@ -1,4 +1,5 @@
-"""Every committed history must replay against the current workflow code without non-determinism."""
+"""Every committed history, journey or trial, must replay against the current workflow code without
+non-determinism."""
 
 from __future__ import annotations
 
@@ -6,34 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from fixtures_codec import SESSION_IDENTITY_KEYS, SESSION_KEYRING, SESSION_SIGNAL_KEYS
+from history_replay import HISTORY_DIR, load_history, replayer
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
-from itc.crypto.codec import encrypted_converter
-from itc.crypto.engine_keys import EngineKeys
-from itc.runtime.worker import worker_interceptors
 from itc.runtime.workflow_trust import AUTHENTICATED_SIGNALS
-from workflows.journey import ParticipantJourneyWorkflow
-from workflows.runner import workflow_runner
 
-HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("*.json"))
-# The committed histories were recorded before payload encryption: replaying them is the one
-# place that opts in to reading plaintext payloads.
-LEGACY_CONVERTER = encrypted_converter(SESSION_KEYRING, accept_plaintext=True)
-
-
-def replayer() -> Replayer:
-    """As a worker replays: the same sandbox and the same trust interceptors."""
-    return Replayer(
-        workflows=[ParticipantJourneyWorkflow],
-        data_converter=LEGACY_CONVERTER,
-        workflow_runner=workflow_runner(),
-        interceptors=worker_interceptors(EngineKeys(identity=SESSION_IDENTITY_KEYS, signals=SESSION_SIGNAL_KEYS)),
-    )
 
 
 def test_histories_are_committed():
@@ -42,8 +23,7 @@ def test_histories_are_committed():
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_history_replays(path: Path):
-    history = WorkflowHistory.from_json("journey-ITC-001", path.read_text())
-    await replayer().replay_workflow(history)
+    await replayer().replay_workflow(load_history(path))
 
 
 async def test_replay_detects_a_changed_journey(tmp_path: Path):

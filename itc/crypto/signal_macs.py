@@ -24,11 +24,19 @@ from itc.crypto.assertions import canonical_json
 from itc.crypto.keyring import Keyring
 
 SIGNAL_MAC_FIELD = "signal_mac"
+# Fields a signed signal gained after workers began signing it, each None when not sent. A MAC
+# made before a field existed covers the content without it, and signal handlers run again on
+# replay: a report recorded then must still verify, or replay takes the other side of
+# workflow.patched(AUTHENTICATED_SIGNALS) and fails as non-deterministic.
+FIELDS_ADDED_AFTER_SIGNING = frozenset({"report_sequence"})
 SignalT = TypeVar("SignalT", bound=BaseModel)
 
 
-def _mac(key: bytes, signal: str, workflow_id: str, arg: BaseModel) -> str:
-    content = arg.model_dump(mode="json", exclude={SIGNAL_MAC_FIELD})
+def _mac(key: bytes, signal: str, workflow_id: str, arg: BaseModel, *, as_before: frozenset[str] = frozenset()) -> str:
+    """The MAC over the argument's content; `as_before` leaves out those of the later fields
+    that are unset, as the content was before they existed."""
+    unset_later = {name for name in as_before if getattr(arg, name, None) is None}
+    content = arg.model_dump(mode="json", exclude={SIGNAL_MAC_FIELD, *unset_later})
     message = canonical_json({"signal": signal, "workflow_id": workflow_id, "arg": content})
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -55,6 +63,9 @@ def signal_mac_problem(keyring: Keyring, signal: str, workflow_id: str, args: An
     key = keyring.keys.get(key_id)
     if key is None:
         return "its MAC names a key the workers do not hold"
-    if not hmac.compare_digest(_mac(key, signal, workflow_id, arg), mac):
+    if not any(
+        hmac.compare_digest(_mac(key, signal, workflow_id, arg, as_before=form), mac)
+        for form in (frozenset(), FIELDS_ADDED_AFTER_SIGNING)
+    ):
         return "its MAC does not verify"
     return None
