@@ -45,6 +45,7 @@ from itc.runtime.devstack import (
     die_with_parent,
     embedded_postgres,
     free_port,
+    open_sandbox_capacity,
     start_temporal_process,
     stop_process,
     wait_for_temporal,
@@ -374,6 +375,8 @@ async def fault_stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: P
             await conn.execute("UPDATE resource_capacity SET per_day = 1000")
         finally:
             await conn.close()
+        # Likewise the manufacturing slots: a module's journeys would fill a week's and queue.
+        await open_sandbox_capacity(database.owner_url)
         settings = dev_settings.model_copy(update={"temporal_address": temporal_address, "database_url": database_url})
         env = {
             **os.environ,
