@@ -246,8 +246,11 @@ class TrialWorkflow:
         self.s.decisions.append(
             TrialDecision(at=workflow.now(), actor=actor, action="pause" if paused else "resume", reason=reason)
         )
+        # Numbered by the trial's decisions so far (the list is never trimmed): each journey takes
+        # them in increasing order only, and a captured one sent again is refused.
+        message = SetTrialPauseInput(paused=paused, reason=reason, pause_sequence=len(self.s.decisions))
         for participant_id in self.s.enrolled:
-            self._pause_signals.append((participant_id, SetTrialPauseInput(paused=paused, reason=reason)))
+            self._pause_signals.append((participant_id, message))
 
     def refuse_signal(self, signal: str, problem: str, refusal: str = SIGNAL_NOT_AUTHENTICATED) -> None:
         """Called by the engine's trust interceptor for a signal it ignored, and for a repeated

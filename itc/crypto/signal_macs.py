@@ -28,7 +28,7 @@ SIGNAL_MAC_FIELD = "signal_mac"
 # made before a field existed covers the content without it, and signal handlers run again on
 # replay: a report recorded then must still verify, or replay takes the other side of
 # workflow.patched(AUTHENTICATED_SIGNALS) and fails as non-deterministic.
-FIELDS_ADDED_AFTER_SIGNING = frozenset({"report_sequence"})
+FIELDS_ADDED_AFTER_SIGNING = frozenset({"report_sequence", "pause_sequence"})
 SignalT = TypeVar("SignalT", bound=BaseModel)
 
 

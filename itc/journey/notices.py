@@ -6,18 +6,44 @@ from itc.journey.journal import Journal
 from itc.journey.moment import Moment
 from itc.journey.outcome import Outcome
 from itc.models.enums import EventType
-from itc.models.identity import SIGNAL_NOT_AUTHENTICATED
+from itc.models.identity import SIGNAL_NOT_AUTHENTICATED, SIGNAL_REPLAYED
 from itc.models.inputs import RecordRefusedActionInput
 from itc.models.state import JourneyState
 from itc.models.trial import SetTrialPauseInput
 
 # Who a forged signal is attributed to: nobody the engine knows.
 UNAUTHENTICATED_SENDER = "unauthenticated"
+REPLAYED_PAUSE = "it repeats a pause decision the journey already had (a replayed or re-delivered signal)"
+
+
+def _repeated_pause_decision(state: JourneyState, inp: SetTrialPauseInput) -> bool:
+    """Whether the journey already had this trial decision. The MAC proves a worker sent it, not
+    that it is sent for the first time. The trial numbers its decisions; once a journey has had a
+    numbered one, an unnumbered pause can only be a captured old one. A journey that never had a
+    numbered one takes unnumbered pauses as before, so its recorded history replays unchanged."""
+    if inp.pause_sequence is None:
+        return state.trial_pause_sequence > 0
+    return inp.pause_sequence <= state.trial_pause_sequence
 
 
 def trial_pause_changed(state: JourneyState, at: Moment, inp: SetTrialPauseInput) -> Outcome:
     """The cohort's safety boundary paused infusions, or a supervisor resumed them; repeats change nothing."""
     journal = Journal(state, at)
+    if _repeated_pause_decision(state, inp):
+        journal.emit(
+            EventType.ACTION_REFUSED,
+            {
+                "update": "set_trial_pause",
+                "refusal": SIGNAL_REPLAYED,
+                "message": REPLAYED_PAUSE,
+                "refused_by": "worker",
+            },
+            actor=UNAUTHENTICATED_SENDER,
+            summary=f"Ignored signal set_trial_pause: {REPLAYED_PAUSE}",
+        )
+        return journal.outcome()
+    if inp.pause_sequence is not None:
+        state.trial_pause_sequence = inp.pause_sequence
     if state.stage.is_terminal or state.trial_paused == inp.paused:
         return journal.outcome()
     state.trial_paused, state.trial_pause_reason = inp.paused, inp.reason if inp.paused else None

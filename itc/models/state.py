@@ -276,6 +276,8 @@ class JourneyState(BaseModel):
     # Trial-wide safety pause, set by the trial workflow
     trial_paused: bool = False
     trial_pause_reason: str | None = None
+    # The latest numbered pause decision applied (0: none yet), so a repeat is refused.
+    trial_pause_sequence: int = 0
 
     # Ending
     withdrawn_at: datetime | None = None

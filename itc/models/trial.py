@@ -80,6 +80,10 @@ class SetTrialPauseInput(_Input):
 
     paused: bool
     reason: str = Field(max_length=500)
+    # The trial's count of its pause decisions, under the MAC: a journey accepts them in
+    # increasing order only, so a captured pause sent again after a resume is refused.
+    # Optional so that pauses recorded before it existed still decode.
+    pause_sequence: ReportSequenceField = None
     signal_mac: SignalMacField = None
 
 
