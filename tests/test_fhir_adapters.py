@@ -81,8 +81,15 @@ async def client(server: FakeFhirServer) -> AsyncIterator[FhirClient]:
 @pytest.fixture
 def acts(client: FhirClient) -> JourneyActivities:
     scheduling = FhirSchedulingService(client, site_timezone="Asia/Tehran")
-    # The event store is not involved in these activities.
-    return JourneyActivities(None, FhirNotificationService(client), FhirLabService(client), scheduling)  # type: ignore[arg-type]
+    # Neither the event store nor the manufacturing slots (always the PostgreSQL service) are
+    # involved in these activities.
+    return JourneyActivities(
+        None,  # type: ignore[arg-type]
+        FhirNotificationService(client),
+        FhirLabService(client),
+        scheduling,
+        None,  # type: ignore[arg-type]
+    )
 
 
 async def test_notification_is_a_communication_created_once(server: FakeFhirServer, acts: JourneyActivities) -> None:
