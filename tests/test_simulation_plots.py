@@ -12,6 +12,7 @@ from typing import Any
 from itc.models.enums import EventType, Stage
 from itc.models.state import JourneyStatus
 from itc.rules.pfs import PfsResult
+from itc.simulation.capacity import slots_held_by_week
 from itc.simulation.parameters import CapacityParameters
 from itc.simulation.plot_capacity import capacity_figure, plot_capacity
 from itc.simulation.plot_pfs import pfs_figure
@@ -71,14 +72,17 @@ def test_the_swimlane_tells_planned_from_given_infusions_and_progression_from_co
 def test_the_capacity_plot_draws_each_capacity_and_marks_the_weeks_above_it(tmp_path: Path) -> None:
     weeks = [date(2030, 1, 7) + timedelta(weeks=n) for n in range(4)]
     rows = [
-        {"week_start": w.isoformat(), "manufacturing_slots_in_use": slots, "infusion_chair_bookings": chairs,
-         "ct_scan_bookings": 1, "biopsy_bookings": 0, "follow_up_visit_bookings": 0, "lab_orders": 0}
-        for w, slots, chairs in zip(weeks, [2, 7, 8, 3], [1, 2, 5, 0], strict=True)
+        {"week_start": w.isoformat(), "manufacturing_slots_held": held, "manufacturing_slots_in_use": in_progress,
+         "infusion_chair_bookings": chairs, "ct_scan_bookings": 1, "biopsy_bookings": 0,
+         "follow_up_visit_bookings": 0, "lab_orders": 0}
+        for w, held, in_progress, chairs in zip(weeks, [2, 7, 8, 3], [9, 9, 9, 9], [1, 2, 5, 0], strict=True)
     ]  # fmt: skip
+    # Runs in progress (9 every week) are above the slot capacity but not what it limits: the
+    # over-capacity marks follow the slots held per week alone.
     capacity = CapacityParameters(manufacturing_slots=6, infusion_chairs_per_week=4, ct_scans_per_week=5)
     fig = capacity_figure(rows, capacity)
     labels = legend_labels(fig)
-    assert {"Capacity: 6 slots", "Chair capacity: 4/week", "CT capacity: 5/week"} <= set(labels)
+    assert {"Capacity: 6 slots/week", "Chair capacity: 4/week", "CT capacity: 5/week"} <= set(labels)
     top, bottom = fig.axes
     [over] = [line for line in top.get_lines() if line.get_label() == "Week over capacity"]
     assert list(over.get_ydata()) == [7, 8]
@@ -87,3 +91,22 @@ def test_the_capacity_plot_draws_each_capacity_and_marks_the_weeks_above_it(tmp_
     pyplot().close(fig)
     plot_capacity(rows, capacity, tmp_path / "capacity.png")
     assert (tmp_path / "capacity.png").stat().st_size > 10_000
+
+
+def test_slots_held_count_each_weeks_reservations_less_those_released() -> None:
+    """The capacity plot's slot line limits runs started per week (the scheduling service's rule),
+    so a released reservation frees its week and a release that freed nothing changes nothing."""
+
+    def event(kind: EventType, reservation: str, week: date, **more: object) -> dict[str, object]:
+        payload = {"reservation_id": reservation, "week_start": week.isoformat(), **more}
+        return {"type": kind, "payload": payload}
+
+    first, second = date(2030, 1, 7), date(2030, 1, 14)
+    events = [
+        event(EventType.MANUFACTURING_SLOT_RESERVED, "r1", first),
+        event(EventType.MANUFACTURING_SLOT_RESERVED, "r2", first),
+        event(EventType.MANUFACTURING_SLOT_RESERVED, "r3", second),
+        event(EventType.MANUFACTURING_SLOT_RELEASED, "r1", first, released=True),
+        event(EventType.MANUFACTURING_SLOT_RELEASED, "r9", second, released=False),
+    ]
+    assert slots_held_by_week(events) == {first: 1, second: 1}

@@ -1,8 +1,11 @@
-"""Capacity forecast: manufacturing slots in use and clinic bookings, week by week.
+"""Capacity forecast: manufacturing slots held and runs in progress, and clinic bookings, week by week.
 
-Manufacturing intervals come from the event store (biopsy collected until the product is
-released, manufacturing fails or the journey ends); bookings and lab orders are what the
-simulated services were asked for, minus appointments cancelled by a withdrawal or death.
+A slot is a manufacturing run started in a given week (what the scheduling service limits),
+so slots held count the reservations of each week that were not released. Runs in progress
+(biopsy collected until the product is released, manufacturing fails or the journey ends)
+show how many products the lab carries at once. Both come from the event store; bookings and
+lab orders are what the simulated services were asked for, minus appointments cancelled by a
+withdrawal or death.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from itc.simulation.services import SimulatedServices
 
 COLUMNS = (
     "week_start",
+    "manufacturing_slots_held",
     "manufacturing_slots_in_use",
     "infusion_chair_bookings",
     "ct_scan_bookings",
@@ -53,11 +57,28 @@ def manufacturing_intervals(events: list[dict[str, Any]]) -> list[tuple[datetime
     return intervals
 
 
+def slots_held_by_week(events: list[dict[str, Any]]) -> Counter[date]:
+    """The week of every manufacturing slot reserved and not released since."""
+    held: dict[str, date] = {}
+    for event in events:
+        if event["type"] == EventType.MANUFACTURING_SLOT_RESERVED:
+            held[event["payload"]["reservation_id"]] = date.fromisoformat(event["payload"]["week_start"])
+        elif event["type"] == EventType.MANUFACTURING_SLOT_RELEASED and event["payload"].get("released"):
+            held.pop(event["payload"]["reservation_id"], None)
+    return Counter(held.values())
+
+
 def weekly_capacity(events: list[dict[str, Any]], services: SimulatedServices, first_day: date) -> list[dict[str, Any]]:
     bookings = {kind: Counter(monday(b.day) for b in services.kept_bookings(kind.value)) for kind in AppointmentKind}
     orders = Counter(monday(o.ordered_on) for o in services.lab_orders)
     intervals = manufacturing_intervals(events)
-    busy_days = [d for c in bookings.values() for d in c] + list(orders) + [monday(end.date()) for _, end in intervals]
+    slots_held = slots_held_by_week(events)
+    busy_days = (
+        [d for c in bookings.values() for d in c]
+        + list(orders)
+        + list(slots_held)
+        + [monday(end.date()) for _, end in intervals]
+    )
     if not busy_days:
         return []
     rows = []
@@ -69,6 +90,7 @@ def weekly_capacity(events: list[dict[str, Any]], services: SimulatedServices, f
         rows.append(
             {
                 "week_start": week.isoformat(),
+                "manufacturing_slots_held": slots_held[week],
                 "manufacturing_slots_in_use": in_use,
                 "infusion_chair_bookings": bookings[AppointmentKind.INFUSION][week],
                 "ct_scan_bookings": bookings[AppointmentKind.CT_SCAN][week],

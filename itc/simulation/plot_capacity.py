@@ -1,5 +1,9 @@
-"""Capacity plot: manufacturing slots in use and clinic bookings week by week, each against
-the capacity line the lab or the site plans with; weeks above a line are marked."""
+"""Capacity plot: manufacturing slots held and clinic bookings week by week, each against
+the capacity line the lab or the site plans with; weeks above a line are marked.
+
+A manufacturing slot is a run started in its week, so the slot capacity line is drawn against
+the slots held per week; the runs in progress at once are drawn beside them for context, with
+no capacity line, because the scheduling service does not limit them."""
 
 from __future__ import annotations
 
@@ -35,14 +39,15 @@ def capacity_figure(rows: list[dict[str, Any]], capacity: CapacityParameters) ->
     weeks = [date.fromisoformat(r["week_start"]) for r in rows]
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(12, 6.8), sharex=True)
 
-    slots = [r["manufacturing_slots_in_use"] for r in rows]
-    top.step(weeks, slots, where="post", color="#d95f0e", linewidth=1.8, label="Products in manufacturing")
-    top.fill_between(weeks, slots, step="post", color="#fdae6b", alpha=0.6)
-    _capacity_line(top, capacity.manufacturing_slots, f"Capacity: {capacity.manufacturing_slots} slots", "#7f2704")
-    _mark_over(top, weeks, slots, capacity.manufacturing_slots, "Week over capacity")
-    top.set_ylabel("Products in manufacturing")
-    top.set_title("Manufacturing slots in use per week, against the lab's capacity")
-    top.set_ylim(0, max([*slots, capacity.manufacturing_slots]) + 1.5)
+    held = [r["manufacturing_slots_held"] for r in rows]
+    in_progress = [r["manufacturing_slots_in_use"] for r in rows]
+    top.bar(weeks, held, width=6, color="#fdae6b", label="Slots held (runs started in the week)")
+    top.step(weeks, in_progress, where="post", color="#d95f0e", linewidth=1.8, label="Runs in progress")
+    _capacity_line(top, capacity.manufacturing_slots, f"Capacity: {capacity.manufacturing_slots} slots/week", "#7f2704")
+    _mark_over(top, weeks, held, capacity.manufacturing_slots, "Week over capacity")
+    top.set_ylabel("Manufacturing runs")
+    top.set_title("Manufacturing slots held per week, against the lab's capacity, and runs in progress")
+    top.set_ylim(0, max([*held, *in_progress, capacity.manufacturing_slots]) + 1.5)
     top.legend(loc="upper right", frameon=False)
     top.grid(axis="y", alpha=0.3)
 
