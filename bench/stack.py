@@ -48,6 +48,16 @@ async def _server_facts(dsn: str) -> tuple[str, dict[str, str]]:
     return version, durability
 
 
+async def _manufacturing_never_queues(dsn: str) -> None:
+    """The figures are the journey's own path to first infusion: with the site's default two
+    manufacturing slots a week, every journey after the second would wait in the slot queue."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("UPDATE manufacturing_capacity SET slots_per_week = 100000")
+    finally:
+        await conn.close()
+
+
 @asynccontextmanager
 async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
     settings = Settings(
@@ -66,6 +76,7 @@ async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
         admin = with_database(stack.server_admin_url, DATABASE_NAME) if stack.server_admin_url else None
         bench_settings = stack.settings.model_copy(update={"database_url": admin, "itc_database_owner_url": admin})
         version, durability = await _server_facts(bench_settings.database_url or stack.database_url)
+        await _manufacturing_never_queues(bench_settings.database_url or stack.database_url)
         yield BenchStack(bench_settings, data_dir, version, durability)
     # Let the servers' exit settle before the caller removes the directory.
     await asyncio.sleep(0.1)

@@ -373,6 +373,9 @@ async def fault_stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: P
             # default two chairs a day would run out mid-module and turn bookings into
             # "no capacity" escalations, which are a different journey.
             await conn.execute("UPDATE resource_capacity SET per_day = 1000")
+            # Likewise the site's two manufacturing slots a week: a journey past them would wait
+            # in the slot queue instead of reaching the stage its fault is injected in.
+            await conn.execute("UPDATE manufacturing_capacity SET slots_per_week = 1000")
         finally:
             await conn.close()
         # Likewise the manufacturing slots: a module's journeys would fill a week's and queue.
