@@ -1,6 +1,7 @@
 """Write trial histories for tests/histories/ (run by hand, not by pytest).
 
-    python tests/make_trial_histories.py NAME   # reports, one sent again, and a forged report, as NAME.json
+    python tests/make_trial_histories.py reports NAME  # reports, one sent again, and a forged report, as NAME.json
+    python tests/make_trial_histories.py pause NAME    # a participant enrolled, three DLTs: the trial pauses her journey
 
 The trial receives a journey's reports MAC'd under the published test-only signal key committed
 in histories/keys/, so the replayer, holding the same key, verifies them as a worker did. Run on
@@ -24,7 +25,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import fixtures_codec  # noqa: E402, F401  (puts the session's keys in the environment first)
+import fixtures_codec  # noqa: E402  (puts the session's keys in the environment first)
 from fixtures_temporal import binary  # noqa: E402
 from journey_harness import MockServices, worker_for  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
@@ -39,6 +40,7 @@ from itc.models.trial import (  # noqa: E402
     trial_workflow_id,
 )
 from itc.rules.config import ProtocolConfig  # noqa: E402
+from itc.runtime.client_trust import AssertionSigningInterceptor  # noqa: E402
 from itc.runtime.temporal_client import ensure_search_attributes  # noqa: E402
 
 SIGNAL_KEYS_JSON = (HERE / "histories" / "keys" / "test-only-signal-keys.json").read_text()
@@ -104,14 +106,47 @@ async def trial_reports_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
-async def main(name: str) -> None:
+async def trial_pause_history(env: WorkflowEnvironment, name: str) -> None:
+    """ITC-201 enrolled through the trial, then three DLTs reported (BOIN's boundary at three
+    evaluable): the trial pauses, tells the supervisor and the sponsor, and signals her journey."""
+    from itc.drivers.env_journey import consent_record
+    from itc.runtime.journeys import start_journey
+
+    protocol = ProtocolConfig()
+    trial_id = trial_workflow_id(protocol.trial_id)
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        consent = consent_record("ITC-201", (await env.get_current_time()).date())
+        journey_id = await start_journey(env.client, consent, protocol, queue)
+        trial = env.client.get_workflow_handle(trial_id)
+        for index in range(3):
+            report = numbered(RecordDltOutcomeInput, 1, participant_id=f"ITC-30{index}", dlt=True)
+            await trial.signal("record_dlt_outcome", sign_signal(SIGNAL_KEYS, "record_dlt_outcome", trial_id, report))
+            await trial.query("get_trial_state")
+        await settled(trial, services, audits_expected=0)
+        assert (await trial.query("get_trial_state"))["paused"]
+        history = await trial.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await trial.terminate("history captured")
+        await env.client.get_workflow_handle(journey_id).terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
+SCENARIOS = {"reports": trial_reports_history, "pause": trial_pause_history}
+
+
+async def main(scenario: str, name: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
+        test_server_existing_path=binary("temporal-test-server"),
+        data_converter=pydantic_data_converter,
+        # Enrolment is an Update and carries a signed actor assertion, as the engine's clients send it.
+        interceptors=[AssertionSigningInterceptor(fixtures_codec.SESSION_IDENTITY_KEYS)],
     )
     async with env:
         await ensure_search_attributes(env.client, env.client.namespace)
-        await trial_reports_history(env, name)
+        await SCENARIOS[scenario](env, name)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], sys.argv[2]))

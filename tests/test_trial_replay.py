@@ -95,3 +95,32 @@ def test_a_report_signed_before_reports_were_numbered_verifies_only_while_it_car
     assert signal_mac_problem(keys, name, HISTORY_TRIAL_WORKFLOW_ID, [recorded]) is None
     renumbered = recorded.model_copy(update={"report_sequence": 7})
     assert signal_mac_problem(keys, name, HISTORY_TRIAL_WORKFLOW_ID, [renumbered]) == "its MAC does not verify"
+
+
+PAUSE_BEFORE = HISTORY_DIR / "trial-pause-before-numbered-pauses.json"
+PAUSE_AFTER = HISTORY_DIR / "trial-pause-with-numbered-pauses.json"
+
+
+def pauses_sent(path: Path) -> list[tuple[str, dict]]:
+    return [
+        (attributes["workflowExecution"]["workflowId"], decoded(attributes["input"]["payloads"][0]))
+        for event in json.loads(path.read_text())["events"]
+        if (attributes := event.get("signalExternalWorkflowExecutionInitiatedEventAttributes"))
+        and attributes["signalName"] == "set_trial_pause"
+    ]
+
+
+def test_a_trial_from_before_numbered_pauses_replays_and_one_from_after_numbers_its_pause():
+    """Both replay (test_journey_replay.py::test_history_replays): the number travels in the
+    signal's argument, not as a command of its own. The same safety pause (BOIN boundary, three
+    DLTs among three evaluable) to the enrolled journey: unnumbered before, decision 1 after,
+    each MAC'd for that journey and verifying under the committed test-only key."""
+    from itc.models.trial import SetTrialPauseInput
+
+    keys = committed_history_signal_keys()
+    [(before_to, before)], [(after_to, after)] = pauses_sent(PAUSE_BEFORE), pauses_sent(PAUSE_AFTER)
+    assert before_to == after_to == "journey-ITC-201"
+    assert "pause_sequence" not in before and after["pause_sequence"] == 1
+    assert before["paused"] and after["paused"]
+    for to, arg in ((before_to, before), (after_to, after)):
+        assert signal_mac_problem(keys, "set_trial_pause", to, [SetTrialPauseInput.model_validate(arg)]) is None
