@@ -112,12 +112,14 @@ def _remanufacture(journal: Journal, discarded: ProductUnit) -> None:
 def _move_infusion(journal: Journal, number: int, ready_at: datetime) -> None:
     """The pending infusion the bag was for moves to when its replacement can be ready; its labs
     are ordered and its chair booked again when the new window opens. A later infusion keeps its
-    schedule, which the re-made bag is expected to meet."""
+    schedule unless that would come sooner than the schedule's interval after this one (see
+    `infusion.next_infusion`)."""
     pending = pending_infusion(journal.state)
     if pending is None or pending.number != number or pending.target_at >= ready_at:
         return
     window = timedelta(days=journal.state.protocol.infusions.window_days)
     previous = pending.target_at
+    pending.replanned_from = pending.replanned_from or previous
     pending.target_at, pending.window_start, pending.window_end = ready_at, ready_at - window, ready_at + window
     pending.prepared, pending.window_escalated = False, False
     journal.emit(

@@ -43,8 +43,15 @@ def next_infusion(state: JourneyState) -> InfusionRecord | None:
     if len(state.infusions) >= state.protocol.dosing.infusion_count:
         return None
     assert state.first_infusion_at is not None
-    offset = state.protocol.infusions.schedule_days[len(state.infusions)]
-    return plan(state, state.first_infusion_at + timedelta(days=offset))
+    schedule = state.protocol.infusions.schedule_days
+    given = len(state.infusions)
+    target = state.first_infusion_at + timedelta(days=schedule[given])
+    previous = state.infusions[-1] if state.infusions else None
+    if previous is not None and previous.replanned_from is not None:
+        # The one before was moved later for a re-made bag: keep the schedule's interval after it,
+        # or this infusion would fall before it (and be refused as given out of order).
+        target = max(target, previous.target_at + timedelta(days=schedule[given] - schedule[given - 1]))
+    return plan(state, target)
 
 
 def check_opens(state: JourneyState, infusion: InfusionRecord) -> datetime:

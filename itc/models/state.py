@@ -76,6 +76,8 @@ class InfusionRecord(BaseModel):
     hold_reason: str | None = None
     # Not to be given: its bag was discarded and the supervisor decided to go on without it.
     skipped: bool = False
+    # Moved later for a re-made bag: where it was on the schedule before.
+    replanned_from: datetime | None = None
 
 
 class ToxicityCheck(BaseModel):

@@ -106,3 +106,21 @@ def test_finishing_without_any_infusion_ends_the_journey_off_study():
     outcome = infusion.finish(state, at(T0))
     assert event_types(outcome) == ["InfusionsDiscontinued", "StageChanged", "JourneyEnded"]
     assert state.stage is Stage.OFF_STUDY and state.end_reason == "no infusion given (dose-limiting toxicity)"
+
+
+def test_an_infusion_after_one_moved_for_a_remade_bag_keeps_the_schedules_interval_after_it():
+    """Infusions are given in order (a later one before the one moved would be refused as out of
+    order), so the next keeps the protocol's interval after the moved one; otherwise the schedule."""
+    state = infused_state(infusions_given=1)
+    second = pending_second(state)
+    on_schedule = second.target_at
+    second.replanned_from, second.target_at = on_schedule, on_schedule + timedelta(days=42)
+    second.administered_at = second.target_at
+    third = infusion.next_infusion(state)
+    gap = DEFAULT_PROTOCOL.infusions.schedule_days[2] - DEFAULT_PROTOCOL.infusions.schedule_days[1]
+    assert third is not None and third.target_at == second.target_at + timedelta(days=gap)
+
+    unmoved = infused_state(infusions_given=2)
+    third = infusion.next_infusion(unmoved)
+    assert third is not None
+    assert third.target_at == unmoved.first_infusion_at + timedelta(days=DEFAULT_PROTOCOL.infusions.schedule_days[2])
