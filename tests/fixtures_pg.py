@@ -21,7 +21,7 @@ import pytest
 
 from itc.eventstore.database import create_pool
 from itc.eventstore.migrate import apply_migrations
-from itc.eventstore.scratch import scratch_database, with_database
+from itc.eventstore.scratch import admin_execute, scratch_database, with_database
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +56,6 @@ async def db_dsn(pg_server_dsn: str) -> AsyncIterator[str]:
         yield dsn
 
 
-async def _admin(server_dsn: str, statement: str) -> None:
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(statement)
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="session")
 async def migrated_template(pg_server_dsn: str) -> AsyncIterator[str]:
     """Name of a database with every migration applied, never connected to after that (a
@@ -76,11 +68,11 @@ async def migrated_template(pg_server_dsn: str) -> AsyncIterator[str]:
 async def migrated_db_dsn(pg_server_dsn: str, migrated_template: str) -> AsyncIterator[str]:
     """DSN of a fresh copy of the migrated template, dropped after the test."""
     name = f"test_{uuid.uuid4().hex[:12]}"
-    await _admin(pg_server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
+    await admin_execute(pg_server_dsn, f'CREATE DATABASE "{name}" TEMPLATE "{migrated_template}"')
     try:
         yield with_database(pg_server_dsn, name)
     finally:
-        await _admin(pg_server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_execute(pg_server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

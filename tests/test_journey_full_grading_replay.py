@@ -3,29 +3,15 @@ every committed history); here: what the patch changes for a journey that starts
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from pathlib import Path
 
+from history_events import journey_event_types
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 BEFORE = HISTORY_DIR / "journey-abnormal-baseline-before-full-grading.json"
 AFTER = HISTORY_DIR / "journey-abnormal-baseline-with-full-grading.json"
-
-
-def journey_event_types(path: Path) -> list[str]:
-    """The journey event types the history sent to the event store, in order."""
-    found: list[str] = []
-    for event in json.loads(path.read_text())["events"]:
-        scheduled = event.get("activityTaskScheduledEventAttributes")
-        if not scheduled or scheduled["activityType"]["name"] != "append_events":
-            continue
-        for payload in scheduled.get("input", {}).get("payloads", []):
-            found += re.findall(r'"type":"([A-Za-z]+)"', base64.b64decode(payload["data"]).decode())
-    return found
 
 
 def patch_markers(path: Path) -> int:

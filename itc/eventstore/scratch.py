@@ -18,7 +18,8 @@ def with_database(dsn: str, database: str) -> str:
     return urlunsplit(urlsplit(dsn)._replace(path=f"/{database}"))
 
 
-async def _admin(server_dsn: str, statement: str) -> None:
+async def admin_execute(server_dsn: str, statement: str) -> None:
+    """One statement (CREATE or DROP DATABASE) on a connection of its own to the server's DSN."""
     admin = await asyncpg.connect(server_dsn)
     try:
         await admin.execute(statement)
@@ -34,10 +35,10 @@ async def scratch_database(
     drop it afterwards unless `keep`. `durable=False` skips waiting for each commit to reach
     the disk, for runs that can be repeated."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    await _admin(server_dsn, f'CREATE DATABASE "{name}"')
+    await admin_execute(server_dsn, f'CREATE DATABASE "{name}"')
     try:
         if not durable:
-            await _admin(server_dsn, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+            await admin_execute(server_dsn, f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         dsn = with_database(server_dsn, name)
         if migrate:
             pool = await create_pool(dsn, min_size=1, max_size=2)
@@ -48,4 +49,4 @@ async def scratch_database(
         yield dsn
     finally:
         if not keep:
-            await _admin(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin_execute(server_dsn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from itc.journey import infusion
-from itc.journey.custody import find_unit, label
+from itc.journey.custody import find_unit, label_bag
 from itc.journey.facts import pending_infusion
 from itc.journey.journal import Journal
 from itc.journey.refusals import NOT_ALLOWED_NOW, refuse
@@ -22,7 +22,7 @@ from itc.models.custody import ProductUnit
 from itc.models.enums import DecisionKind, EventType
 from itc.models.state import JourneyState
 from itc.rules import custody as custody_rules
-from itc.rules.chain_of_identity import UnitKind, unit_id
+from itc.rules.chain_of_identity import UnitKind
 
 BAG_DECISIONS = frozenset({DecisionKind.REMANUFACTURE_BAG, DecisionKind.SKIP_INFUSION, DecisionKind.STOP_INFUSIONS})
 # The unit ID holds one digit for the unit number.
@@ -93,18 +93,14 @@ def _remanufacture(journal: Journal, discarded: ProductUnit) -> None:
     ready_at = now + timedelta(days=custody_rules.remanufacture_days(state.protocol.manufacturing))
     number = _next_unit_number(state)
     state.bags_remanufactured += 1
-    label(
+    label_bag(
         journal,
-        ProductUnit(
-            unit_id=unit_id(state.chain_of_identity, UnitKind.BAG, number),
-            kind=UnitKind.BAG,
-            number=number,
-            biopsy_attempt=discarded.biopsy_attempt,
-            for_infusion=discarded.infusion_number,
-            cell_count=discarded.cell_count,
-            volume_ml=discarded.volume_ml,
-            expires_at=custody_rules.product_expiry(state.protocol.custody, ready_at),
-        ),
+        number,
+        biopsy_attempt=discarded.biopsy_attempt,
+        for_infusion=discarded.infusion_number,
+        cell_count=discarded.cell_count,
+        volume_ml=discarded.volume_ml,
+        expires_at=custody_rules.product_expiry(state.protocol.custody, ready_at),
     )
     _move_infusion(journal, discarded.infusion_number, ready_at)
 

@@ -77,6 +77,34 @@ def specimen_of_current_attempt(state: JourneyState) -> ProductUnit | None:
 # ------------------------------------------------------------------ labelling
 
 
+def label_bag(
+    journal: Journal,
+    number: int,
+    *,
+    biopsy_attempt: int,
+    cell_count: float | None,
+    volume_ml: float | None,
+    expires_at: datetime | None,
+    for_infusion: int | None = None,
+) -> None:
+    """Label an infusion bag: unit ID `number` under the participant's chain of identity."""
+    coi = journal.state.chain_of_identity
+    assert coi is not None
+    label(
+        journal,
+        ProductUnit(
+            unit_id=unit_id(coi, UnitKind.BAG, number),
+            kind=UnitKind.BAG,
+            number=number,
+            biopsy_attempt=biopsy_attempt,
+            for_infusion=for_infusion,
+            cell_count=cell_count,
+            volume_ml=volume_ml,
+            expires_at=expires_at,
+        ),
+    )
+
+
 def label(journal: Journal, unit: ProductUnit) -> None:
     journal.state.units.append(unit)
     journal.emit(
@@ -130,17 +158,13 @@ def record_milestone(state: JourneyState, at: Moment, inp: RecordManufacturingMi
         volume = (qc.dose_volume_ml if qc else None) or state.protocol.manufacturing.release.dose_volume_ml
         expires = custody_rules.product_expiry(state.protocol.custody, inp.occurred_at)
         for number in range(1, plan.infusion_count + 1):
-            label(
+            label_bag(
                 journal,
-                ProductUnit(
-                    unit_id=unit_id(state.chain_of_identity, UnitKind.BAG, number),
-                    kind=UnitKind.BAG,
-                    number=number,
-                    biopsy_attempt=attempt.attempt,
-                    cell_count=plan.cells_per_infusion,
-                    volume_ml=volume,
-                    expires_at=expires,
-                ),
+                number,
+                biopsy_attempt=attempt.attempt,
+                cell_count=plan.cells_per_infusion,
+                volume_ml=volume,
+                expires_at=expires,
             )
     return _joined(recorded, journal)
 

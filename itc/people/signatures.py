@@ -26,10 +26,14 @@ SIGNED_FIELDS = (
 )  # fmt: skip
 
 
-def record_hash(event: JourneyEvent) -> str:
-    content = event.model_dump(mode="json", include=set(SIGNED_FIELDS))
+def canonical_digest(content: dict[str, Any]) -> str:
+    """SHA-256 of the content as canonical JSON (sorted keys, no spaces), so one record always has one hash."""
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record_hash(event: JourneyEvent) -> str:
+    return canonical_digest(event.model_dump(mode="json", include=set(SIGNED_FIELDS)))
 
 
 class Signature(BaseModel):

@@ -6,8 +6,6 @@ that no longer reads as signed, fails verification."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 
 import asyncpg
@@ -17,13 +15,11 @@ from itc.models.roles import SignatureMeaning
 from itc.models.trial import TrialDecision
 from itc.people.access_log import AccessKind, Channel, log_access
 from itc.people.models import Person
-from itc.people.signatures import manifestation
+from itc.people.signatures import canonical_digest, manifestation
 
 
 def decision_hash(trial_id: str, sequence: int, decision: TrialDecision) -> str:
-    content = {"trial_id": trial_id, "sequence": sequence, **decision.model_dump(mode="json")}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical_digest({"trial_id": trial_id, "sequence": sequence, **decision.model_dump(mode="json")})
 
 
 class TrialSignature(BaseModel):
