@@ -414,40 +414,9 @@ async def forged_signals_history(env: WorkflowEnvironment, name: str) -> None:
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
-async def history_guard_history(env: WorkflowEnvironment, name: str) -> None:
-    """A journey under a lowered history guard, given lab results in screening until its first
-    run continues as new; the history is that first run."""
-    from itc.drivers.env_journey import Journey, consent_record
-    from itc.models.state import HistoryGuard, StartJourneyInput
-    from itc.rules.config import DEFAULT_PROTOCOL
-    from workflows.journey import ParticipantJourneyWorkflow
-
-    services = MockServices()
-    queue = f"histories-{uuid.uuid4().hex}"
-    async with worker_for(env.client, queue, services):
-        consent = consent_record("ITC-006", (await env.get_current_time()).date())
-        handle = await env.client.start_workflow(
-            ParticipantJourneyWorkflow.run,
-            StartJourneyInput(consent=consent, protocol=DEFAULT_PROTOCOL, history_guard=HistoryGuard(max_events=60)),
-            id="journey-ITC-006",
-            task_queue=queue,
-        )
-        j = Journey(env, handle, services)
-        await j.settle()
-        first_run = (await handle.describe()).run_id
-        while (await handle.describe()).run_id == first_run:
-            await j.update(
-                "record_lab_results", {"actor_id": STAFF, "results": lab_results({"spo2": 98.0}, await j.now())}
-            )
-        history = await env.client.get_workflow_handle(handle.id, run_id=first_run).fetch_history()
-        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
-        await handle.terminate("history captured")
-        print(f"wrote {name}.json with {len(history.events)} events")
-
-
-async def history_guard_baseline_history(env: WorkflowEnvironment, name: str) -> None:
-    """A journey under a lowered history guard, past screening and given lab results in baseline
-    until the guard continues it as new there; the history is the run that ended in baseline."""
+async def _guard_continued_run(env: WorkflowEnvironment, name: str, participant: str, stage: str) -> None:
+    """A journey under a lowered history guard, taken to `stage` and given lab results there until
+    the guard continues it as new; the history is the run that ended in that stage."""
     from itc.drivers.env_journey import Journey, consent_record
     from itc.models.enums import Stage
     from itc.models.state import HistoryGuard, StartJourneyInput
@@ -457,23 +426,24 @@ async def history_guard_baseline_history(env: WorkflowEnvironment, name: str) ->
     services = MockServices()
     queue = f"histories-{uuid.uuid4().hex}"
     async with worker_for(env.client, queue, services):
-        consent = consent_record("ITC-007", (await env.get_current_time()).date())
+        consent = consent_record(participant, (await env.get_current_time()).date())
         handle = await env.client.start_workflow(
             ParticipantJourneyWorkflow.run,
             StartJourneyInput(consent=consent, protocol=DEFAULT_PROTOCOL, history_guard=HistoryGuard(max_events=60)),
-            id="journey-ITC-007",
+            id=f"journey-{participant}",
             task_queue=queue,
         )
         j = Journey(env, handle, services)
         await j.settle()
-        await pass_screening(j)
-        in_baseline = (await handle.describe()).run_id
-        while (await handle.describe()).run_id == in_baseline:
+        if Stage(stage) is Stage.BASELINE:
+            await pass_screening(j)
+        guarded_run = (await handle.describe()).run_id
+        while (await handle.describe()).run_id == guarded_run:
             await j.update(
                 "record_lab_results", {"actor_id": STAFF, "results": lab_results({"spo2": 98.0}, await j.now())}
             )
-        assert (await j.state()).stage is Stage.BASELINE
-        history = await env.client.get_workflow_handle(handle.id, run_id=in_baseline).fetch_history()
+        assert (await j.state()).stage is Stage(stage)
+        history = await env.client.get_workflow_handle(handle.id, run_id=guarded_run).fetch_history()
         (HERE / "histories" / f"{name}.json").write_text(history.to_json())
         await handle.terminate("history captured")
         print(f"wrote {name}.json with {len(history.events)} events")
@@ -500,8 +470,8 @@ SINGLE_HISTORIES = {
     "store-refusal-retried": partial(store_refusal_history, retryable=True),
     "store-refusal-stand-in": partial(store_refusal_history, retryable=False),
     "forged-signals": forged_signals_history,
-    "history-guard": history_guard_history,
-    "history-guard-baseline": history_guard_baseline_history,
+    "history-guard": partial(_guard_continued_run, participant="ITC-006", stage="screening"),
+    "history-guard-baseline": partial(_guard_continued_run, participant="ITC-007", stage="baseline"),
     "chain-of-custody": chain_of_custody_history,
     "bag-discard": bag_discard_history,
     "manufacturing-slots": manufacturing_slots_history,
