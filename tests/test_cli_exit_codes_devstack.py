@@ -3,8 +3,8 @@
 temporalio's Rust threads could outlive the interpreter's teardown and abort a finished
 command (temporalio sdk-python issue #300): 10-25 % of the commands that talk to Temporal did,
 after a success and after a refusal alike. 300 commands against the real dev stack, each a
-real process (`cli_fork_runner.py`), must each give exactly the code expected of it: 0 done,
-1 refused or not found, 2 invalid input.
+real process (`cli_fork_runner.py`) signed in with `itc login`, must each give exactly the code
+expected of it: 0 done, 1 refused or not found, 2 invalid input.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fixtures_devstack import Stack, fresh_participant, iso
+from fixtures_devstack import STAFF, Stack, fresh_participant, iso
 from fixtures_devstack import consent as consent_record_json
 
 RUNNER = Path(__file__).with_name("cli_fork_runner.py")
@@ -29,7 +29,7 @@ ABORT = "Fatal Python error"
 
 def commands(participant: str) -> list[tuple[list[str], int]]:
     """One round of cheap commands, each with the exit code it must give."""
-    who = ["--participant", participant, "--actor", "nurse.exit", "--role", "operations"]
+    who = ["--participant", participant, "--role", "operations"]
     yesterday = iso(datetime.now(UTC) - timedelta(days=1))
     return [
         (["status", participant], 0),
@@ -42,7 +42,7 @@ def commands(participant: str) -> list[tuple[list[str], int]]:
         # Refused by the journey's validator: no baseline scan during screening.
         (["record", "scan", *who, "--kind", "baseline", "--scanned-at", yesterday, "--lesion", "L1:lung:20"], 1),
         (["status", "not-a-study-id"], 2),
-        (["record", "withdrawal", "--participant", participant, "--actor", "nurse.exit"], 2),
+        (["record", "withdrawal", "--participant", participant], 2),
     ]
 
 
@@ -67,7 +67,7 @@ async def run_in_forks(env: dict[str, str], batch: list[list[str]]) -> list[dict
 async def test_300_cli_calls_give_only_their_own_exit_codes(stack: Stack, tmp_path: Path) -> None:
     participant = fresh_participant("EXIT")
     consent_file = tmp_path / "consent.json"
-    consent_file.write_text(json.dumps(consent_record_json(participant, "SITE-EXIT", "ops.exit")), encoding="utf-8")
+    consent_file.write_text(json.dumps(consent_record_json(participant, "SITE-EXIT", STAFF)), encoding="utf-8")
     await stack.ok("start", "--consent-file", str(consent_file))
 
     async def in_event_store() -> bool:

@@ -137,6 +137,9 @@ async def test_record_commands_go_through_the_api_as_the_signed_in_person(
     assert logout.exit_code == 0 and not token_file.exists()
     after = await itc(env, "whoami")
     assert after.exit_code == 1 and "itc login" in after.output
+    # Signed out, a record command refuses (exit 2, naming `itc login`): there is no other way in.
+    refused = await itc(env, "record", "lab-results", "--participant", participant, *labs, "--collected-at", collected)
+    assert refused.exit_code == 2 and "itc login" in refused.stderr and refused.stdout == "", refused.output
 
 
 async def stored(api: Api, participant: str, sequence: int) -> None:

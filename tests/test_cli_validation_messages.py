@@ -1,16 +1,22 @@
 """A refused command names the flag the person typed (or would type) and says how to fix it,
 not the input model's field names (`actor_id: Field required`). None of these needs a server:
-input is checked before connecting."""
+input is checked before connecting (the machine is signed in, its API not running)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from offline_login import signed_in_offline
 from typer.testing import CliRunner
 
+from itc.actions import STAFF_ACTIONS
+from itc.base.errors import InvalidInput
+from itc.base.json_input import validate_model
+from itc.cli.flag_names import how_to_give, name_flags
 from itc.cli.main import app
 from itc.runtime.devstack import free_port
 
@@ -23,6 +29,7 @@ def offline_env(tmp_path: Path) -> dict[str, str]:
         "ITC_DATA_DIR": str(tmp_path / "data"),
         "ITC_PROTOCOL_FILE": "",
         "ITC_ROLE": "",
+        **signed_in_offline(tmp_path),
     }
 
 
@@ -35,9 +42,22 @@ def refused(args: list[str], env: dict[str, str]) -> list[str]:
 
 def test_a_missing_flag_is_named_with_what_to_type(offline_env: dict[str, str]) -> None:
     lines = refused(["record", "withdrawal", "--participant", "ITC-007", "--role", "operations"], offline_env)
-    assert "--actor: missing; add --actor STAFF-ID" in lines
     assert "--withdrawn-at: missing; add --withdrawn-at TIME" in lines
     assert not [line for line in lines if "actor_id" in line or "withdrawn_at" in line]
+    # Signed in, the person is the actor, so a command never lacks one; the record commands'
+    # shared flags still name a missing actor the same way.
+    spec = next(spec for spec in STAFF_ACTIONS if spec.action.value == "withdrawal")
+    with pytest.raises(InvalidInput) as missing:
+        validate_model(spec.input_model, {"role": "operations"}, "input")
+    named = name_flags(missing.value, {"role": "operations"}, how_to_give(record_leading_flags()))
+    assert "--actor: missing; add --actor STAFF-ID" in named.lines
+    assert not [line for line in named.lines if "actor_id" in line]
+
+
+def record_leading_flags() -> tuple[inspect.Parameter, ...]:
+    from itc.cli.record import _LEADING
+
+    return _LEADING
 
 
 def test_a_missing_on_off_flag_offers_both_spellings(offline_env: dict[str, str]) -> None:

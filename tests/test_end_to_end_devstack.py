@@ -1,5 +1,5 @@
 """End to end on the real dev stack (the `stack` fixture in fixtures_devstack.py): every
-step through the `itc` CLI as staff would type it."""
+step through the `itc` CLI as staff would type it, signed in with `itc login`."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-from fixtures_devstack import Stack, fresh_participant, iso
+from fixtures_devstack import STAFF, Stack, fresh_participant, iso
 from fixtures_devstack import consent as consent_record_json
 
 
 async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path) -> None:
     participant = fresh_participant()
     now = datetime.now(UTC)
-    consent = consent_record_json(participant, site="SITE-E2E", actor_id="ops.e2e")
+    consent = consent_record_json(participant, site="SITE-E2E", actor_id=STAFF)
     consent_file = tmp_path / "consent.json"
     consent_file.write_text(json.dumps(consent), encoding="utf-8")
     record = ("record",)
-    who = ("--participant", participant, "--actor", "nurse.e2e", "--role", "operations")
+    who = ("--participant", participant, "--role", "operations")
 
     out = await stack.ok("start", "--consent-file", str(consent_file))
     assert f"journey-{participant}" in out
@@ -40,7 +40,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
         "--collected-at", iso(now - timedelta(days=1)),
     )  # fmt: skip
     await stack.ok(
-        *record, "eligibility", "--participant", participant, "--actor", "dr.e2e", "--role", "operations",
+        *record, "eligibility", "--participant", participant, "--role", "operations",
         "--advanced-breast-cancer", "--progressed", "--metastasis-count", "1",
         "--metastasis-site", "lung", "--measurable", "--no-active-infection", "--no-other-cancer",
         "--assessed-at", iso(datetime.now(UTC)),
@@ -63,7 +63,7 @@ async def test_screening_to_biopsy_through_the_cli(stack: Stack, tmp_path: Path)
 
     # Baseline: one 20 mm lung target lesion, tumour markers, immune panels, ECG and exam.
     await stack.ok(
-        *record, "scan", "--participant", participant, "--actor", "rad.e2e", "--role", "operations", "--kind", "baseline",
+        *record, "scan", "--participant", participant, "--role", "operations", "--kind", "baseline",
         "--scanned-at", iso(datetime.now(UTC)), "--lesion", "L1:lung:20",
     )  # fmt: skip
     await stack.ok(
@@ -127,9 +127,9 @@ async def test_a_screen_failing_assessment_replies_with_the_screen_failure(stack
     """The reply states the outcome, not only "Accepted #5 (screening)"."""
     participant = fresh_participant("REPLY")
     consent_file = tmp_path / "consent.json"
-    consent_file.write_text(json.dumps(consent_record_json(participant, "SITE-E2E", "ops.e2e")), encoding="utf-8")
+    consent_file.write_text(json.dumps(consent_record_json(participant, "SITE-E2E", STAFF)), encoding="utf-8")
     await stack.ok("start", "--consent-file", str(consent_file))
-    who = ("--participant", participant, "--actor", "nurse.e2e", "--role", "operations")
+    who = ("--participant", participant, "--role", "operations")
     labs = await stack.ok(
         "record", "lab-results", *who,
         "--result", "creatinine=2.4", "--result", "spo2=98",

@@ -62,7 +62,8 @@ def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
     settings = Settings(
         temporal_address="127.0.0.1:7233", database_url="postgresql://itc@127.0.0.1/itc", itc_data_dir=tmp_path
     )
-    text = banner(DevStack(settings=settings, ui_url="http://127.0.0.1:8233"))
+    stack = DevStack(settings=settings, ui_url="http://127.0.0.1:8233")
+    text = banner(stack, "http://127.0.0.1:8000", tmp_path / "sandbox-password")
     # The banner's suggestions are the indented lines after "Next".
     suggested = [line.strip() for line in text.split("Next", 1)[1].splitlines()[1:] if line.startswith("  ")]
     shown = list(commands_in("```bash\n" + "\n".join(suggested) + "\n```\n", "itc dev banner", fenced_only=True))
@@ -70,6 +71,8 @@ def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
     assert [problem for command in shown for problem in problems(command)] == []
     # `itc demo` starts a stack of its own: beside `itc dev` it fails on the port.
     assert "itc demo" not in text
+    # The staff commands need a sign-in, so the first suggestion is `itc login`.
+    assert suggested[0].startswith("itc login --person demo.operations --password-file ")
 
 
 def test_every_fenced_readme_command_is_run_or_listed_with_why_not() -> None:

@@ -39,6 +39,7 @@ from itc.runtime.journeys import (
     start_journey,
     validate_model,
 )
+from itc.runtime.settled_status import settled_status
 
 log = get_logger(__name__)
 
@@ -150,8 +151,11 @@ async def check_participant_site(context: ApiContext, permit: Permit, participan
         check_site(permit, row.get("site") if row else None)
 
 
-async def status(context: ApiContext, permit: Permit, participant_id: str) -> JourneyStatus:
-    return await get_status(context.client, check_participant_id(participant_id))
+async def status(context: ApiContext, permit: Permit, participant_id: str, *, settle: bool = False) -> JourneyStatus:
+    participant_id = check_participant_id(participant_id)
+    if settle:
+        return await settled_status(context.client, participant_id)
+    return await get_status(context.client, participant_id)
 
 
 async def timeline(context: ApiContext, permit: Permit, participant_id: str) -> list[TimelineEntry]:

@@ -36,6 +36,10 @@ class JourneyNotFound(UserFacingError):
     pass
 
 
+# How the message of an Update the journey refused begins, whichever way it reaches the person.
+REFUSAL_PREFIX = "Rejected: "
+
+
 class UpdateRejected(UserFacingError):
     pass
 

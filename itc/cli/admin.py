@@ -13,7 +13,8 @@ from itc.runtime.database_pool import database_pool
 
 def migrate() -> None:
     """Apply pending event-store migrations as the owner (ITC_DATABASE_OWNER_URL, else DATABASE_URL,
-    else the embedded database), then the engine role's grants."""
+    else the embedded database), then the engine role's grants. Needs the database directly: run it
+    on the operator's machine."""
     settings = load_settings()
     applied = run_async(_migrate(settings))
     owner_url = settings.owner_database_url
@@ -29,7 +30,8 @@ async def _migrate(settings: Settings) -> list[str]:
 
 
 def rebuild_projections() -> None:
-    """Recompute the participant_status read model from the event store alone (as the owner)."""
+    """Recompute the participant_status read model from the event store alone (as the owner).
+    Needs the database directly: run it on the operator's machine."""
     settings = load_settings()
     count = run_async(_rebuild(settings))
     typer.echo(f"Rebuilt participant_status: {count} participant(s)")

@@ -27,6 +27,8 @@ from typing import Any, NoReturn
 
 import typer
 
+from itc.base.errors import REFUSAL_PREFIX
+
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 NOT_SIGNED_IN = "Not signed in: run `itc login` first (the token it stores is your own; keep it private)."
 
@@ -125,7 +127,7 @@ def call(method: str, path: str, *, json_body: Any = None, params: dict[str, Any
     except (urllib.error.URLError, OSError) as error:
         reason = getattr(error, "reason", error)
         fail(
-            f"Cannot reach the API at {api_url()} ({type(reason).__name__}): is `itc serve` running? Set ITC_API_URL.",
+            f"Cannot reach the API at {api_url()} ({type(reason).__name__}): is `itc dev` or `itc serve` running? Set ITC_API_URL.",
             code=3,
         )
     if response.status_code >= 400:
@@ -141,8 +143,20 @@ def fail_from(response: ApiResponse) -> NoReturn:
         message, lines = response.text or response.reason_phrase, []
     if response.status_code == 401 and "itc login" not in message:
         message += " Run `itc login` to sign in again."
-    code = 2 if response.status_code == 422 else 3 if response.status_code >= 500 else 1
+    code = (
+        2
+        if response.status_code == 422 and not _refused_by_journey(message)
+        else 3
+        if response.status_code >= 500
+        else 1
+    )
     fail(message, lines, code)
+
+
+def _refused_by_journey(message: str) -> bool:
+    """The API answers 422 both for invalid input and for a journey's refusal; the command line
+    keeps them apart (2 invalid, 1 refused), and the engine words every refusal "Rejected: ..."."""
+    return message.startswith(REFUSAL_PREFIX)
 
 
 def record(participant: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """`itc audit`: a participant's permanent record, read from the event store, not the workflow,
 so it shows exactly what an auditor or monitor would find there; with each record's electronic
-signatures. Signed in with `itc login`, it is read through the HTTP API as that person."""
+signatures; read through the HTTP API as the person signed in with `itc login`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from itc.api.labels import event_label, human
 from itc.cli import through_api
 from itc.cli.columns import aligned
-from itc.cli.context import load_settings
-from itc.cli.errors import fail, run_async
+from itc.cli.errors import fail
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
 from itc.models.enums import EventType
@@ -23,22 +22,16 @@ from itc.models.enums import EventType
 if TYPE_CHECKING:
     # The API's modules bring FastAPI; every `itc` command would pay for importing it.
     from itc.api.schemas import AuditEvent
-    from itc.base.settings import Settings
 
 
 def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
     """The audit trail from the event store, in sequence order, date of birth masked."""
+    through_api.signed_in_person()
     _check_participant(participant)
-    if through_api.signed_in():
-        trail = through_api.audit_trail(participant)
-        if not trail:
-            fail(f"No events in the event store for participant {participant} (yet)")
-        typer.echo(to_json(trail) if as_json else audit_text([AuditRow.model_validate(row) for row in trail]))
-        return
-    events = run_async(_events(load_settings(), participant))
-    if not events:
+    trail = through_api.audit_trail(participant)
+    if not trail:
         fail(f"No events in the event store for participant {participant} (yet)")
-    typer.echo(to_json(events) if as_json else audit_text(events))
+    typer.echo(to_json(trail) if as_json else audit_text([AuditRow.model_validate(row) for row in trail]))
 
 
 class SignatureLine(BaseModel):
@@ -60,20 +53,6 @@ class AuditRow(BaseModel):
     corrects_sequence: int | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
     signatures: list[SignatureLine] = Field(default_factory=list)
-
-
-async def _events(settings: Settings, participant: str) -> list[AuditEvent]:
-    from itc.api.operations import mask_event, signed_audit
-    from itc.eventstore.refusals import RefusalLog, merged_trail
-    from itc.eventstore.store import EventStore
-    from itc.people.service import People
-    from itc.runtime.database_pool import database_pool
-
-    async with database_pool(settings) as pool:
-        stored = await EventStore(pool).events_for(participant)
-        refusals = await RefusalLog(pool).for_participant(participant)
-        signed = await signed_audit(People.on(pool), sorted(stored, key=lambda e: e.sequence))
-    return merged_trail(signed, refusals, mask_event)
 
 
 def _utc(value: datetime) -> str:

@@ -1,41 +1,28 @@
-"""`itc chain`: a participant's chain of identity and custody from the event store alone."""
+"""`itc chain`: a participant's chain of identity and custody from the event store alone, read
+through the HTTP API as the person signed in with `itc login`."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from itc.chain.report import ChainReport, ChainStep, chain_report
+from itc.chain.report import ChainReport, ChainStep
 from itc.cli import through_api
-from itc.cli.context import load_settings
-from itc.cli.errors import fail, run_async
+from itc.cli.errors import fail
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
-
-if TYPE_CHECKING:
-    from itc.base.settings import Settings
 
 
 def chain(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
     """Every unit of the participant's cells and every handoff: who, when, where, temperature."""
+    through_api.signed_in_person()
     _check_participant(participant)
-    if through_api.signed_in():
-        report = ChainReport.model_validate(through_api.chain(participant))
-    else:
-        report = run_async(_report(load_settings(), participant))
+    report = ChainReport.model_validate(through_api.chain(participant))
     if report.chain_of_identity is None:
         fail(f"No chain of identity in the event store for participant {participant} (yet)")
     typer.echo(to_json(report) if as_json else chain_text(report))
-
-
-async def _report(settings: Settings, participant: str) -> ChainReport:
-    from itc.eventstore.store import EventStore
-    from itc.runtime.database_pool import database_pool
-
-    async with database_pool(settings) as pool:
-        return chain_report(participant, await EventStore(pool).events_for(participant))
 
 
 def _utc(value: datetime) -> str:

@@ -1,13 +1,11 @@
 """`itc demo`: `itc dev` plus a scripted walk through screening, baseline and biopsy, using
 the same client calls as the `start` and `record` commands, and the dashboard served on
-the result, with published demo accounts and tokens (`itc.people.demo`). Demo IDs and data are invented."""
+the result, with published demo accounts and tokens (`itc.people.sandbox`). Demo IDs and data are invented."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -17,7 +15,7 @@ from temporalio.client import Client
 from itc.base.errors import JourneyAlreadyExists
 from itc.base.logging import configure_logging
 from itc.cli.context import load_api_settings, load_protocol, load_settings
-from itc.cli.dev import run_dev
+from itc.cli.dev import demo_people_text, run_dev, serve_dashboard
 from itc.cli.errors import run_async
 from itc.cli.render import status_text
 from itc.cli.serve import banner as dashboard_banner
@@ -32,7 +30,7 @@ from itc.models.inputs import (
 )
 from itc.models.roles import Role
 from itc.models.state import JourneyStatus
-from itc.people.demo import DEMO_PASSWORD, DEMO_PEOPLE, ensure_demo_people
+from itc.people.sandbox import ensure_sandbox_accounts
 from itc.rules.config import ProtocolConfig
 from itc.runtime.database_pool import database_pool
 from itc.runtime.devstack import DevStack
@@ -166,40 +164,22 @@ async def run_script(client: Client, protocol: ProtocolConfig, task_queue: str) 
     return statuses
 
 
-def demo_people_text() -> str:
-    lines = [
-        f"Demo accounts (DEMO ONLY: published, never use them with real data); password {DEMO_PASSWORD!r}:",
-        *(f"  {person.person_id:<16} {', '.join(person.roles):<14} token {person.token}" for person in DEMO_PEOPLE),
-        "Command line: `ITC_API_URL=<dashboard URL> itc login --person demo.operations`.",
-    ]
-    return "\n".join(lines)
-
-
 def demo(
     exit_after: Annotated[
         bool, typer.Option("--exit", help="Stop everything once the demo has printed (the dashboard is not served).")
     ] = False,
 ) -> None:
-    """Run `itc dev`, serve the dashboard, and script demo journeys (eligible, screen failure, waiting)."""
+    """Run `itc dev`, serve the dashboard, and script demo journeys (eligible, screen failure, waiting).
+    Needs Temporal and the database directly: run it on the operator's machine."""
     settings = load_settings()
     protocol = load_protocol(settings)
     api_settings = load_api_settings()
     configure_logging(settings.log_format, "WARNING")
     served: dict[str, str] = {}
 
-    @asynccontextmanager
-    async def serve(stack: DevStack) -> AsyncIterator[None]:
-        from itc.api.server import dashboard  # FastAPI and uvicorn load only when serving
-
-        ui = api_settings.temporal_ui_url or stack.ui_url
-        with_ui = api_settings.model_copy(update={"temporal_ui_url": ui})
-        async with dashboard(stack.settings, with_ui, protocol) as url:
-            served["url"] = url
-            yield
-
     async def script(stack: DevStack, stop: asyncio.Event) -> None:
         async with database_pool(stack.settings) as pool:
-            await ensure_demo_people(pool)
+            password_file = await ensure_sandbox_accounts(pool, stack.settings.itc_data_dir)
         client = await connect(stack.settings)
         for status in await run_script(client, protocol, stack.settings.task_queue):
             typer.echo("")
@@ -209,7 +189,9 @@ def demo(
             stop.set()
             return
         typer.echo(dashboard_banner(served["url"]))
-        typer.echo(demo_people_text())
+        typer.echo(demo_people_text(password_file))
+        typer.echo(f"Command line: `ITC_API_URL={served['url']} itc login --person demo.operations`.")
         typer.echo("Demo done; the stack keeps running. Try `itc timeline DEMO-001`. Ctrl-C to stop.")
 
-    run_async(run_dev(settings, on_ready=script, serve=None if exit_after else serve))
+    serve = None if exit_after else serve_dashboard(api_settings, protocol, served)
+    run_async(run_dev(settings, on_ready=script, serve=serve))

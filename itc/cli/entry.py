@@ -1,6 +1,7 @@
 """The `itc` console script: a command that only talks to the HTTP API runs from a light app
-(`itc.cli.api_commands`, and once signed in with `itc login` the staff commands in
-`itc.cli.staff_commands`); every other command loads the whole command line."""
+(`itc.cli.api_commands`, and the staff commands in `itc.cli.staff_commands`, which go through
+the API as the person signed in with `itc login`); every other command loads the whole command
+line."""
 
 from __future__ import annotations
 
@@ -14,10 +15,9 @@ from itc.cli.process_exit import run_and_exit
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     args = list(sys.argv[1:] if argv is None else argv)
-    from itc.cli.api_client import signed_in_person
     from itc.cli.api_commands import API_COMMANDS, STAFF_COMMANDS
 
-    light = bool(args) and (args[0] in API_COMMANDS or (args[0] in STAFF_COMMANDS and signed_in_person() is not None))
+    light = bool(args) and (args[0] in API_COMMANDS or args[0] in STAFF_COMMANDS)
     if light:
         # The engine uses no pydantic plugins; looking them up at the first model reads the
         # metadata of every installed package, a good part of a light command's start-up.

@@ -20,7 +20,10 @@ from itc.crypto.keyring import (
 )
 
 app = typer.Typer(
-    help="The payload encryption keyring: one active key encrypts, every listed key decrypts.",
+    help=(
+        "The payload encryption keyring: one active key encrypts, every listed key decrypts. Needs the "
+        "keyring directly: run it on the operator's machine."
+    ),
     no_args_is_help=True,
 )
 

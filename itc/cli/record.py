@@ -1,8 +1,9 @@
 """`itc record ...`: one command per staff action in the registry (`itc.actions`).
 
 Each takes --participant, --actor and --role (or ITC_ROLE), then either --json FILE ('-' for stdin) with the whole
-input model, or flags for the common fields (flags override the file). The input is
-validated locally first, so a typo never needs a server to be reported.
+input model, or flags for the common fields (flags override the file). The action goes through
+the HTTP API as the person signed in with `itc login`; the input is validated locally first, so a
+typo never needs a server to be reported.
 
 A command's name, help and input model come from its registry entry; the flags beyond the
 shared ones come from the function registered for it with @flags, which turns them into
@@ -22,11 +23,10 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
-from itc.base.errors import InvalidInput, UserFacingError
+from itc.base.errors import InvalidInput
 from itc.base.json_input import load_json_object, validate_model
 from itc.cli import api_client, through_api
-from itc.cli.context import load_settings
-from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.cli.errors import EXIT_INVALID, fail, fail_with
 from itc.cli.flag_names import how_to_give, name_flags
 from itc.cli.replies import accepted_line, outcome_lines
 from itc.models.enums import (
@@ -36,19 +36,26 @@ from itc.models.enums import (
     Milestone,
     ScanKind,
 )
-from itc.models.inputs import ActionAccepted, ParticipantId, RecordInfusionAdministeredInput, StaffAction
+from itc.models.inputs import ActionAccepted, ParticipantId
 from itc.models.state import JourneyStatus
-from itc.rules.dose import infusion_number_refusal
 from itc.rules.recist_overall import NonTargetStatus
 
 if TYPE_CHECKING:
-    from itc.base.settings import Settings
+    pass
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
 Opt = typer.Option
 
 Participant = Annotated[str, Opt("--participant", "-p", metavar="ID", help="Study ID, e.g. ITC-007.")]
-Actor = Annotated[str | None, Opt("--actor", "-a", metavar="STAFF-ID", help="Your staff ID, e.g. nurse.lee.")]
+Actor = Annotated[
+    str | None,
+    Opt(
+        "--actor",
+        "-a",
+        metavar="STAFF-ID",
+        help="Your staff ID; default the person signed in (the API refuses another).",
+    ),
+]
 RoleOpt = Annotated[
     Role | None,
     Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in; the journey refuses actions outside it."),
@@ -83,10 +90,9 @@ def _send(
     corrects: int | None = None,
     hints: Mapping[str, str] | None = None,
 ) -> None:
-    # Signed in with `itc login`: the action goes through the HTTP API as that person, and
-    # the API and the journey hold the protocol; otherwise this machine's settings reach Temporal.
-    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
-    settings = None if signed_in else load_settings()
+    # The API and the journey hold the protocol and the role checks; this machine holds only
+    # the signed-in person's token.
+    signed_in = through_api.signed_in_person()
     actor = actor or signed_in
     try:
         _PARTICIPANT.validate_python(participant)
@@ -106,55 +112,21 @@ def _send(
         payload = validate_model(spec.input_model, data, "input")
     except InvalidInput as error:
         fail_with(name_flags(error, from_flags, hints, from_file=json_file is not None))
-    if (
-        settings is not None
-        and isinstance(payload, RecordInfusionAdministeredInput)
-        and (beyond_plan := infusion_number_refusal(payload.infusion_number, settings.protocol().dosing))
-    ):
-        fail(beyond_plan, code=EXIT_INVALID)
-    if signed_in:
-        accepted = ActionAccepted.model_validate(
-            api_client.record(participant, spec.action.value, payload.model_dump(mode="json", exclude_none=True))
-        )
-        typer.echo(accepted_line(accepted))
-        # What followed, as the journey stands when asked; the action is recorded either way.
-        for line in outcome_lines(accepted, _status_through_api(participant)):
-            typer.echo(line)
-        return
-    if payload.role is None:
-        permitted = " or ".join(r.value for r in spec.permitted_roles)
-        fail(f"role: give --role (or set ITC_ROLE); this action is for {permitted}", code=EXIT_INVALID)
-    assert settings is not None
-    accepted, status = run_async(_execute(settings, participant, spec.update, payload))
-    for line in [accepted_line(accepted), *outcome_lines(accepted, status)]:
+    accepted = ActionAccepted.model_validate(
+        api_client.record(participant, spec.action.value, payload.model_dump(mode="json", exclude_none=True))
+    )
+    typer.echo(accepted_line(accepted))
+    # What followed, as the journey stands when asked; the action is recorded either way.
+    for line in outcome_lines(accepted, _settled_status(participant)):
         typer.echo(line)
 
 
-def _status_through_api(participant: str) -> JourneyStatus | None:
+def _settled_status(participant: str) -> JourneyStatus | None:
     try:
-        return through_api.journey_status(participant)
+        return through_api.journey_status(participant, settled=True)
     except typer.Exit:
-        return None
-
-
-async def _execute(
-    settings: Settings, participant: str, update_name: str, payload: StaffAction
-) -> tuple[ActionAccepted, JourneyStatus | None]:
-    from temporalio.service import RPCError
-
-    from itc.cli.replies import settled_status
-    from itc.runtime.journeys import record
-    from itc.runtime.refusal_audit import StoreRefusalLog
-    from itc.runtime.temporal_client import connect
-
-    client = await connect(settings)
-    accepted = await record(client, participant, update_name, payload, refusals=StoreRefusalLog(settings))
-    try:
-        status = await settled_status(client, participant)
-    except (UserFacingError, RPCError):
         # The action is recorded; failing to describe its consequence must not read as a refusal.
-        status = None
-    return accepted, status
+        return None
 
 
 def _pairs(items: list[str] | None, option: str, example: str) -> dict[str, str] | None:

@@ -21,7 +21,8 @@ def serve(
     host: Annotated[str | None, typer.Option("--host", help="Default: ITC_API_HOST or 127.0.0.1.")] = None,
     port: Annotated[int | None, typer.Option("--port", help="Default: ITC_API_PORT or 8000.")] = None,
 ) -> None:
-    """Serve the dashboard and HTTP API until Ctrl-C (people sign in with their own accounts: `itc users`)."""
+    """Serve the dashboard and HTTP API until Ctrl-C (people sign in with their own accounts: `itc users`).
+    Needs Temporal and the database directly: run it on the operator's machine."""
     settings = load_settings()
     protocol = load_protocol(settings)
     api_settings = load_api_settings()

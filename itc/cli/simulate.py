@@ -35,7 +35,8 @@ def simulate(
         bool, Opt("--keep-database", help="Keep the run's event-store database and print its DSN.")
     ] = False,
 ) -> None:
-    """Simulate the whole trial: 32 participants through the real workflows and rules."""
+    """Simulate the whole trial: 32 participants through the real workflows and rules, on a
+    time-skipping server of its own. Needs Temporal directly: run it on the operator's machine."""
     from itc.simulation.parameters import load_parameters
 
     settings = load_settings()

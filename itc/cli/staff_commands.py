@@ -1,7 +1,7 @@
 """The staff commands (`start`, `record`, `status`, `timeline`, `audit`, `chain`, `list`, `trial`) as an
-app of their own, for a person signed in with `itc login`: each goes through the HTTP API as
-that person, so `itc.cli.entry` runs them without importing Temporal, FastAPI or the database
-driver (a staff machine has none of their credentials, and the command answers sooner)."""
+app of their own: each goes through the HTTP API as the person signed in with `itc login`, and
+refuses without one, so `itc.cli.entry` runs them without importing Temporal, FastAPI or the
+database driver (a staff machine has none of their credentials, and the command answers sooner)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """`itc start` (also `python starter.py`): start a participant's journey from a consent record.
-Signed in with `itc login`, the start goes through the HTTP API as that person."""
+The start goes through the HTTP API as the person signed in with `itc login`."""
 
 from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -13,16 +13,10 @@ from itc.base.consent_input import parse_consent
 from itc.base.errors import InvalidInput
 from itc.base.json_input import load_json_object
 from itc.cli import api_client, through_api
-from itc.cli.context import load_protocol, load_settings
-from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.cli.errors import fail_with
 from itc.cli.flag_names import how_to_give, name_flags
 from itc.models.enums import ReceptorStatus, Sex
-from itc.models.inputs import ConsentRecord
 from itc.models.roles import Role
-
-if TYPE_CHECKING:
-    from itc.base.settings import Settings
-    from itc.rules.config import ProtocolConfig
 
 Opt = typer.Option
 
@@ -55,14 +49,19 @@ def start(
     site: Annotated[str | None, Opt("--site", metavar="SITE", help="Trial site, e.g. SITE-01.")] = None,
     actor_id: Annotated[
         str | None,
-        Opt("--actor-id", "--actor", metavar="STAFF-ID", help="Staff ID of the person recording consent."),
+        Opt(
+            "--actor-id",
+            "--actor",
+            metavar="STAFF-ID",
+            help="Your staff ID; default the person signed in (the API refuses another).",
+        ),
     ] = None,
     role: Annotated[
         Role | None, Opt("--role", "-r", envvar="ITC_ROLE", help="The role you act in (operations starts journeys).")
     ] = None,
 ) -> None:
     """Start the journey of a participant who has signed informed consent."""
-    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
+    signed_in = through_api.signed_in_person()
     actor_id = actor_id or signed_in
     flags = {
         "participant_id": participant_id,
@@ -88,28 +87,9 @@ def start(
     except InvalidInput as error:
         hints = how_to_give(inspect.signature(start, eval_str=True).parameters.values())
         fail_with(name_flags(error, from_flags, hints, from_file=consent_file is not None))
-    if signed_in:
-        body = consent.model_dump(mode="json", exclude_none=True)
-        started = api_client.call("POST", "/api/journeys", json_body=body).json()
-        typer.echo(
-            f"Started journey {started['workflow_id']} for {started['participant_id']} "
-            f"(protocol {started['protocol_version']})"
-        )
-        return
-    settings = load_settings()
-    protocol = load_protocol(settings)
-    if consent.role is None:
-        fail(
-            'role: give --role (or set ITC_ROLE, or "role" in the consent file); operations starts journeys',
-            code=EXIT_INVALID,
-        )
-    workflow_id = run_async(_start(settings, consent, protocol))
-    typer.echo(f"Started journey {workflow_id} for {consent.participant_id} (protocol {protocol.version})")
-
-
-async def _start(settings: Settings, consent: ConsentRecord, protocol: ProtocolConfig) -> str:
-    from itc.runtime.journeys import start_journey
-    from itc.runtime.temporal_client import connect
-
-    client = await connect(settings)
-    return await start_journey(client, consent, protocol, settings.task_queue)
+    body = consent.model_dump(mode="json", exclude_none=True)
+    started = api_client.call("POST", "/api/journeys", json_body=body).json()
+    typer.echo(
+        f"Started journey {started['workflow_id']} for {started['participant_id']} "
+        f"(protocol {started['protocol_version']})"
+    )

@@ -1,7 +1,8 @@
-"""What the staff commands (`status`, `timeline`, `audit`, `chain`, `list`, `trial status`,
-`trial resume`, `record`) read and send through the HTTP API once a person has signed in with
-`itc login`: the same models the direct path returns, from the API's JSON, so one renderer
-serves both. Imports stay light: neither Temporal nor the database driver is loaded."""
+"""What the staff commands (`start`, `status`, `timeline`, `audit`, `chain`, `list`, `trial status`,
+`trial resume`, `record`) read and send through the HTTP API, as the person signed in with
+`itc login`. They have no other way to the engine: a staff machine holds neither Temporal
+credentials nor the payload key, so without a sign-in they refuse before contacting anything.
+Imports stay light: neither Temporal nor the database driver is loaded."""
 
 from __future__ import annotations
 
@@ -13,10 +14,16 @@ from itc.cli import api_client
 from itc.models.state import JourneyStatus, TimelineEntry
 
 
-def signed_in() -> bool:
-    """Whether this command goes through the API (someone signed in with `itc login`)."""
-    if api_client.signed_in_person() is None:
-        return False
+def signed_in_person() -> str:
+    """The person signed in with `itc login`; without one the command stops here (exit 2),
+    before reading any settings or opening any connection."""
+    person = api_client.signed_in_person()
+    if person is None:
+        api_client.fail(
+            "Not signed in: staff commands go through the HTTP API as the person signed in. "
+            f"Run `itc login --person <your ID>` first (the API at ITC_API_URL, now {api_client.api_url()}).",
+            code=2,
+        )
     if "structlog" in sys.modules:
         # Sharing a process with a server (an embedding, the tests): its logs go to stderr at
         # warnings only, as for every short command, so stdout holds the answer. A fresh `itc`
@@ -30,11 +37,13 @@ def signed_in() -> bool:
             stream="stderr",
             temporal_loggers=False,
         )
-    return True
+    return person
 
 
-def journey_status(participant: str) -> JourneyStatus:
-    return JourneyStatus.model_validate(api_client.call("GET", f"/api/journeys/{participant}").json())
+def journey_status(participant: str, *, settled: bool = False) -> JourneyStatus:
+    """As it stands, or (`settled`) once the journey has acted on what it was just given."""
+    params = {"settle": "true"} if settled else None
+    return JourneyStatus.model_validate(api_client.call("GET", f"/api/journeys/{participant}", params=params).json())
 
 
 def journey_timeline(participant: str) -> list[TimelineEntry]:

@@ -1,5 +1,5 @@
 """`itc trial status|resume`: the cohort's enrolment, DLT tally, pause state and open SAE clocks.
-Signed in with `itc login`, both go through the HTTP API as that person, and the status lists
+Both go through the HTTP API as the person signed in with `itc login`, and the status lists
 each decision's electronic signatures."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ import typer
 from pydantic import ValidationError
 
 from itc.base.errors import InvalidInput, validation_lines
-from itc.cli import api_client, through_api
-from itc.cli.context import load_protocol, load_settings
-from itc.cli.errors import EXIT_INVALID, fail, fail_with, run_async
+from itc.cli import through_api
+from itc.cli.errors import fail_with
 from itc.cli.flag_names import name_flags
 from itc.cli.render import safe, to_json
 from itc.models.roles import Role
@@ -51,25 +50,11 @@ def trial_text(status: TrialStatus, signatures: dict[str, list[dict[str, Any]]] 
 @app.command("status")
 def status(as_json: AsJson = False) -> None:
     """Enrolment against the target, DLTs against the boundary, the pause, open SAE clocks."""
-    if through_api.signed_in():
-        answer = through_api.trial_status()
-        typer.echo(
-            to_json(answer)
-            if as_json
-            else trial_text(TrialStatus.model_validate(answer), through_api.trial_signatures())
-        )
-        return
-    settings = load_settings()
-    protocol = load_protocol(settings)
-
-    async def go() -> Any:
-        from itc.runtime.temporal_client import connect
-        from itc.runtime.trials import get_trial_status
-
-        return await get_trial_status(await connect(settings), protocol)
-
-    result = run_async(go())
-    typer.echo(to_json(result) if as_json else trial_text(result))
+    through_api.signed_in_person()
+    answer = through_api.trial_status()
+    typer.echo(
+        to_json(answer) if as_json else trial_text(TrialStatus.model_validate(answer), through_api.trial_signatures())
+    )
 
 
 @app.command("resume")
@@ -77,7 +62,12 @@ def resume(
     reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why it is safe to resume (recorded).")],
     actor: Annotated[
         str | None,
-        typer.Option("--actor", "-a", metavar="STAFF-ID", help="Supervisor's staff ID; signed in: yours."),
+        typer.Option(
+            "--actor",
+            "-a",
+            metavar="STAFF-ID",
+            help="Your staff ID; default the person signed in (the API refuses another).",
+        ),
     ] = None,
     role: Annotated[
         Role | None,
@@ -85,28 +75,12 @@ def resume(
     ] = None,
 ) -> None:
     """Resume enrolment and infusions after a safety pause (supervisors)."""
-    signed_in = api_client.signed_in_person() if through_api.signed_in() else None
+    signed_in = through_api.signed_in_person()
     actor = actor or signed_in
-    if actor is None:
-        fail("actor: give --actor, or sign in with `itc login`", code=EXIT_INVALID)
     try:
         request = ResumeTrialInput(actor_id=actor, role=role or Role.SUPERVISOR, reason=reason)
     except ValidationError as error:
         given = {"actor_id": actor, "role": role, "reason": reason}
         fail_with(name_flags(InvalidInput("Invalid resume", lines=validation_lines(error)), given))
-    if signed_in:
-        answer = through_api.resume_trial(request.model_dump(mode="json", exclude_none=True))
-        typer.echo(trial_text(TrialStatus.model_validate(answer)))
-        return
-    if role is None:
-        fail("role: give --role supervisor (or set ITC_ROLE); only supervisors may resume", code=EXIT_INVALID)
-    settings = load_settings()
-    protocol = load_protocol(settings)
-
-    async def go() -> Any:
-        from itc.runtime.temporal_client import connect
-        from itc.runtime.trials import resume_trial
-
-        return await resume_trial(await connect(settings), protocol, request)
-
-    typer.echo(trial_text(run_async(go())))
+    answer = through_api.resume_trial(request.model_dump(mode="json", exclude_none=True))
+    typer.echo(trial_text(TrialStatus.model_validate(answer)))

@@ -94,7 +94,8 @@ def bootstrap(
     full_name: Annotated[str, typer.Option("--name", help="Full name, as printed on signatures.")],
 ) -> None:
     """Create the first administrator, directly in the database (DATABASE_URL or the embedded
-    one; needs database access, not the API). Refused once any administrator exists."""
+    one; needs database access, not the API). Refused once any administrator exists. Needs the
+    database directly: run it on the operator's machine."""
     from itc.cli.bootstrap import create_first_administrator
     from itc.cli.context import load_settings
     from itc.cli.errors import run_async

@@ -29,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from itc.actions import STAFF_ACTIONS
 from itc.base.consent_input import parse_consent as parse_consent
 from itc.base.errors import (
+    REFUSAL_PREFIX,
     EnrolmentClosed,
     JourneyAlreadyExists,
     JourneyNotFound,
@@ -104,7 +105,7 @@ async def start_journey(client: Client, consent: ConsentRecord, protocol: Protoc
             raise JourneyAlreadyExists(message) from None
         if kind == "EnrolmentClosed":
             raise EnrolmentClosed(message) from None
-        raise UpdateRejected(f"Rejected: {message}") from None
+        raise UpdateRejected(f"{REFUSAL_PREFIX}{message}") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise NoWorker(
             f"No worker answered the trial workflow within {int(WORKER_WAIT.total_seconds())} s "
@@ -198,13 +199,13 @@ async def record(
     except WorkflowUpdateFailedError as error:
         message = _failure_message(error)
         if getattr(error.cause, "type", None) == REQUEST_ID_CONFLICT:
-            raise RequestConflict(f"Rejected: {message}") from None
+            raise RequestConflict(f"{REFUSAL_PREFIX}{message}") from None
         if getattr(error.cause, "type", None) == ROLE_NOT_PERMITTED and isinstance(payload, StaffAction):
             await audit_refusal(refusals, participant_id, RecordRefusedActionInput(
                 update=update_name, actor_id=payload.actor_id, role=payload.role, request_id=payload.request_id,
                 refusal=ROLE_NOT_PERMITTED, message=message, refused_by="journey",
             ))  # fmt: skip
-        raise UpdateRejected(f"Rejected: {message}") from None
+        raise UpdateRejected(f"{REFUSAL_PREFIX}{message}") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise NoWorker(
             f"No worker answered for {journey_id(participant_id)} within "

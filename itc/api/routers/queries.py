@@ -42,8 +42,19 @@ async def list_participants(
     description="Straight from the workflow.",
     responses=JOURNEY_NOT_FOUND,
 )
-async def journey_status(participant_id: ParticipantPath, permit: Reader, context: Context) -> JourneyStatus:
-    return await operations.status(context, permit, participant_id)
+async def journey_status(
+    participant_id: ParticipantPath,
+    permit: Reader,
+    context: Context,
+    settle: Annotated[
+        bool,
+        Query(
+            description="Answer once the journey has acted on what it was last given (nothing pending; "
+            "at most 3 s), so a reply to an action can state its consequence"
+        ),
+    ] = False,
+) -> JourneyStatus:
+    return await operations.status(context, permit, participant_id, settle=settle)
 
 
 @router.get("/{participant_id}/timeline", summary="Journey timeline", responses=JOURNEY_NOT_FOUND)
