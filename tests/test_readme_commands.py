@@ -55,15 +55,9 @@ def test_the_example_consent_record_is_valid_and_every_field_is_documented() -> 
 
 
 def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
-    from itc.base.settings import Settings
     from itc.cli.dev import banner
-    from itc.runtime.devstack import DevStack
 
-    settings = Settings(
-        temporal_address="127.0.0.1:7233", database_url="postgresql://itc@127.0.0.1/itc", itc_data_dir=tmp_path
-    )
-    stack = DevStack(settings=settings, ui_url="http://127.0.0.1:8233")
-    text = banner(stack, "http://127.0.0.1:8000", tmp_path / "sandbox-password")
+    text = banner("http://127.0.0.1:8000", tmp_path / "sandbox-password")
     # The banner's suggestions are the indented lines after "Next".
     suggested = [line.strip() for line in text.split("Next", 1)[1].splitlines()[1:] if line.startswith("  ")]
     shown = list(commands_in("```bash\n" + "\n".join(suggested) + "\n```\n", "itc dev banner", fenced_only=True))
@@ -73,6 +67,11 @@ def test_the_commands_the_dev_banner_suggests_exist(tmp_path: Path) -> None:
     assert "itc demo" not in text
     # The staff commands need a sign-in, so the first suggestion is `itc login`.
     assert suggested[0].startswith("itc login --person demo.operations --password-file ")
+    # Off the default port, the terminal is told the API's address before signing in.
+    elsewhere = banner("http://127.0.0.1:18000", tmp_path / "sandbox-password").split("Next", 1)[1].splitlines()
+    assert elsewhere[1] == "  export ITC_API_URL=http://127.0.0.1:18000"
+    assert elsewhere[2].startswith("  itc login --person demo.operations --password-file ")
+    assert elsewhere[2].endswith("sandbox-password")
 
 
 def test_every_fenced_readme_command_is_run_or_listed_with_why_not() -> None:

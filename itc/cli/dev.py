@@ -47,17 +47,18 @@ def stack_lines(stack: DevStack) -> list[str]:
     ]
 
 
-def banner(stack: DevStack, dashboard_url: str, password_file: Path) -> str:
-    """What `itc dev` prints once it serves: the stack, the dashboard and API, the sandbox
-    accounts, and the next steps (the staff commands go through the API, signed in)."""
-    api_url = "" if dashboard_url == DEFAULT_API_URL else f"ITC_API_URL={dashboard_url} "
+def banner(dashboard_url: str, password_file: Path) -> str:
+    """What `itc dev` prints once it serves, after the stack's lines: the dashboard and API, the
+    sandbox accounts, and the next steps (the staff commands go through the API, signed in)."""
+    # Off its default port, the API's address must reach every later command of that terminal.
+    api_url = [] if dashboard_url == DEFAULT_API_URL else [f"  export ITC_API_URL={dashboard_url}"]
     lines = [
-        *stack_lines(stack),
         f"  Dashboard:      {dashboard_url}/ (HTTP API {dashboard_url}/api, the one staff commands use)",
         demo_people_text(password_file),
         # `itc demo` would start a second stack on the same ports, so it is not suggested here.
         "Next, in another terminal in this directory (itc is in .venv/bin):",
-        f"  {api_url}itc login --person demo.operations --password-file {_relative(password_file)}",
+        *api_url,
+        f"  itc login --person demo.operations --password-file {_relative(password_file)}",
         '  itc start --consent-file examples/consent.json --consent-date "$(date -u +%F)"',
         "  itc status ITC-001",
         "  examples/first-stages.sh ITC-002    (consent to manufacturing through the CLI)",
@@ -148,6 +149,6 @@ def dev(
     async def accounts(stack: DevStack, stop: asyncio.Event) -> None:
         async with database_pool(stack.settings) as pool:
             password_file = await ensure_sandbox_accounts(pool, stack.settings.itc_data_dir)
-        typer.echo(banner(stack, served["url"], password_file))
+        typer.echo(banner(served["url"], password_file))
 
     run_async(run_dev(settings, on_ready=accounts, serve=serve_dashboard(api_settings, protocol, served)))
