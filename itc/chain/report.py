@@ -13,39 +13,32 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from itc.models.custody import HandoffConditions, UnitDescription
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
 
 PRODUCT_NAME = "iPSC-derived NK cells (autologous)"
 
 
-class ChainStep(BaseModel):
+class Shipment(HandoffConditions):
+    """A handoff as its event records it: the journey's conditions and the courier's details."""
+
+    courier: str | None = None
+    shipper_id: str | None = None
+    logger_id: str | None = None
+    seal_intact: bool | None = None
+
+
+class ChainStep(Shipment):
     sequence: int
     step: str
     occurred_at: datetime
     actor: str
     actor_role: str | None = None
-    location: str | None = None
-    courier: str | None = None
-    shipper_id: str | None = None
-    logger_id: str | None = None
-    seal_intact: bool | None = None
-    min_temperature_c: float | None = None
-    max_temperature_c: float | None = None
-    minutes_out_of_range: int | None = None
     note: str | None = None
 
 
-class UnitChain(BaseModel):
-    unit_id: str
-    kind: str
-    number: int
-    biopsy_attempt: int
-    # A bag re-made after a discard: the infusion it replaces.
-    for_infusion: int | None = None
-    cell_count: float | None = None
-    volume_ml: float | None = None
-    expires_at: datetime | None = None
+class UnitChain(UnitDescription):
     steps: list[ChainStep] = Field(default_factory=list)
     on_hold: bool = False
     discarded: bool = False
@@ -89,33 +82,12 @@ def chain_report(participant_id: str, events: Iterable[JourneyEvent]) -> ChainRe
         if event.type is EventType.CHAIN_OF_IDENTITY_ASSIGNED:
             report.chain_of_identity = p["chain_of_identity"]
         elif event.type is EventType.UNIT_LABELLED:
-            unit = UnitChain(
-                unit_id=p["unit_id"],
-                kind=p["kind"],
-                number=p["number"],
-                biopsy_attempt=p["biopsy_attempt"],
-                for_infusion=p.get("for_infusion"),
-                cell_count=p.get("cell_count"),
-                volume_ml=p.get("volume_ml"),
-                expires_at=p.get("expires_at"),
-            )
+            unit = UnitChain.model_validate({name: p[name] for name in UnitDescription.model_fields if name in p})
             unit.steps.append(_step(event, "labelled"))
             units[unit.unit_id] = unit
             report.units.append(unit)
         elif event.type is EventType.CUSTODY_HANDOFF_RECORDED and p["unit_id"] in units:
-            fields = {
-                name: p.get(name)
-                for name in (
-                    "location",
-                    "courier",
-                    "shipper_id",
-                    "logger_id",
-                    "seal_intact",
-                    "min_temperature_c",
-                    "max_temperature_c",
-                    "minutes_out_of_range",
-                )
-            }
+            fields = {name: p.get(name) for name in Shipment.model_fields}
             units[p["unit_id"]].steps.append(_step(event, p["handoff"], p.get("excursion"), **fields))
         elif event.type is EventType.UNIT_QUALITY_HOLD and p["unit_id"] in units:
             units[p["unit_id"]].on_hold = True

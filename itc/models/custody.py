@@ -104,15 +104,21 @@ class RecordBedsideVerificationInput(StaffAction):
         return self
 
 
-class HandoffRecord(BaseModel):
-    sequence: int
-    handoff: HandoffKind
-    occurred_at: datetime
-    actor: str
+class HandoffConditions(BaseModel):
+    """Where a unit changed hands and the temperatures it saw on the way; the journey keeps these
+    and the chain report shows them."""
+
     location: str | None = None
     min_temperature_c: float | None = None
     max_temperature_c: float | None = None
     minutes_out_of_range: int | None = None
+
+
+class HandoffRecord(HandoffConditions):
+    sequence: int
+    handoff: HandoffKind
+    occurred_at: datetime
+    actor: str
     excursion: bool = False
 
 
@@ -122,7 +128,9 @@ class BedsideCheck(BaseModel):
     verified_at: datetime
 
 
-class ProductUnit(BaseModel):
+class UnitDescription(BaseModel):
+    """What a unit's label says of it; the journey's units and the chain report's share it."""
+
     unit_id: str
     kind: UnitKind
     number: int
@@ -132,6 +140,9 @@ class ProductUnit(BaseModel):
     cell_count: float | None = None
     volume_ml: float | None = None
     expires_at: datetime | None = None
+
+
+class ProductUnit(UnitDescription):
     handoffs: list[HandoffRecord] = Field(default_factory=list)
     on_hold: bool = False
     hold_reason: str | None = None
