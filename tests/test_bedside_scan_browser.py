@@ -1,9 +1,13 @@
 """The bedside check in a real browser, as a handheld scanner fills it: the bag's label text (what
 its Code 128 barcode encodes) typed into the dashboard's bag field and ended with Enter. Two
 different signed-in people check the right bag and the infusion is accepted; a wrong bag's label
-is refused with the stop message (FACT-JACIE product administration: the recipient's identity and
-the product verified by two people before administration). Debian's Chromium through Playwright
-against the real dev stack, as in the other browser tests."""
+is refused with the stop message. 21 CFR 1271.290(c): each unit carries a distinct identification
+code that tracks it from the donor to the recipient, which is what the scan compares; the FACT-JACIE
+International Standards for Hematopoietic Cellular Therapy Product Collection, Processing, and
+Administration (Clinical Program standards on administration; section number not verified here)
+require the recipient's and the product's identity to be verified before administration, which the
+two people's checks record. Debian's Chromium through Playwright against the real dev stack, as in
+the other browser tests."""
 
 from __future__ import annotations
 

@@ -1,8 +1,11 @@
 """A bag quality discards leads to the supervisor's decision (issue: a discard "leads to the
 re-manufacture/re-biopsy decision"), on the time-skipping server: a bag re-made from the banked
 iPSC line replaces it, within the protocol's limit; or infusions stop and the response is
-assessed from those given. 21 CFR 211.115(b): a product is made again only by a decision on
-record, never silently."""
+assessed from those given. 21 CFR 1271.260(d): corrective action is taken and documented
+whenever proper storage conditions are not met, so a bag out of its range is discarded or re-made
+only by a decision on record, never silently; 21 CFR 1271.265(c)(2)-(3): a unit in quarantine (on
+quality hold) is not made available, and one released under a departure needs a responsible
+person's recorded determination."""
 
 from __future__ import annotations
 
