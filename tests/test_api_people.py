@@ -65,6 +65,17 @@ async def test_a_body_naming_another_actor_is_refused_and_the_person_is_recorded
     assert {entry["actor"] for entry in timeline if entry["actor"] != "system"} == {PEOPLE[Role.OPERATIONS]}
 
 
+async def test_a_start_naming_another_actor_is_refused_21_cfr_11_10_d(api: Api) -> None:
+    """21 CFR 11.10(d)/11.50: the start route, like every record route, refuses a consent body
+    naming someone other than the person signed in, and starts nothing."""
+    participant = fresh_participant("WHS")
+    claimed = await api.http.post("/api/journeys", json={**consent(participant), "actor_id": "dr.karimi"}, headers=OPS)
+    assert claimed.status_code == 403, claimed.text
+    assert claimed.json()["detail"].startswith("The request names actor dr.karimi, but you are signed in as ops.api")
+    missing = await api.http.get(f"/api/journeys/{participant}", headers=SUPERVISOR)
+    assert missing.status_code == 404, missing.text
+
+
 async def test_a_person_acts_only_on_participants_of_their_sites(api: Api) -> None:
     await add_person(api, "ops.north", ["operations"], ["SITE-NORTH"])
     north = await token_of(api, "ops.north")

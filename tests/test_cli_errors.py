@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from offline_login import signed_in_offline
+from offline_login import OFFLINE_PERSON, signed_in_offline
 from typer.testing import CliRunner
 
 from itc.cli.main import app
@@ -31,7 +31,8 @@ VALID_CONSENT: dict[str, Any] = {
     "pr_status": "negative",
     "her2_status": "negative",
     "site": "SITE-01",
-    "actor_id": "ops.a",
+    # The person signed in: `itc start` refuses a consent file naming anyone else.
+    "actor_id": OFFLINE_PERSON,
     "role": "operations",
 }
 
@@ -107,6 +108,28 @@ def test_age_outside_protocol_range_is_left_to_screening(tmp_path: Path, unreach
 
     assert "Cannot reach the API" in result.stderr
     assert_no_traceback(result)
+
+
+def test_a_consent_file_naming_another_actor_is_refused_before_sending_21_cfr_11_10_d(
+    tmp_path: Path, unreachable_env: dict[str, str]
+) -> None:
+    """The actor recorded is the person signed in (21 CFR 11.10(d), 11.50): a consent file naming
+    someone else is refused, naming the field and the person, not silently replaced."""
+    consent = {**VALID_CONSENT, "actor_id": "dr.karimi"}
+    result = invoke(["start", "--consent-file", str(write(tmp_path, consent))], unreachable_env)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"consent file: actor_id names dr.karimi, but you are signed in as {OFFLINE_PERSON}"
+    ), result.stderr
+    # Refused before anything was sent: the unreachable API was never tried.
+    assert "Cannot reach" not in result.output
+    assert_no_traceback(result)
+
+    # Without an actor in the file, the person signed in is the actor: the start is sent.
+    del consent["actor_id"]
+    result = invoke(["start", "--consent-file", str(write(tmp_path, consent))], unreachable_env)
+    assert result.exit_code == 3 and "Cannot reach the API" in result.stderr, result.output
 
 
 def test_non_utf8_consent_file(tmp_path: Path, unreachable_env: dict[str, str]) -> None:

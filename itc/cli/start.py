@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -13,7 +13,7 @@ from itc.base.consent_input import parse_consent
 from itc.base.errors import InvalidInput
 from itc.base.json_input import load_json_object
 from itc.cli import api_client, through_api
-from itc.cli.errors import fail_with
+from itc.cli.errors import EXIT_INVALID, fail, fail_with
 from itc.cli.flag_names import how_to_give, name_flags
 from itc.models.enums import ReceptorStatus, Sex
 from itc.models.roles import Role
@@ -62,7 +62,6 @@ def start(
 ) -> None:
     """Start the journey of a participant who has signed informed consent."""
     signed_in = through_api.signed_in_person()
-    actor_id = actor_id or signed_in
     flags = {
         "participant_id": participant_id,
         "consent_date": consent_date,
@@ -81,15 +80,30 @@ def start(
     from_flags = {key: value for key, value in flags.items() if value is not None}
     try:
         data: dict[str, Any] = load_json_object(consent_file, "consent file") if consent_file else {}
+        if "actor_id" not in from_flags and data.get("actor_id") is None:
+            # Named nowhere: the person signed in, whom the API records in any case.
+            from_flags["actor_id"] = signed_in
         data.update(from_flags)
         # Validated before connecting: a bad record must never depend on the server being up.
         consent = parse_consent(data)
     except InvalidInput as error:
         hints = how_to_give(inspect.signature(start, eval_str=True).parameters.values())
         fail_with(name_flags(error, from_flags, hints, from_file=consent_file is not None))
+    if "actor_id" not in from_flags and consent.actor_id != signed_in:
+        refuse_another_actor(consent.actor_id, signed_in)
     body = consent.model_dump(mode="json", exclude_none=True)
     started = api_client.call("POST", "/api/journeys", json_body=body).json()
     typer.echo(
         f"Started journey {started['workflow_id']} for {started['participant_id']} "
         f"(protocol {started['protocol_version']})"
+    )
+
+
+def refuse_another_actor(named: str, signed_in: str) -> NoReturn:
+    """The actor recorded is the person signed in (21 CFR 11.10(d), 11.50): a consent file naming
+    someone else is refused here, before anything is sent, rather than silently replaced."""
+    fail(
+        f"consent file: actor_id names {named}, but you are signed in as {signed_in}: a person records "
+        f"only in their own name; remove actor_id from the file or set it to {signed_in}",
+        code=EXIT_INVALID,
     )
