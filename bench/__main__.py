@@ -2,6 +2,8 @@
 
 python -m bench            # the real run (about 5 minutes on 2 cores)
 python -m bench --quick    # CI smoke mode: small N, shows that every stage works
+python -m bench --only ceiling-vs-journey  # journeys against both ceilings on its own stack; merged likewise
+python -m bench --only ceiling-vs-journey --journeys 20 --rounds 1   # a smaller look at the same
 python -m bench --only action-round-trip   # one case on its own stack; merged into results.json
 python -m bench --only cli-through-api     # likewise: itc status and itc whoami as fresh processes
 python -m bench.readme     # then copy the summary table into README.md
@@ -16,7 +18,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,18 @@ async def run_round_trip_only(sizes: Sizes, quick: bool) -> dict[str, Any]:
     return {**result, "quick": quick, "environment": facts}
 
 
+async def run_ceiling_only(sizes: Sizes) -> dict[str, Any]:
+    """Journeys against both ceilings on their own stack, with the machine they were measured on."""
+    load_at_start = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryDirectory(prefix="itc-bench-") as tmp:
+        async with live_context(Path(tmp)) as ctx:
+            result = await ceiling_vs_journey.measure(ctx, sizes.journeys, sizes.rounds)
+            facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
+    facts["load_average_1m_at_start"] = load_at_start
+    facts["load_average_1m_at_end"] = round(os.getloadavg()[0], 2)
+    return {**result, "environment": facts}
+
+
 async def run_cli_only(quick: bool) -> dict[str, Any]:
     """An itc command through the HTTP API on its own stack, with the machine it was measured on."""
     load_at_start = round(os.getloadavg()[0], 2)
@@ -190,9 +204,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["action-round-trip", "cli-through-api"],
+        choices=["ceiling-vs-journey", "action-round-trip", "cli-through-api"],
         help="run this case alone on its own stack and merge it into the results.json in --out",
     )
+    parser.add_argument(
+        "--journeys", type=int, help="journeys per round in the ceiling comparison (default: the mode's)"
+    )
+    parser.add_argument("--rounds", type=int, help="rounds of the ceiling comparison (default: the mode's)")
     args = parser.parse_args()
     configure_logging("console", "WARNING", stream="stderr")
     # The SDK core warns, per worker, that the test server lacks a capability we do not use.
@@ -204,7 +222,16 @@ def main() -> None:
         )
     )
     sizes = QUICK if args.quick else FULL
-    if args.only == "action-round-trip":
+    sizes = replace(sizes, journeys=args.journeys or sizes.journeys, rounds=args.rounds or sizes.rounds)
+    if args.only == "ceiling-vs-journey":
+        previous = args.out / JSON_NAME
+        results = read_results(previous) if previous.exists() else {}
+        ceiling = asyncio.run(run_ceiling_only(sizes))
+        if not results:
+            print(json.dumps(ceiling, indent=2), flush=True)
+            return
+        results["ceiling_vs_journey"] = ceiling
+    elif args.only == "action-round-trip":
         # One case measured on its own joins the last full run's figures, under its own environment.
         previous = args.out / JSON_NAME
         results = read_results(previous) if previous.exists() else {}

@@ -1,10 +1,16 @@
-"""Journey throughput against the bare-Temporal ceiling, on one dev server in one run.
+"""Journey throughput against the bare-Temporal ceilings, on one dev server in one run.
 
 N journeys are driven by scripted staff Updates to their first infusion; each journey's
 history says how many activities it actually ran (K_i). Then N ceiling workflows run
-K_i no-op activities each, on a worker built from the same configuration. Both report
-activities/s; their ratio is the journey's share of what Temporal itself allows here.
-Rounds alternate journey and ceiling so drift on a noisy machine hits both alike.
+K_i no-op activities each, on a worker built from the same configuration; then N more run
+the same K_i activities and receive the journey's Updates (same names, same payloads, sent
+one at a time as the staff script did) with no-op handlers. Each reports activities/s.
+
+Two ratios, both kept: `ratio` against the bare ceiling (no-op activities only) is the figure
+the target is judged against, as it always was; `ratio_with_updates` against the ceiling that
+receives the same Updates compares like with like, so the gap between the two is what the
+Updates cost Temporal itself, and what remains below the second is the journey's own work.
+Rounds alternate journey and ceilings so drift on a noisy machine hits them alike.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from bench.ceiling import CeilingWorkflow
+from bench.ceiling import CeilingWithUpdatesWorkflow, CeilingWorkflow
 from bench.live_context import LiveContext
 from bench.live_journey import drive_to_first_infusion, start_live_journey
 
@@ -48,13 +54,15 @@ async def drive_journeys(ctx: LiveContext, prefix: str, count: int) -> list[str]
     return [workflow_id for workflow_id, _sent in await drive_journeys_counting_updates(ctx, prefix, count)]
 
 
-async def drive_journeys_counting_updates(ctx: LiveContext, prefix: str, count: int) -> list[tuple[str, int]]:
-    """Each journey's workflow ID and how many Updates the scripted path sent it."""
+async def drive_journeys_counting_updates(
+    ctx: LiveContext, prefix: str, count: int
+) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """Each journey's workflow ID and the Updates (name, payload) the scripted path sent it."""
 
-    async def one(index: int) -> tuple[str, int]:
+    async def one(index: int) -> tuple[str, list[tuple[str, Any]]]:
         journey = await start_live_journey(ctx.client, ctx.journey_queue, f"{prefix}-{index:05d}")
         await drive_to_first_infusion(journey)
-        return journey.handle.id, journey.updates_sent
+        return journey.handle.id, journey.sent
 
     return list(await asyncio.gather(*(one(index) for index in range(1, count + 1))))
 
@@ -66,6 +74,26 @@ async def run_ceiling(ctx: LiveContext, prefix: str, activity_counts: list[int])
         return workflow_id
 
     return list(await asyncio.gather(*(one(index, k) for index, k in enumerate(activity_counts, start=1))))
+
+
+async def run_ceiling_with_updates(
+    ctx: LiveContext, prefix: str, plans: list[tuple[int, list[tuple[str, Any]]]]
+) -> list[str]:
+    """For each (K, updates): K no-op activities while the same Updates arrive, one at a time."""
+
+    async def one(index: int, activities: int, updates: list[tuple[str, Any]]) -> str:
+        handle = await ctx.client.start_workflow(
+            CeilingWithUpdatesWorkflow.run,
+            args=[activities, len(updates)],
+            id=f"ceiling-updates-{prefix}-{index:05d}",
+            task_queue=ctx.ceiling_queue,
+        )
+        for name, payload in updates:
+            await handle.execute_update(name, payload)
+        await handle.result()
+        return handle.id
+
+    return list(await asyncio.gather(*(one(index, k, updates) for index, (k, updates) in enumerate(plans, start=1))))
 
 
 def _rate(activities: int, seconds: float) -> float:
@@ -82,7 +110,7 @@ async def _journey_phase(ctx: LiveContext, prefix: str, count: int) -> tuple[dic
     counts = await asyncio.gather(*(history_counts(ctx.client, wid) for wid, _sent in driven))
     activities = sum(c.activities for c in counts)
     return {
-        "updates_sent_per_journey": sorted({sent for _wid, sent in driven}),
+        "updates_sent": [sent for _wid, sent in driven],
         "seconds": round(seconds, 3),
         "activities": activities,
         "activities_per_second": _rate(activities, seconds),
@@ -91,11 +119,16 @@ async def _journey_phase(ctx: LiveContext, prefix: str, count: int) -> tuple[dic
     }, list(counts)
 
 
-async def _ceiling_phase(ctx: LiveContext, prefix: str, activity_counts: list[int]) -> dict[str, Any]:
+async def _ceiling_phase(
+    ctx: LiveContext, prefix: str, activity_counts: list[int], updates: list[list[tuple[str, Any]]] | None = None
+) -> dict[str, Any]:
     meter = ctx.cpu_meter()
     meter.start()
     started = time.perf_counter()
-    workflow_ids = await run_ceiling(ctx, prefix, activity_counts)
+    if updates is None:
+        workflow_ids = await run_ceiling(ctx, prefix, activity_counts)
+    else:
+        workflow_ids = await run_ceiling_with_updates(ctx, prefix, list(zip(activity_counts, updates, strict=True)))
     seconds = time.perf_counter() - started
     cpu = meter.stop()
     sample = await history_counts(ctx.client, workflow_ids[0])
@@ -104,7 +137,9 @@ async def _ceiling_phase(ctx: LiveContext, prefix: str, activity_counts: list[in
         "seconds": round(seconds, 3),
         "activities": activities,
         "activities_per_second": _rate(activities, seconds),
+        "updates_per_workflow": sample.updates,
         "workflow_tasks_per_activity": round(sample.workflow_tasks / max(sample.activities, 1), 2),
+        "history_events_per_activity": round(sample.events / max(sample.activities, 1), 2),
         "cpu_seconds": cpu,
         "cpu_ms_per_activity": {name: round(1000 * s / activities, 2) for name, s in cpu.items()},
     }
@@ -112,30 +147,42 @@ async def _ceiling_phase(ctx: LiveContext, prefix: str, activity_counts: list[in
 
 async def measure(ctx: LiveContext, journeys: int, rounds: int) -> dict[str, Any]:
     # Warm-up: imports, the sandbox's module cache and the server's first-use paths.
-    warm = await drive_journeys(ctx, "BW", 1)
-    warm_counts = await history_counts(ctx.client, warm[0])
+    [(warm, warm_updates)] = await drive_journeys_counting_updates(ctx, "BW", 1)
+    warm_counts = await history_counts(ctx.client, warm)
     await run_ceiling(ctx, "warm", [warm_counts.activities])
+    await run_ceiling_with_updates(ctx, "warm", [(warm_counts.activities, warm_updates)])
 
     per_round = []
     for number in range(1, rounds + 1):
         journey, counts = await _journey_phase(ctx, f"BJ{number}", journeys)
-        ceiling = await _ceiling_phase(ctx, f"r{number}", [c.activities for c in counts])
+        sent = journey.pop("updates_sent")
+        activity_counts = [c.activities for c in counts]
+        ceiling = await _ceiling_phase(ctx, f"r{number}", activity_counts)
+        with_updates = await _ceiling_phase(ctx, f"r{number}", activity_counts, sent)
         per_round.append(
             {
                 "journey": journey,
                 "ceiling": ceiling,
+                "ceiling_with_updates": with_updates,
                 "ratio": round(journey["activities_per_second"] / ceiling["activities_per_second"], 3),
+                "ratio_with_updates": round(
+                    journey["activities_per_second"] / with_updates["activities_per_second"], 3
+                ),
                 "activities_per_journey": sorted({c.activities for c in counts}),
                 "updates_per_journey": sorted({c.updates for c in counts}),
-                "updates_sent_per_journey": journey.pop("updates_sent_per_journey"),
+                "updates_sent_per_journey": sorted({len(updates) for updates in sent}),
                 "workflow_tasks_per_activity": round(
                     sum(c.workflow_tasks for c in counts) / sum(c.activities for c in counts), 2
                 ),
                 "history_events_per_journey": round(statistics.mean(c.events for c in counts), 1),
+                "history_events_per_activity": round(
+                    sum(c.events for c in counts) / sum(c.activities for c in counts), 2
+                ),
             }
         )
     ratios = [r["ratio"] for r in per_round]
     middle = per_round[ratios.index(sorted(ratios)[(len(ratios) - 1) // 2])]
+    like_for_like = sorted(r["ratio_with_updates"] for r in per_round)[(len(per_round) - 1) // 2]
     return {
         "journeys": journeys,
         "rounds": rounds,
@@ -144,6 +191,11 @@ async def measure(ctx: LiveContext, journeys: int, rounds: int) -> dict[str, Any
         "ceiling_activities_per_second": middle["ceiling"]["activities_per_second"],
         "ratio": middle["ratio"],
         "target_ratio": TARGET_RATIO,
+        "target_judged_against": "ceiling",
         "met": middle["ratio"] >= TARGET_RATIO,
+        # The same journeys against the ceiling that receives their Updates: reported beside the
+        # target, never in place of it (median of the rounds' own ratios).
+        "ratio_with_updates": like_for_like,
+        "met_with_updates": like_for_like >= TARGET_RATIO,
         "per_round": per_round,
     }

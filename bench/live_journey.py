@@ -13,7 +13,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 
 from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
-from itc.drivers.quiescence import poll_for_stage, wait_quiescent
+from itc.drivers.quiescence import is_idle, poll_for_stage, poll_until
 from itc.drivers.staff_actions import (
     MILESTONES,
     acting_in_role,
@@ -32,13 +32,24 @@ BENCH_PROTOCOL: ProtocolConfig = DEFAULT_PROTOCOL.model_copy(
 )
 
 
+# Real time: a staff step takes tens of milliseconds here, not a time-skipped ten. Polling from
+# 1 ms, as the time-skipping drivers do, sent each journey dozens of queries (a worker task each)
+# and history reads per step, which the measurement then charged to the journey.
+POLL_DELAYS = {"first_delay": 0.02, "max_delay": 0.25}
+
+
 class LiveJourney:
     """The `DrivenJourney` shape on a real clock."""
 
     def __init__(self, client: Client, handle: WorkflowHandle[Any, Any]) -> None:
         self.client, self.handle = client, handle
-        # What the scripted path sent, to compare with the Updates the history accepted.
-        self.updates_sent = 0
+        # What the scripted path sent, by name and payload: to compare with the Updates the
+        # history accepted, and to send the same Updates to the ceiling that receives them.
+        self.sent: list[tuple[str, Any]] = []
+
+    @property
+    def updates_sent(self) -> int:
+        return len(self.sent)
 
     async def now(self) -> datetime:
         return datetime.now(UTC)
@@ -47,20 +58,22 @@ class LiveJourney:
         raise TimeSkippingUnavailable(f"cannot skip {duration} on the dev server's real clock")
 
     async def update(self, name: str, payload: Any) -> ActionAccepted:
-        self.updates_sent += 1
-        accepted: ActionAccepted = await self.handle.execute_update(
-            name, acting_in_role(name, payload), result_type=ActionAccepted
-        )
+        payload = acting_in_role(name, payload)
+        self.sent.append((name, payload))
+        accepted: ActionAccepted = await self.handle.execute_update(name, payload, result_type=ActionAccepted)
         return accepted
 
     async def state(self) -> JourneyStatus:
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)
 
     async def wait_for_stage(self, stage: Stage, timeout: float = 60.0) -> JourneyStatus:
-        return await poll_for_stage(self.state, stage, self.handle.id, timeout)
+        return await poll_for_stage(self.state, stage, self.handle.id, timeout, **POLL_DELAYS)
 
-    async def idle(self) -> None:
-        await wait_quiescent(self.client, self.handle.id)
+    async def idle(self, timeout: float = 60.0) -> None:
+        # The dev server's describe says what is pending without sending the whole history.
+        await poll_until(
+            lambda: is_idle(self.client, self.handle.id), f"{self.handle.id} going idle", timeout, **POLL_DELAYS
+        )
 
 
 async def start_live_journey(client: Client, task_queue: str, participant_id: str) -> LiveJourney:

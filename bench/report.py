@@ -37,7 +37,12 @@ def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         (
             f"Journey vs bare-Temporal ceiling, dev server ({cvj['journeys']} journeys × {k_text} activities, median of {cvj['rounds']} rounds)",
             f"{_n(cvj['journey_activities_per_second'])} vs {_n(cvj['ceiling_activities_per_second'])} activities/s: "
-            f"**{cvj['ratio']:.0%} of the ceiling**",
+            f"**{cvj['ratio']:.0%} of the ceiling**"
+            + (
+                f"; {cvj['ratio_with_updates']:.0%} of a ceiling that also receives the journey's Updates (not the target's measure)"
+                if "ratio_with_updates" in cvj
+                else ""
+            ),
             f"≥ {cvj['target_ratio']:.0%} of the ceiling",
             _yes(cvj["met"]),
         )
@@ -149,6 +154,43 @@ def summary_table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _with_updates_table(cvj: dict[str, Any]) -> str:
+    lines = [
+        "| Round | Journey activities/s | Ceiling with Updates activities/s | Ratio with Updates | Ceiling with Updates CPU ms per activity (driver / worker / Temporal / PostgreSQL) | Workflow tasks per activity (journey / ceiling with Updates) | History events per activity (journey / ceiling / ceiling with Updates) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    order = ("driver", "worker", "temporal_server", "postgres")
+    for number, rnd in enumerate(cvj["per_round"], start=1):
+        j, c, u = rnd["journey"], rnd["ceiling"], rnd["ceiling_with_updates"]
+        lines.append(
+            f"| {number} | {_n(j['activities_per_second'])} | {_n(u['activities_per_second'])} | {rnd['ratio_with_updates']:.0%} | "
+            + " / ".join(f"{u['cpu_ms_per_activity'][k]}" for k in order)
+            + f" | {rnd['workflow_tasks_per_activity']} / {u['workflow_tasks_per_activity']} | "
+            + f"{rnd['history_events_per_activity']} / {c['history_events_per_activity']} / {u['history_events_per_activity']} |"
+        )
+    return "\n".join(lines)
+
+
+def _ceilings_section(cvj: dict[str, Any]) -> list[str]:
+    if "ratio_with_updates" not in cvj:
+        return []
+    return [
+        "",
+        "### Against a ceiling that receives the same Updates",
+        "",
+        "The bare ceiling runs no-op activities only, while each journey also accepts its staff actions as "
+        "Updates, and every accepted Update is Temporal's own work: a workflow task, its history events and "
+        "a round trip to the sender. So each round also runs the same activities in workflows that accept the "
+        "journeys' very Updates (same names and payloads, sent one at a time) with handlers that do nothing. "
+        f"The target stays judged against the bare ceiling, as the issue states it ({cvj['ratio']:.0%}, "
+        f"{'met' if cvj['met'] else 'not met'}); against the ceiling with Updates the journey reaches "
+        f"{cvj['ratio_with_updates']:.0%} (median of the rounds). The gap between the two is what the Updates "
+        "cost Temporal itself; what remains below the second ceiling is the journey's own work.",
+        "",
+        _with_updates_table(cvj),
+    ]
+
+
 def _cpu_table(cvj: dict[str, Any]) -> str:
     lines = [
         "| Round | Journey activities/s | Ceiling activities/s | Ratio | Journey CPU ms per activity (driver / worker / Temporal / PostgreSQL) | Ceiling CPU ms per activity (same order) | Workflow tasks per activity (journey / ceiling) | Other processes' CPU s (journey / ceiling) |",
@@ -234,6 +276,7 @@ def render(r: dict[str, Any]) -> str:
         f"{cvj['per_round'][0]['history_events_per_journey']}.",
         "",
         _cpu_table(cvj),
+        *_ceilings_section(cvj),
         "",
         "## get_state latency",
         "",

@@ -48,12 +48,15 @@ async def _server_facts(dsn: str) -> tuple[str, dict[str, str]]:
     return version, durability
 
 
-async def _manufacturing_never_queues(dsn: str) -> None:
+async def _capacity_never_runs_out(dsn: str) -> None:
     """The figures are the journey's own path to first infusion: with the site's default two
-    manufacturing slots a week, every journey after the second would wait in the slot queue."""
+    manufacturing slots a week, every journey after the second would wait in the slot queue,
+    and with its default chairs a day, most infusion bookings of a round would be refused for
+    want of capacity and turn into escalations to site staff, which are a different path."""
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("UPDATE manufacturing_capacity SET slots_per_week = 100000")
+        await conn.execute("UPDATE resource_capacity SET per_day = 100000")
     finally:
         await conn.close()
 
@@ -76,7 +79,7 @@ async def bench_stack(data_dir: Path) -> AsyncIterator[BenchStack]:
         admin = with_database(stack.server_admin_url, DATABASE_NAME) if stack.server_admin_url else None
         bench_settings = stack.settings.model_copy(update={"database_url": admin, "itc_database_owner_url": admin})
         version, durability = await _server_facts(bench_settings.database_url or stack.database_url)
-        await _manufacturing_never_queues(bench_settings.database_url or stack.database_url)
+        await _capacity_never_runs_out(bench_settings.database_url or stack.database_url)
         yield BenchStack(bench_settings, data_dir, version, durability)
     # Let the servers' exit settle before the caller removes the directory.
     await asyncio.sleep(0.1)

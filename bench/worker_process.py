@@ -1,6 +1,6 @@
 """The benchmarks' worker, in its own process as in production: the real journey worker
 (worker.build_worker: PostgreSQL-backed activities, interceptors, logging) and, on a second
-task queue, the ceiling workflow on a worker built from the very same configuration.
+task queue, the ceiling workflows on a worker built from the very same configuration.
 
     python -m bench.worker_process --temporal-address HOST:PORT --database-url DSN \
         --journey-queue Q1 --ceiling-queue Q2
@@ -18,7 +18,7 @@ import sys
 
 from temporalio.worker import Worker
 
-from bench.ceiling import CeilingWorkflow, noop
+from bench.ceiling import CeilingWithUpdatesWorkflow, CeilingWorkflow, noop
 from itc.base.logging import configure_logging
 from itc.base.settings import Settings
 from itc.runtime.database import close_pool, open_pool
@@ -33,7 +33,7 @@ def ceiling_worker(journey_worker: Worker, task_queue: str) -> Worker:
     # task queue and the registered code differ.
     config = journey_worker.config()
     config["task_queue"] = task_queue
-    config["workflows"] = [CeilingWorkflow]
+    config["workflows"] = [CeilingWorkflow, CeilingWithUpdatesWorkflow]
     config["activities"] = [noop]
     return Worker(**config)
 

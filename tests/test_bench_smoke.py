@@ -69,6 +69,26 @@ def test_journey_and_ceiling_ran_the_same_activities(quick_results):
     assert cvj["ratio"] > 0 and cvj["met"] == (cvj["ratio"] >= cvj["target_ratio"])
 
 
+def test_a_second_ceiling_receives_the_journeys_updates_and_both_ratios_are_reported(quick_results):
+    results, markdown = quick_results
+    cvj = results["ceiling_vs_journey"]
+    for rnd in cvj["per_round"]:
+        journey, with_updates = rnd["journey"], rnd["ceiling_with_updates"]
+        # Like for like: the same activities, and every Update a journey accepted, accepted again.
+        assert with_updates["activities"] == journey["activities"] > 0
+        assert with_updates["updates_per_workflow"] == rnd["updates_per_journey"][0] > 0
+        assert rnd["ratio_with_updates"] == pytest.approx(
+            journey["activities_per_second"] / with_updates["activities_per_second"], abs=0.002
+        )
+        assert rnd["history_events_per_activity"] > with_updates["history_events_per_activity"]
+        assert with_updates["history_events_per_activity"] > rnd["ceiling"]["history_events_per_activity"]
+    # The target keeps its measure; the second ratio is reported beside it, never in its place.
+    assert cvj["target_judged_against"] == "ceiling"
+    assert cvj["met_with_updates"] == (cvj["ratio_with_updates"] >= cvj["target_ratio"])
+    assert "of a ceiling that also receives the journey's Updates" in markdown
+    assert "### Against a ceiling that receives the same Updates" in markdown
+
+
 def test_query_latency_is_measured_under_load(quick_results):
     results, _ = quick_results
     q = results["query_latency"]
