@@ -14,6 +14,7 @@
     python tests/make_histories.py chain-of-custody NAME   # to infusion 1: handoffs, a wrong bag, two-person check
     python tests/make_histories.py bag-discard NAME    # bag 1 warms up on its way and quality discards it
     python tests/make_histories.py manufacturing-slots NAME  # a failed run then off study: slot held and freed
+    python tests/make_histories.py slot-week-passed NAME  # baseline runs past the slot's week, then the biopsy
 
 The trial's histories have their own maker, tests/make_trial_histories.py.
 
@@ -352,6 +353,24 @@ async def manufacturing_slots_history(env: WorkflowEnvironment, name: str) -> No
         print(f"wrote {name}.json with {len(history.events)} events")
 
 
+async def slot_week_passed_history(env: WorkflowEnvironment, name: str) -> None:
+    """Eligible, then a baseline of fifteen days, past the week of the slot reserved at eligibility,
+    and the biopsy. With the slot week following the biopsy, the slot is moved to the biopsy's week
+    before the biopsy is booked; before it, the biopsy is booked with the passed week's slot."""
+    services = MockServices()
+    queue = f"histories-{uuid.uuid4().hex}"
+    async with worker_for(env.client, queue, services):
+        j = await start_journey(env, queue, services, participant_id="ITC-009")
+        await pass_screening(j)
+        await j.advance(timedelta(days=15))
+        await complete_baseline(j)
+        await collect_biopsy(j)
+        history = await j.handle.fetch_history()
+        (HERE / "histories" / f"{name}.json").write_text(history.to_json())
+        await j.handle.terminate("history captured")
+        print(f"wrote {name}.json with {len(history.events)} events")
+
+
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"), data_converter=pydantic_data_converter
@@ -475,6 +494,7 @@ SINGLE_HISTORIES = {
     "chain-of-custody": chain_of_custody_history,
     "bag-discard": bag_discard_history,
     "manufacturing-slots": manufacturing_slots_history,
+    "slot-week-passed": slot_week_passed_history,
 }
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ and is booked when one frees (time-skipping).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -75,12 +75,31 @@ class RealSlots(MockServices):
         return [*mocked, reserve_manufacturing_slot, release_manufacturing_slot]
 
 
+async def hold_every_week(slots: PostgresManufacturingSlots, first: date, ahead: timedelta, prefix: str) -> int:
+    """Other participants (`<prefix>00`, `<prefix>01`, ...) take every slot from `first` to `ahead` later;
+    holder k has the k-th slot in week order."""
+    holders = 0
+    while True:
+        try:
+            await slots.reserve_slot(
+                ReserveSlotInput(
+                    idempotency_key=f"{prefix}:other:{holders}",
+                    participant_id=f"{prefix}{holders:02d}",
+                    earliest=first,
+                    latest=first + ahead,
+                )
+            )
+        except NoCapacityError:
+            return holders
+        holders += 1
+
+
 async def _set_capacity(pool: asyncpg.Pool, per_week: int) -> None:
     async with pool.acquire() as conn:
         await conn.execute("UPDATE manufacturing_capacity SET slots_per_week = $1", per_week)
 
 
-async def _rows(pool: asyncpg.Pool, participant_id: str) -> list[tuple[str, str | None]]:
+async def slot_rows(pool: asyncpg.Pool, participant_id: str) -> list[tuple[str, str | None]]:
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT status, release_reason FROM manufacturing_slot_reservations WHERE participant_id = $1 "
@@ -99,13 +118,13 @@ async def test_withdrawal_frees_the_slot_once_even_when_the_release_is_retried(w
         await pass_screening(j)
         state = await j.state()
         assert state.manufacturing_slot.held is not None
-        assert await _rows(db_pool, pid) == [("reserved", None)]
+        assert await slot_rows(db_pool, pid) == [("reserved", None)]
         await complete_baseline(j)
         await j.update("record_withdrawal", {"actor_id": STAFF, "withdrawn_at": (await j.now()).isoformat()})
         result = await j.handle.result()
 
     assert result.stage is Stage.WITHDRAWN and result.manufacturing_slot.held is None
-    assert await _rows(db_pool, pid) == [("released", "withdrawn")]
+    assert await slot_rows(db_pool, pid) == [("released", "withdrawn")]
     # The retry was answered from the first release: freed once, reported as the same release.
     assert [(a.released, a.duplicate) for a in services.release_attempts] == [(1, False), (1, True)]
     assert services.event_types().count("ManufacturingSlotReleased") == 1
@@ -121,7 +140,7 @@ async def test_manufacturing_failure_frees_the_slot_and_a_re_biopsy_reserves_ane
         await record_milestone(j, "biopsy_received")
         await record_milestone(j, "fibroblasts_expanded", succeeded=False, failure_code="contamination")
         assert (await j.state()).manufacturing_slot.held is None
-        assert await _rows(db_pool, pid) == [("released", "manufacturing_failed")]
+        assert await slot_rows(db_pool, pid) == [("released", "manufacturing_failed")]
         await j.update(
             "record_supervisor_decision",
             {"actor_id": "dr.supervisor", "decision": "re_biopsy", "reason": "Consented to a second biopsy"},
@@ -129,7 +148,7 @@ async def test_manufacturing_failure_frees_the_slot_and_a_re_biopsy_reserves_ane
         state = await j.state()
         assert state.stage is Stage.BIOPSY and state.manufacturing_slot.held is not None
         await collect_biopsy(j, "SKN-0002")
-    assert await _rows(db_pool, pid) == [("released", "manufacturing_failed"), ("reserved", None)]
+    assert await slot_rows(db_pool, pid) == [("released", "manufacturing_failed"), ("reserved", None)]
     assert services.bookings[-1].kind.value == "biopsy"
 
 
@@ -138,20 +157,7 @@ async def test_with_no_free_slot_she_queues_and_is_booked_when_one_frees(workflo
     slots = PostgresManufacturingSlots(db_pool)
     today = (await workflow_env.get_current_time()).date()
     # Every week of the coming months is held by someone else.
-    holders = 0
-    while True:
-        try:
-            await slots.reserve_slot(
-                ReserveSlotInput(
-                    idempotency_key=f"other:{holders}",
-                    participant_id=f"ITC-9{holders:02d}",
-                    earliest=today,
-                    latest=today + timedelta(days=90),
-                )
-            )
-        except NoCapacityError:
-            break
-        holders += 1
+    await hold_every_week(slots, today, timedelta(days=90), "ITC-9")
     services = RealSlots(slots)
     async with worker_for(workflow_env.client, task_queue, services):
         j = await start_journey(workflow_env, task_queue, services)
@@ -204,7 +210,7 @@ async def test_a_screen_failure_never_held_a_slot(workflow_env, task_queue, db_p
         await record_eligibility(j)
         result = await j.handle.result()
     assert result.stage is Stage.SCREEN_FAILED
-    assert await _rows(db_pool, pid) == []
+    assert await slot_rows(db_pool, pid) == []
     assert [w.reserved for w in await slots.weeks_ahead(today, 3)] == [0, 0, 0]
 
 
@@ -228,11 +234,11 @@ async def test_death_and_an_off_study_decision_free_the_slot_against_postgresql(
         await drive_to_manufacturing(stopped)
         await stopped.advance(timedelta(days=125))
         assert (await stopped.state()).awaiting_supervisor_decision
-        assert await _rows(db_pool, stopped_id) == [("reserved", None)]
+        assert await slot_rows(db_pool, stopped_id) == [("reserved", None)]
         await stopped.update(
             "record_supervisor_decision",
             {"actor_id": "dr.supervisor", "decision": "off_study", "reason": "Manufacturing abandoned"},
         )
         await stopped.handle.result()
-    assert await _rows(db_pool, died_id) == [("released", "deceased")]
-    assert await _rows(db_pool, stopped_id) == [("released", "off_study")]
+    assert await slot_rows(db_pool, died_id) == [("released", "deceased")]
+    assert await slot_rows(db_pool, stopped_id) == [("released", "off_study")]

@@ -147,3 +147,26 @@ async def test_the_engine_role_may_hold_and_free_slots_but_not_change_capacity(d
     assert ("manufacturing_capacity", "UPDATE") not in grants
     assert ("manufacturing_slot_reservations", "INSERT") in grants
     assert ("manufacturing_slot_reservations", "DELETE") not in grants
+
+
+async def test_a_move_takes_the_new_week_and_frees_the_old_together_or_not_at_all(
+    db_pool: asyncpg.Pool, slots: PostgresManufacturingSlots
+) -> None:
+    """A slot whose week passed is moved in one transaction: she never holds none while a week has
+    room, nor two; with no room the move changes nothing and she keeps the slot she had."""
+    await _set_capacity(db_pool, 1)
+    old = await slots.reserve_slot(reserve("m1", "ITC-001", MONDAY, MONDAY))
+    later = MONDAY + 3 * WEEK
+    await slots.reserve_slot(reserve("m2", "ITC-002", later, later))
+    move_into_full = reserve("m3", "ITC-001", later, later).model_copy(update={"moving_from": old.reservation_id})
+    with pytest.raises(NoCapacityError):
+        await slots.reserve_slot(move_into_full)
+    assert [w.reserved for w in await slots.weeks_ahead(MONDAY, 1)] == [1]
+
+    move = reserve("m4", "ITC-001", later, later + WEEK).model_copy(update={"moving_from": old.reservation_id})
+    moved = await slots.reserve_slot(move)
+    again = await slots.reserve_slot(move)
+    assert moved.week_start == later + WEEK and moved.reservation_id != old.reservation_id
+    assert again.reservation_id == moved.reservation_id and again.duplicate
+    weeks = await slots.weeks_ahead(MONDAY, 5)
+    assert [w.reserved for w in weeks] == [0, 0, 0, 1, 1]

@@ -119,6 +119,8 @@ STAND_IN_FOR_A_REFUSED_EVENT = "stand-in-for-a-refused-event"
 CHAIN_OF_CUSTODY = "chain-of-custody"
 # A manufacturing slot reserved at eligibility, the biopsy booked in its week, released on every way out.
 MANUFACTURING_SLOTS = "manufacturing-slots"
+# A slot whose week ended while baseline ran is moved to a week the biopsy can make, before booking it.
+SLOT_WEEK_FOLLOWS_BIOPSY = "slot-week-follows-biopsy"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # Services come back eventually; the journey must never lose an action, so retry without limit.
@@ -235,6 +237,8 @@ class ParticipantJourneyWorkflow:
         if self._resumed_mid_stage_at() is None:
             # The biopsy is booked only with a slot held: in the slot's week.
             if self._tracks_slots():
+                if slots.week_passed(self.state, workflow.now().date()) and workflow.patched(SLOT_WEEK_FOLLOWS_BIOPSY):
+                    await self._move_slot()
                 await self._hold_slot()
             await self._perform(biopsy.begin_collection(self.state, self._moment()))
         deadline = biopsy.collection_deadline(self.state)
@@ -391,6 +395,19 @@ class ParticipantJourneyWorkflow:
         """Wait in the queue, looking again at intervals, until a slot is held (durable: a timer)."""
         while not await self._reserve_slot():
             await self._wait(lambda: False, until=slots.next_look(workflow.now()))
+
+    async def _move_slot(self) -> None:
+        """Take a slot in a week the biopsy can make and free the passed one, in one service call,
+        so she never holds none while one is free; with none free, free the passed one and queue."""
+        request = slots.move(self.state, self._moment())
+        await self._flush()
+        try:
+            answer = await self._execute(JourneyActivities.reserve_manufacturing_slot, request)
+        except ActivityError as err:
+            self._service_refusal(err, names.RESERVE_MANUFACTURING_SLOT)
+            await self._release_slot(slots.WEEK_PASSED)
+            return
+        self._apply(slots.moved(self.state, self._moment(), answer))
 
     async def _release_slot(self, reason: str) -> None:
         """The compensation: free the slot of a run that will not happen."""

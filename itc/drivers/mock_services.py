@@ -99,12 +99,13 @@ class MockServices:
         @activity.defn(name=names.RESERVE_MANUFACTURING_SLOT)
         async def reserve_manufacturing_slot(inp: ReserveSlotInput) -> SlotReservation:
             self.calls.append((names.RESERVE_MANUFACTURING_SLOT, "full" if self.no_free_slot else "reserved"))
-            if inp.participant_id in self.slot_holders:
-                return self.slot_holders[inp.participant_id].model_copy(update={"duplicate": True})
+            holding = self.slot_holders.get(inp.participant_id)
+            if holding is not None and holding.reservation_id != inp.moving_from:
+                return holding.model_copy(update={"duplicate": True})
             if self.no_free_slot:
                 raise ApplicationError("no manufacturing slot free", type=names.NO_CAPACITY, non_retryable=True)
             held = SlotReservation(
-                reservation_id=f"SLOT-{len(self.slot_holders) + 1}", week_start=week_of(inp.earliest), slot_number=0
+                reservation_id=f"SLOT-{len(self.calls)}", week_start=week_of(inp.earliest), slot_number=0
             )
             self.slot_holders[inp.participant_id] = held
             return held

@@ -6,6 +6,11 @@ the journey looks again at intervals until one frees. The slot is released when 
 kept for will not happen: a manufacturing failure, or the journey ending (screen failure,
 withdrawal, death, off study) before the product was released. A released product's slot
 was used, so it stays held.
+
+Baseline can take longer than planned: when the biopsy comes to be booked after the held slot's
+week has ended, the slot is moved to a week the biopsy can still make (the new one taken and the
+old one freed together, by the scheduling service) and the supervisor is told; with no week free,
+the passed slot is freed and she queues.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from itc.models.state import JourneyState
 # freed slot stays unclaimed, at the cost of one activity per look.
 LOOK_AGAIN_EVERY = timedelta(hours=12)
 WEEK = timedelta(days=7)
+# The release reason of a slot whose week ended while baseline was still running.
+WEEK_PASSED = "slot_week_passed"
 
 
 def needs_slot(state: JourneyState) -> bool:
@@ -45,6 +52,43 @@ def reservation(state: JourneyState, at: Moment) -> ReserveSlotInput:
 
 def reserved(state: JourneyState, at: Moment, answer: SlotReservation) -> Outcome:
     journal = Journal(state, at)
+    _hold(journal, answer)
+    _allow_collection_in_slot_week(state, answer.week_start)
+    return journal.outcome()
+
+
+def week_passed(state: JourneyState, today: date) -> bool:
+    """The held slot's week ended before the biopsy could be booked: its run cannot start then."""
+    held = state.manufacturing_slot.held
+    return held is not None and held.week_start + timedelta(days=6) < today
+
+
+def move(state: JourneyState, at: Moment) -> ReserveSlotInput:
+    """Ask for a slot in the biopsy's window in place of the held one, whose week has passed."""
+    held = state.manufacturing_slot.held
+    assert held is not None
+    return reservation(state, at).model_copy(update={"moving_from": held.reservation_id})
+
+
+def moved(state: JourneyState, at: Moment, answer: SlotReservation) -> Outcome:
+    """The new week is held and the passed one freed; the supervisor learns the site's plan changed.
+
+    The biopsy's collect-by day stays: a baseline that ran late is the journey's delay, not the
+    site's, and a biopsy after it is still the protocol deviation it was."""
+    journal = Journal(state, at)
+    passed = _let_go(journal, WEEK_PASSED, 1, "baseline ran past its week", moved_to=answer.reservation_id)
+    _hold(journal, answer)
+    journal.escalate(
+        Recipient.SUPERVISOR,
+        "manufacturing_slot_moved",
+        f"Baseline ran past the manufacturing slot's week of {passed.week_start}: the slot was moved "
+        f"to the week of {answer.week_start}",
+    )
+    return journal.outcome()
+
+
+def _hold(journal: Journal, answer: SlotReservation) -> None:
+    state, at = journal.state, journal.at
     slot = state.manufacturing_slot
     slot.held = HeldSlot(
         reservation_id=answer.reservation_id,
@@ -65,8 +109,6 @@ def reserved(state: JourneyState, at: Moment, answer: SlotReservation) -> Outcom
         },
         summary=f"Manufacturing slot reserved in the week of {answer.week_start}",
     )
-    _allow_collection_in_slot_week(state, answer.week_start)
-    return journal.outcome()
 
 
 def no_slot_free(state: JourneyState, at: Moment) -> Outcome:
@@ -127,20 +169,28 @@ def release(state: JourneyState, at: Moment, reason: str) -> ReleaseSlotInput:
 
 def released(state: JourneyState, at: Moment, answer: ReleasedSlot, reason: str) -> Outcome:
     journal = Journal(state, at)
-    held = state.manufacturing_slot.held
+    _let_go(journal, reason, answer.released, reason)
+    return journal.outcome()
+
+
+def _let_go(journal: Journal, reason: str, released: int, why: str, **detail: str) -> HeldSlot:
+    """The journey no longer holds its slot: record which one was freed and why."""
+    slot = journal.state.manufacturing_slot
+    held = slot.held
     assert held is not None
-    state.manufacturing_slot.held = None
+    slot.held = None
     journal.emit(
         EventType.MANUFACTURING_SLOT_RELEASED,
         {
             "reservation_id": held.reservation_id,
             "week_start": held.week_start.isoformat(),
             "reason": reason,
-            "released": answer.released,
+            "released": released,
+            **detail,
         },
-        summary=f"Manufacturing slot in the week of {held.week_start} released: {reason}",
+        summary=f"Manufacturing slot in the week of {held.week_start} released: {why}",
     )
-    return journal.outcome()
+    return held
 
 
 def _allow_collection_in_slot_week(state: JourneyState, week_start: date) -> None:

@@ -26,6 +26,9 @@ class ReserveSlotInput(_ActivityInput):
     # The first and last week (any day in it) the run may start in.
     earliest: date
     latest: date
+    # The held reservation this one replaces (its week ended before the biopsy could be done):
+    # the new slot is taken and this one freed together, so she never holds none nor two.
+    moving_from: str | None = None
 
     @model_validator(mode="after")
     def _window_in_order(self) -> ReserveSlotInput:

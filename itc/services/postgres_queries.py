@@ -95,5 +95,9 @@ UPDATE manufacturing_slot_reservations SET status = 'released', released_at = no
 WHERE participant_id = $1 AND status = 'reserved'
 RETURNING reservation_id
 """
+RELEASE_MOVED_SLOT = """
+UPDATE manufacturing_slot_reservations SET status = 'released', released_at = now(), release_reason = $3
+WHERE reservation_id = $1 AND participant_id = $2 AND status = 'reserved'
+"""
 RECORD_SLOT_RELEASE = _record_compensation("manufacturing_slot_releases", "released")
 HELD_PER_WEEK = _taken_per("week_start", "held", "manufacturing_slot_reservations", "site", "reserved")

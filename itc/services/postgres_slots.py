@@ -29,10 +29,16 @@ class PostgresManufacturingSlots:
         self._site = site
 
     async def reserve_slot(self, request: ReserveSlotInput) -> SlotReservation:
-        async with self._pool.acquire() as conn:
+        # One transaction: a move frees the old slot and takes the new one together, and is undone
+        # whole when no week has room, so she keeps the slot she had.
+        async with self._pool.acquire() as conn, conn.transaction():
             existing = await conn.fetchrow(q.SELECT_RESERVATION_BY_KEY, request.idempotency_key)
             if existing is not None:
                 return _answer_retry(existing, request)
+            if request.moving_from is not None:
+                await conn.execute(
+                    q.RELEASE_MOVED_SLOT, request.moving_from, request.participant_id, "moved to a later week"
+                )
             held = await conn.fetchrow(q.SELECT_HELD_BY_PARTICIPANT, request.participant_id)
             if held is not None:
                 # She already holds one (reserved under an earlier key): that is her slot.
@@ -51,9 +57,11 @@ class PostgresManufacturingSlots:
                     )
                     return reservation
                 week += WEEK
-        raise NoCapacityError(
-            f"no manufacturing slot free in the weeks of {request.earliest.isoformat()} to {request.latest.isoformat()}"
-        )
+            # Raised inside the transaction, so a move that found no room frees nothing.
+            raise NoCapacityError(
+                f"no manufacturing slot free in the weeks of {request.earliest.isoformat()} "
+                f"to {request.latest.isoformat()}"
+            )
 
     async def release_slot(self, request: ReleaseSlotInput) -> ReleasedSlot:
         async with self._pool.acquire() as conn, conn.transaction():

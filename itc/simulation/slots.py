@@ -37,8 +37,19 @@ class SimulatedSlots:
                 raise IdempotencyConflict("this reservation key was used for another participant or window")
             return _answer(seen, duplicate=True)
         held = self._held_by(request.participant_id)
+        if held is not None and held.reservation_id == request.moving_from:
+            # A move: the old slot is free to the search, and held again if no week has room.
+            held.released = True
+            try:
+                return self._reserve_new(request)
+            except NoCapacityError:
+                held.released = False
+                raise
         if held is not None:
             return _answer(held, duplicate=True)
+        return self._reserve_new(request)
+
+    def _reserve_new(self, request: ReserveSlotInput) -> SlotReservation:
         week = week_of(request.earliest)
         while week <= week_of(request.latest):
             taken = {h.slot_number for h in self.holds if h.week_start == week and not h.released}
