@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from itc.actions import Action
 from itc.api.finding_choices import chosen
+from itc.models.roles import Action
 from itc.rules.lab_catalogue import LAB_SPECS, LabCode
 
 Values = Mapping[str, str]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from enum import Enum
 
-from itc.actions import ACTIONS, STAFF_ACTIONS, Action
+from itc.api.action_words import ACTION_LABELS, UPDATE_LABELS
 from itc.api.forms import LAB_NAMES
 from itc.models.enums import (
     AeCategory,
@@ -27,7 +27,7 @@ from itc.models.enums import (
     ScanKind,
     Stage,
 )
-from itc.models.roles import Role
+from itc.models.roles import Action, Role
 from itc.rules.lab_catalogue import LabCode
 
 DASH = "—"
@@ -93,10 +93,8 @@ def _vocabulary() -> dict[str, str]:
     for enum in enums:
         for member in enum:
             vocabulary[str(member.value)] = words(str(member.value))
-    for spec in ACTIONS.values():
-        vocabulary[spec.action.value] = spec.label
-    for staff in STAFF_ACTIONS:
-        vocabulary[staff.update] = staff.label
+    vocabulary.update({action.value: label for action, label in ACTION_LABELS.items()})
+    vocabulary.update(UPDATE_LABELS)
     vocabulary.update({str(key): value for key, value in SPECIAL.items()})
     return vocabulary
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from itc.models.custody import HandoffConditions, UnitDescription
 from itc.models.enums import EventType
 from itc.models.events import JourneyEvent
+from itc.models.unit_records import HandoffConditions, UnitDescription
 
 PRODUCT_NAME = "iPSC-derived NK cells (autologous)"
 

@@ -9,10 +9,6 @@ import typer
 from itc.cli import access_log, login, sign, users
 from itc.cli.whole_summaries import WholeSummaries
 
-API_COMMANDS = frozenset({"login", "logout", "whoami", "users", "access-log", "sign"})
-# The staff commands (`itc.cli.staff_commands`): through the API only, as the person signed in.
-STAFF_COMMANDS = frozenset({"start", "record", "status", "timeline", "audit", "chain", "list", "trial"})
-
 
 def register(app: typer.Typer) -> None:
     app.command("login")(login.login)

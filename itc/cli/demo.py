@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from itc.base.errors import JourneyAlreadyExists
 from itc.base.logging import configure_logging
+from itc.cli.answers import JourneyStatusAnswer
 from itc.cli.context import load_api_settings, load_protocol, load_settings
 from itc.cli.dev import demo_people_text, run_dev, serve_dashboard
 from itc.cli.errors import run_async
@@ -183,7 +184,7 @@ def demo(
         client = await connect(stack.settings)
         for status in await run_script(client, protocol, stack.settings.task_queue):
             typer.echo("")
-            typer.echo(status_text(status))
+            typer.echo(status_text(JourneyStatusAnswer.model_validate(status.model_dump(mode="json"))))
         typer.echo("")
         if exit_after:
             stop.set()

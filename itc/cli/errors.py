@@ -3,7 +3,6 @@ code; only real bugs show a traceback."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Coroutine
 from typing import Any, NoReturn, TypeVar
@@ -32,6 +31,10 @@ def fail_with(error: UserFacingError) -> NoReturn:
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """asyncio.run with every expected failure mapped to `fail`."""
+    # Imported here: the commands through the HTTP API fail through this module too, and never
+    # run a coroutine, so they need not load the event loop.
+    import asyncio
+
     try:
         return asyncio.run(coro)
     except UserFacingError as error:

@@ -4,25 +4,26 @@ the database driver."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from itc.cli import through_api
+from itc.cli.answers import JourneyStatusAnswer
 from itc.cli.errors import EXIT_INVALID, fail
-from itc.cli.render import status_list_text, status_text, timeline_text, to_json
+from itc.cli.render import answer_json, status_list_text, status_text, timeline_text, to_json
 from itc.models.enums import Stage
-from itc.models.inputs import ParticipantId
+from itc.models.id_patterns import PARTICIPANT_ID_PATTERN
+from itc.models.timeline import TimelineEntry
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
-_PARTICIPANT = TypeAdapter(ParticipantId)
+# The input models' `ParticipantId` pattern; that pattern admits no control character either.
+_PARTICIPANT = re.compile(PARTICIPANT_ID_PATTERN)
 
 
 def _check_participant(participant: str) -> None:
-    try:
-        _PARTICIPANT.validate_python(participant)
-    except ValidationError:
+    if _PARTICIPANT.fullmatch(participant) is None:
         fail(f"participant: {participant!r} is not a study ID like ITC-007", code=EXIT_INVALID)
 
 
@@ -32,8 +33,8 @@ def status(
     """Where a participant's journey stands, straight from the workflow."""
     through_api.signed_in_person()
     _check_participant(participant)
-    result = through_api.journey_status(participant)
-    typer.echo(to_json(result) if as_json else status_text(result))
+    answer = through_api.journey_status(participant)
+    typer.echo(answer_json(answer) if as_json else status_text(JourneyStatusAnswer.model_validate(answer)))
 
 
 def timeline(
@@ -42,8 +43,8 @@ def timeline(
     """Every event of a participant's journey, in order."""
     through_api.signed_in_person()
     _check_participant(participant)
-    result = through_api.journey_timeline(participant)
-    typer.echo(to_json(result) if as_json else timeline_text(result))
+    entries = through_api.journey_timeline(participant)
+    typer.echo(to_json(entries) if as_json else timeline_text([TimelineEntry.model_validate(e) for e in entries]))
 
 
 def list_participants(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -26,6 +26,7 @@ from itc.actions import STAFF_ACTIONS, Action, Role, StaffActionSpec
 from itc.base.errors import InvalidInput
 from itc.base.json_input import load_json_object, validate_model
 from itc.cli import api_client, through_api
+from itc.cli.answers import JourneyStatusAnswer
 from itc.cli.errors import EXIT_INVALID, fail, fail_with
 from itc.cli.flag_names import how_to_give, name_flags
 from itc.cli.replies import accepted_line, outcome_lines
@@ -37,11 +38,7 @@ from itc.models.enums import (
     ScanKind,
 )
 from itc.models.inputs import ActionAccepted, ParticipantId
-from itc.models.state import JourneyStatus
 from itc.rules.recist_overall import NonTargetStatus
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(help="Record a staff action on a participant's journey.", no_args_is_help=True)
 Opt = typer.Option
@@ -121,9 +118,9 @@ def _send(
         typer.echo(line)
 
 
-def _settled_status(participant: str) -> JourneyStatus | None:
+def _settled_status(participant: str) -> JourneyStatusAnswer | None:
     try:
-        return through_api.journey_status(participant, settled=True)
+        return JourneyStatusAnswer.model_validate(through_api.journey_status(participant, settled=True))
     except typer.Exit:
         # The action is recorded; failing to describe its consequence must not read as a refusal.
         return None

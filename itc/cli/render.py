@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from itc.api.labels import event_label, human, readable
+from itc.cli.answers import JourneyStatusAnswer
 from itc.cli.columns import aligned
-from itc.models.state import JourneyStatus, TimelineEntry
 from itc.models.text import escape_controls, forbidden_character
+from itc.models.timeline import TimelineEntry
 
 # Every character the inputs refuse, as a JSON escape: JSON output stays valid and means the
 # same, but a terminal shows the escape instead of obeying the character. Newline and tab are
@@ -53,7 +54,7 @@ def _rows(pairs: Iterable[tuple[str, str | Sequence[str]]]) -> str:
     return "\n".join(lines)
 
 
-def status_text(status: JourneyStatus) -> str:
+def status_text(status: JourneyStatusAnswer) -> str:
     due = [
         f"{item.label} (due {when(item.due_at)}"
         + (f", window {when(item.window_start)} to {when(item.window_end)}" if item.window_end else "")
@@ -104,7 +105,7 @@ def status_text(status: JourneyStatus) -> str:
     return _rows(pairs)
 
 
-def _response(status: JourneyStatus) -> str:
+def _response(status: JourneyStatusAnswer) -> str:
     if status.response is None:
         return DASH
     text = status.response.value
@@ -188,6 +189,12 @@ def to_json(data: Any) -> str:
             data = [item.model_dump(mode="json") for item in data]
         text = json.dumps(data, indent=2, default=str)
     return _json_escape_controls(text)
+
+
+def answer_json(data: Any) -> str:
+    """An API answer as its model prints itself (`model_dump_json(indent=2)`: characters beyond
+    ASCII as they are), for a command that prints the answer without building that model."""
+    return _json_escape_controls(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _json_escape_controls(text: str) -> str:

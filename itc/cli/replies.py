@@ -7,11 +7,16 @@ a screen failure."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from itc.api.labels import human
+from itc.cli.answers import JourneyStatusAnswer
 from itc.cli.render import safe, when
 from itc.models.enums import Stage
 from itc.models.inputs import ActionAccepted
-from itc.models.state import JourneyStatus
+
+if TYPE_CHECKING:
+    from itc.models.state import JourneyStatus
 
 ENDED_STAGES = frozenset({Stage.SCREEN_FAILED, Stage.COMPLETED, Stage.OFF_STUDY, Stage.WITHDRAWN, Stage.DECEASED})
 
@@ -20,7 +25,7 @@ def accepted_line(accepted: ActionAccepted) -> str:
     return f"Accepted #{accepted.sequence} ({human(accepted.stage)}): {safe(accepted.message)}"
 
 
-def outcome_lines(accepted: ActionAccepted, status: JourneyStatus | None) -> list[str]:
+def outcome_lines(accepted: ActionAccepted, status: JourneyStatus | JourneyStatusAnswer | None) -> list[str]:
     """The consequences a person must not miss; none when the journey could not be asked."""
     if status is None:
         return []

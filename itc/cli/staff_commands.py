@@ -7,19 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from itc.cli import audit, chain, queries, record, start, trial
+from itc.cli import read_commands, record, start
 from itc.cli.whole_summaries import WholeSummaries
 
 
 def register(app: typer.Typer) -> None:
     app.command("start")(start.start)
     app.add_typer(record.app, name="record", cls=WholeSummaries)
-    app.add_typer(trial.app, name="trial", cls=WholeSummaries)
-    app.command("status")(queries.status)
-    app.command("list")(queries.list_participants)
-    app.command("timeline")(queries.timeline)
-    app.command("audit")(audit.audit)
-    app.command("chain")(chain.chain)
+    # The reading commands, which `itc.cli.entry` also runs from a lighter app of their own.
+    read_commands.register(app)
 
 
 app = typer.Typer(name="itc", cls=WholeSummaries, no_args_is_help=True, add_completion=False,

@@ -2,7 +2,8 @@
 `trial resume`, `record`) read and send through the HTTP API, as the person signed in with
 `itc login`. They have no other way to the engine: a staff machine holds neither Temporal
 credentials nor the payload key, so without a sign-in they refuse before contacting anything.
-Imports stay light: neither Temporal nor the database driver is loaded."""
+Imports stay light: neither Temporal nor the database driver is loaded, and the answers stay
+as the API gave them, for each command to read with the models it needs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import sys
 from typing import Any
 
 from itc.cli import api_client
-from itc.models.state import JourneyStatus, TimelineEntry
 
 
 def signed_in_person() -> str:
@@ -40,15 +40,15 @@ def signed_in_person() -> str:
     return person
 
 
-def journey_status(participant: str, *, settled: bool = False) -> JourneyStatus:
-    """As it stands, or (`settled`) once the journey has acted on what it was just given."""
+def journey_status(participant: str, *, settled: bool = False) -> dict[str, Any]:
+    """A `JourneyStatus` as the API answers it: as it stands, or (`settled`) once the journey has
+    acted on what it was just given."""
     params = {"settle": "true"} if settled else None
-    return JourneyStatus.model_validate(api_client.call("GET", f"/api/journeys/{participant}", params=params).json())
+    return dict(api_client.call("GET", f"/api/journeys/{participant}", params=params).json())
 
 
-def journey_timeline(participant: str) -> list[TimelineEntry]:
-    entries = api_client.call("GET", f"/api/journeys/{participant}/timeline").json()
-    return [TimelineEntry.model_validate(entry) for entry in entries]
+def journey_timeline(participant: str) -> list[dict[str, Any]]:
+    return list(api_client.call("GET", f"/api/journeys/{participant}/timeline").json())
 
 
 def audit_trail(participant: str) -> list[dict[str, Any]]:

@@ -4,24 +4,32 @@ each decision's electronic signatures."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from itc.base.errors import InvalidInput, validation_lines
 from itc.cli import through_api
+from itc.cli.answers import TrialStatusAnswer
 from itc.cli.errors import fail_with
 from itc.cli.flag_names import name_flags
 from itc.cli.render import safe, to_json
 from itc.models.roles import Role
-from itc.models.trial import ResumeTrialInput, TrialStatus
+
+if TYPE_CHECKING:
+    # The trial's own models reference the input models: `trial status` reads the answer only.
+    from itc.models.trial import TrialStatus
 
 app = typer.Typer(help="The trial as a whole: enrolment, safety stopping, pause and resume.", no_args_is_help=True)
 AsJson = Annotated[bool, typer.Option("--json", help="Print the raw result as JSON.")]
 
 
-def trial_text(status: TrialStatus, signatures: dict[str, list[dict[str, Any]]] | None = None) -> str:
+def trial_text(
+    status: TrialStatus | TrialStatusAnswer, signatures: dict[str, list[dict[str, Any]]] | None = None
+) -> str:
+    # The trial's own model (the dashboard's, the tests') is read as the command reads the API's answer.
+    status = TrialStatusAnswer.model_validate(status, from_attributes=True)
     lines = [
         f"Trial              {status.trial_id} (protocol {status.protocol_version})",
         f"Enrolled           {status.enrolled} of {status.target}",
@@ -53,7 +61,9 @@ def status(as_json: AsJson = False) -> None:
     through_api.signed_in_person()
     answer = through_api.trial_status()
     typer.echo(
-        to_json(answer) if as_json else trial_text(TrialStatus.model_validate(answer), through_api.trial_signatures())
+        to_json(answer)
+        if as_json
+        else trial_text(TrialStatusAnswer.model_validate(answer), through_api.trial_signatures())
     )
 
 
@@ -75,6 +85,9 @@ def resume(
     ] = None,
 ) -> None:
     """Resume enrolment and infusions after a safety pause (supervisors)."""
+    # Imported here: resuming builds the input model, which reading the trial's status never needs.
+    from itc.models.trial import ResumeTrialInput
+
     signed_in = through_api.signed_in_person()
     actor = actor or signed_in
     try:
@@ -83,4 +96,4 @@ def resume(
         given = {"actor_id": actor, "role": role, "reason": reason}
         fail_with(name_flags(InvalidInput("Invalid resume", lines=validation_lines(error)), given))
     answer = through_api.resume_trial(request.model_dump(mode="json", exclude_none=True))
-    typer.echo(trial_text(TrialStatus.model_validate(answer)))
+    typer.echo(trial_text(TrialStatusAnswer.model_validate(answer)))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, Field, model_validator
 
 from itc.models.inputs import AwareDatetime, Code, ParticipantId, Reason, StaffAction
 from itc.models.text import SINGLE_LINE, SingleLineText
+from itc.models.unit_records import HandoffConditions, UnitDescription
 from itc.rules.chain_of_identity import UnitKind
 
 # As scanned or typed; `itc.rules.chain_of_identity.parse_unit_id` reads it.
@@ -104,16 +105,6 @@ class RecordBedsideVerificationInput(StaffAction):
         return self
 
 
-class HandoffConditions(BaseModel):
-    """Where a unit changed hands and the temperatures it saw on the way; the journey keeps these
-    and the chain report shows them."""
-
-    location: str | None = None
-    min_temperature_c: float | None = None
-    max_temperature_c: float | None = None
-    minutes_out_of_range: int | None = None
-
-
 class HandoffRecord(HandoffConditions):
     sequence: int
     handoff: HandoffKind
@@ -126,20 +117,6 @@ class BedsideCheck(BaseModel):
     infusion_number: int
     actor: str
     verified_at: datetime
-
-
-class UnitDescription(BaseModel):
-    """What a unit's label says of it; the journey's units and the chain report's share it."""
-
-    unit_id: str
-    kind: UnitKind
-    number: int
-    biopsy_attempt: int
-    # A bag re-made after a discard carries its own unit number and the infusion it replaces.
-    for_infusion: int | None = None
-    cell_count: float | None = None
-    volume_ml: float | None = None
-    expires_at: datetime | None = None
 
 
 class ProductUnit(UnitDescription):

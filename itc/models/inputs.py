@@ -29,6 +29,7 @@ from itc.models.enums import (
     Sex,
     Stage,
 )
+from itc.models.id_patterns import ACTOR_ID_PATTERN, CODE_PATTERN, PARTICIPANT_ID_PATTERN
 from itc.models.roles import Role
 from itc.models.text import MULTI_LINE, SINGLE_LINE, MultiLineText, SingleLineText
 from itc.rules.crs import FeverMasking, OxygenDevice, Vasopressor
@@ -37,9 +38,6 @@ from itc.rules.lab_catalogue import LAB_SPECS, Interpretation, LabCode
 from itc.rules.plausibility import MAX_AGE_AT_CONSENT_YEARS, MIN_AGE_AT_CONSENT_YEARS, TRIAL_REGISTRATION_YEAR
 from itc.rules.recist_overall import NonTargetStatus
 
-PARTICIPANT_ID_PATTERN = r"^[A-Z][A-Z0-9]{1,9}-\d{3,5}$"
-ACTOR_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
 MAX_REASON_CHARS = 500
 
 

@@ -24,6 +24,7 @@ from itc.models.inputs import (
     TargetLesion,
 )
 from itc.models.slots import ManufacturingSlotState
+from itc.models.timeline import TimelineEntry
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from itc.rules.dose import DosePlan
 from itc.rules.lab_catalogue import LabCode
@@ -160,15 +161,6 @@ class FollowUpCycle(BaseModel):
     assessed_at: datetime | None = None
     missed: bool = False
     response: ResponseCategory | None = None
-
-
-class TimelineEntry(BaseModel):
-    sequence: int
-    type: str
-    occurred_at: datetime
-    actor: str
-    summary: str
-    corrects_sequence: int | None = None
 
 
 class UnstoredEvent(BaseModel):
