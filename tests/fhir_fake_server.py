@@ -101,14 +101,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _search(self, resource_type: str, params: dict[str, list[str]]) -> None:
         state = self.server.state
-        patient = params["patient"][0]
-        status = params.get("status", [None])[0]
-        matches = [
-            r
-            for r in state.resources.get(resource_type, {}).values()
-            if any(p.get("actor", {}).get("reference") == patient for p in r.get("participant", []))
-            and (status is None or r["status"] == status)
-        ]
+        matches = [r for r in state.resources.get(resource_type, {}).values() if _matches(r, params)]
         bundle = {
             "resourceType": "Bundle",
             "type": "searchset",
@@ -145,6 +138,23 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, state: FakeFhirState) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state
+
+
+def _matches(resource: dict[str, Any], params: dict[str, list[str]]) -> bool:
+    """The search parameters the adapters use: patient, status, identifier (system|value, or
+    system| for any value in it) and start (a day: the resource starts on it)."""
+    first = {name: values[0] for name, values in params.items()}
+    if "patient" in first and not any(
+        p.get("actor", {}).get("reference") == first["patient"] for p in resource.get("participant", [])
+    ):
+        return False
+    if "status" in first and resource["status"] != first["status"]:
+        return False
+    if "identifier" in first:
+        system, _, value = first["identifier"].partition("|")
+        if not any(i["system"] == system and value in ("", i["value"]) for i in resource.get("identifier", [])):
+            return False
+    return "start" not in first or str(resource.get("start", "")).startswith(first["start"])
 
 
 def _outcome(code: str, diagnostics: str) -> dict[str, Any]:

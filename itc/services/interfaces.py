@@ -50,8 +50,9 @@ class ManufacturingSlotService(Protocol):
     async def reserve_slot(self, request: ReserveSlotInput) -> SlotReservation:
         """Hold a free slot in the earliest week of [earliest, latest]; NoCapacityError if every week is full.
 
-        A participant already holding a slot gets that slot back; a key reused for another
-        participant or window raises IdempotencyConflict."""
+        A participant already holding a slot gets that slot back, unless the request moves it
+        (`moving_from`): then the new week's slot is taken and the old one freed, or, with no room,
+        nothing changes. A key reused for another participant or window raises IdempotencyConflict."""
         ...
 
     async def release_slot(self, request: ReleaseSlotInput) -> ReleasedSlot:
