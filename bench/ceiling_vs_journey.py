@@ -26,7 +26,7 @@ from temporalio.client import Client
 
 from bench.ceiling import CeilingWithUpdatesWorkflow, CeilingWorkflow
 from bench.live_context import LiveContext
-from bench.live_journey import drive_to_first_infusion, start_live_journey
+from bench.live_journey import LiveJourney, drive_to_first_infusion, start_live_journey
 
 TARGET_RATIO = 0.85  # the journey's activities/s as a share of bare Temporal's, same run
 
@@ -58,11 +58,14 @@ async def drive_journeys_counting_updates(
     ctx: LiveContext, prefix: str, count: int
 ) -> list[tuple[str, list[tuple[str, Any]]]]:
     """Each journey's workflow ID and the Updates (name, payload) the scripted path sent it."""
+    return [(journey.handle.id, journey.sent) for journey in await drive_live_journeys(ctx, prefix, count)]
 
-    async def one(index: int) -> tuple[str, list[tuple[str, Any]]]:
+
+async def drive_live_journeys(ctx: LiveContext, prefix: str, count: int) -> list[LiveJourney]:
+    async def one(index: int) -> LiveJourney:
         journey = await start_live_journey(ctx.client, ctx.journey_queue, f"{prefix}-{index:05d}")
         await drive_to_first_infusion(journey)
-        return journey.handle.id, journey.sent
+        return journey
 
     return list(await asyncio.gather(*(one(index) for index in range(1, count + 1))))
 
@@ -104,13 +107,16 @@ async def _journey_phase(ctx: LiveContext, prefix: str, count: int) -> tuple[dic
     meter = ctx.cpu_meter()
     meter.start()
     started = time.perf_counter()
-    driven = await drive_journeys_counting_updates(ctx, prefix, count)
+    driven = await drive_live_journeys(ctx, prefix, count)
     seconds = time.perf_counter() - started
     cpu = meter.stop()
-    counts = await asyncio.gather(*(history_counts(ctx.client, wid) for wid, _sent in driven))
+    counts = await asyncio.gather(*(history_counts(ctx.client, journey.handle.id) for journey in driven))
     activities = sum(c.activities for c in counts)
     return {
-        "updates_sent": [sent for _wid, sent in driven],
+        "updates_sent": [journey.sent for journey in driven],
+        # What the driver sent besides the staff actions, to wait for a stage or for idle.
+        "driver_queries_per_journey": round(statistics.mean(journey.queries for journey in driven), 1),
+        "driver_describes_per_journey": round(statistics.mean(journey.describes for journey in driven), 1),
         "seconds": round(seconds, 3),
         "activities": activities,
         "activities_per_second": _rate(activities, seconds),

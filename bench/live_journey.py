@@ -46,6 +46,10 @@ class LiveJourney:
         # What the scripted path sent, by name and payload: to compare with the Updates the
         # history accepted, and to send the same Updates to the ceiling that receives them.
         self.sent: list[tuple[str, Any]] = []
+        # The driver's own traffic, which a real staff member would not send: each query is a
+        # worker task and a server round trip, each describe a server round trip.
+        self.queries = 0
+        self.describes = 0
 
     @property
     def updates_sent(self) -> int:
@@ -64,6 +68,7 @@ class LiveJourney:
         return accepted
 
     async def state(self) -> JourneyStatus:
+        self.queries += 1
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)
 
     async def wait_for_stage(self, stage: Stage, timeout: float = 60.0) -> JourneyStatus:
@@ -71,9 +76,11 @@ class LiveJourney:
 
     async def idle(self, timeout: float = 60.0) -> None:
         # The dev server's describe says what is pending without sending the whole history.
-        await poll_until(
-            lambda: is_idle(self.client, self.handle.id), f"{self.handle.id} going idle", timeout, **POLL_DELAYS
-        )
+        await poll_until(self._is_idle, f"{self.handle.id} going idle", timeout, **POLL_DELAYS)
+
+    async def _is_idle(self) -> bool:
+        self.describes += 1
+        return await is_idle(self.client, self.handle.id)
 
 
 async def start_live_journey(client: Client, task_queue: str, participant_id: str) -> LiveJourney:

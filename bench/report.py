@@ -273,7 +273,13 @@ def render(r: dict[str, Any]) -> str:
         f"Path: {cvj['path']}. Each round drives {cvj['journeys']} journeys at once, then runs the same number "
         "of activities as no-op activities in a bare workflow on a worker with the same configuration. "
         f"Updates per journey: {cvj['per_round'][0]['updates_per_journey']}; history events per journey: "
-        f"{cvj['per_round'][0]['history_events_per_journey']}.",
+        f"{cvj['per_round'][0]['history_events_per_journey']}"
+        + (
+            f"; the driver's polls per journey, besides its Updates: {cvj['per_round'][0]['journey']['driver_queries_per_journey']} "
+            f"queries and {cvj['per_round'][0]['journey']['driver_describes_per_journey']} describes."
+            if "driver_queries_per_journey" in cvj["per_round"][0]["journey"]
+            else "."
+        ),
         "",
         _cpu_table(cvj),
         *_ceilings_section(cvj),
