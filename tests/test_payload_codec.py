@@ -32,7 +32,7 @@ from itc.crypto.codec import (
     PayloadDecryptionError,
     encrypted_converter,
 )
-from itc.crypto.compression import MAX_DECOMPRESSED_BYTES, PADDING_BLOCK
+from itc.crypto.compression import MAX_DECOMPRESSED_BYTES, PADDING_BLOCK, compress_padded
 from itc.crypto.keyring import (
     DEV_KEYRING_FILE,
     Keyring,
@@ -234,6 +234,23 @@ async def test_incompressible_and_empty_payloads_round_trip_uncompressed() -> No
     assert await codec.decode(encoded) == [noise, empty]
     # Stored as before: nonce, the bare proto, tag; compression that does not help is skipped.
     assert [len(p.data) for p in encoded] == [NONCE_BYTES + p.ByteSize() + 16 for p in (noise, empty)]
+
+
+async def test_a_payload_within_one_block_is_stored_as_compressing_it_would_have_chosen() -> None:
+    """Padded to whole blocks, a compressed form is never shorter than a block, so a payload of at
+    most one block is sealed uncompressed without trying: the same bytes as trying would give."""
+    codec = EncryptionCodec(Keyring.generate("k1"))
+    repetitive = [plain_payload(b"a" * size) for size in (0, 1, 100, PADDING_BLOCK - 40)]
+    for payload in (*repetitive, plain_payload(os.urandom(PADDING_BLOCK - 40))):
+        serialized = payload.SerializeToString()
+        assert len(serialized) <= PADDING_BLOCK
+        assert len(compress_padded(serialized, header=ZLIB_FORMAT)) >= len(serialized)
+        [encrypted] = await codec.encode([payload])
+        assert len(encrypted.data) == NONCE_BYTES + len(serialized) + 16
+        assert await codec.decode([encrypted]) == [payload]
+    # Past a block, a repetitive payload is compressed as before.
+    [longer] = await codec.encode([plain_payload(b"a" * PADDING_BLOCK)])
+    assert len(longer.data) == NONCE_BYTES + PADDING_BLOCK + 16
 
 
 async def test_large_json_payload_is_much_smaller_than_before() -> None:

@@ -37,7 +37,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
 from itc.base.errors import UserFacingError
-from itc.crypto.compression import CompressedPayloadError, compress_padded, decompress_bounded
+from itc.crypto.compression import PADDING_BLOCK, CompressedPayloadError, compress_padded, decompress_bounded
 from itc.crypto.keyring import Keyring
 
 ENCODING = b"binary/encrypted"
@@ -79,8 +79,12 @@ class EncryptionCodec(PayloadCodec):
     def encrypt(self, payload: Payload) -> Payload:
         key_id = self.keyring.active_id
         serialized = payload.SerializeToString()
-        compressed = compress_padded(serialized, header=ZLIB_FORMAT)
-        plain = compressed if len(compressed) < len(serialized) else serialized
+        plain = serialized
+        # Padded, the compressed form is never shorter than one block: a payload within a block
+        # (most Update headers and activity results) would only pay for compressing in vain.
+        if len(serialized) > PADDING_BLOCK:
+            compressed = compress_padded(serialized, header=ZLIB_FORMAT)
+            plain = compressed if len(compressed) < len(serialized) else serialized
         # Outside workflow code (the codec runs in the client), so real randomness is right here.
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._ciphers[key_id].encrypt(nonce, plain, key_id.encode())
