@@ -105,12 +105,8 @@ class Signatures:
             record_hash=record_hash(event),
             corrects_sequence=event.corrects_sequence,
         )
-        async with self._pool.acquire() as conn, conn.transaction():
-            await insert_signature(conn, signature)
-            await log_access(
-                conn, AccessKind.SIGNED, person_id=person.person_id, actor_id=person.person_id, channel=channel,
-                detail={"participant_id": event.participant_id, "sequence": event.sequence, "meaning": meaning.value},
-            )  # fmt: skip
+        detail = {"participant_id": event.participant_id, "sequence": event.sequence, "meaning": meaning.value}
+        await store_signature(self._pool, "electronic_signatures", _COLUMNS, signature, person, channel, detail)
         return signature
 
     async def for_participant(self, participant_id: str) -> list[Signature]:
@@ -121,9 +117,25 @@ class Signatures:
         return [Signature.model_validate(dict(row)) for row in rows]
 
 
-async def insert_signature(conn: asyncpg.Connection | asyncpg.Pool, signature: Signature) -> None:
+async def store_signature(
+    pool: asyncpg.Pool,
+    table: str,
+    columns: str,
+    signature: BaseModel,
+    person: Person,
+    channel: Channel,
+    detail: dict[str, Any],
+) -> None:
+    """A signature's row in `table` (its fields named by `columns`) and its access-log entry, in
+    one transaction: no signature is kept that the access log does not show (ICH E6(R3) 4.2.2)."""
+    names = [column.strip() for column in columns.split(",")]
     values: dict[str, Any] = signature.model_dump()
-    await conn.execute(
-        f"INSERT INTO electronic_signatures ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        *(values[column.strip()] for column in _COLUMNS.split(",")),
-    )
+    placeholders = ", ".join(f"${number}" for number in range(1, len(names) + 1))
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", *(values[name] for name in names)
+        )
+        await log_access(
+            conn, AccessKind.SIGNED, person_id=person.person_id, actor_id=person.person_id, channel=channel,
+            detail=detail,
+        )  # fmt: skip

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from itc.models.roles import SignatureMeaning
 from itc.models.trial import TrialDecision
-from itc.people.access_log import AccessKind, Channel, log_access
+from itc.people.access_log import Channel
 from itc.people.models import Person
-from itc.people.signatures import canonical_digest, manifestation
+from itc.people.signatures import canonical_digest, manifestation, store_signature
 
 
 def decision_hash(trial_id: str, sequence: int, decision: TrialDecision) -> str:
@@ -94,16 +94,8 @@ class TrialSignatures:
             signed_at=datetime.now(UTC),
             record_hash=decision_hash(trial_id, sequence, decision),
         )
-        async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                f"INSERT INTO trial_decision_signatures ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                trial_id, sequence, person.person_id, person.full_name, meaning.value, signature.signed_at,
-                signature.record_hash,
-            )  # fmt: skip
-            await log_access(
-                conn, AccessKind.SIGNED, person_id=person.person_id, actor_id=person.person_id, channel=channel,
-                detail={"trial_id": trial_id, "decision": sequence, "meaning": meaning.value},
-            )  # fmt: skip
+        detail = {"trial_id": trial_id, "decision": sequence, "meaning": meaning.value}
+        await store_signature(self._pool, "trial_decision_signatures", _COLUMNS, signature, person, channel, detail)
         return signature
 
     async def for_trial(self, trial_id: str) -> list[TrialSignature]:
