@@ -7,13 +7,16 @@ infusion at once (days_from_release_to_first_infusion = 0) instead of a week lat
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 
 from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
-from itc.drivers.quiescence import is_idle, poll_for_stage, poll_until
+from itc.drivers.quiescence import is_idle, poll_until
 from itc.drivers.staff_actions import (
     MILESTONES,
     acting_in_role,
@@ -26,6 +29,7 @@ from itc.models.inputs import ActionAccepted
 from itc.models.state import JourneyStatus, StartJourneyInput
 from itc.rules.config import DEFAULT_PROTOCOL, ProtocolConfig
 from workflows.journey import ParticipantJourneyWorkflow
+from workflows.search_attributes import JOURNEY_STAGE
 
 BENCH_PROTOCOL: ProtocolConfig = DEFAULT_PROTOCOL.model_copy(
     update={"infusions": DEFAULT_PROTOCOL.infusions.model_copy(update={"days_from_release_to_first_infusion": 0})}
@@ -72,7 +76,30 @@ class LiveJourney:
         return await self.handle.query(ParticipantJourneyWorkflow.get_state)
 
     async def wait_for_stage(self, stage: Stage, timeout: float = 60.0) -> JourneyStatus:
-        return await poll_for_stage(self.state, stage, self.handle.id, timeout, **POLL_DELAYS)
+        """Polls the server alone, for the stage the journey publishes as a search attribute, then
+        queries once: a query per poll made the worker answer the driver while it ran journeys."""
+        seen: list[str | None] = [None]
+
+        async def reached() -> bool:
+            seen[0] = await self._published_stage()
+            return seen[0] == stage.value
+
+        try:
+            await poll_until(reached, f"{self.handle.id} reaching {stage.value}", timeout, **POLL_DELAYS)
+        except TimeoutError as error:
+            raise TimeoutError(f"{error}; it is in {seen[0]}") from None
+        return await self.state()
+
+    async def _published_stage(self) -> str | None:
+        self.describes += 1
+        raw = await self.client.workflow_service.describe_workflow_execution(
+            DescribeWorkflowExecutionRequest(
+                namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=self.handle.id)
+            )
+        )
+        # Search attributes are stored unencrypted (never PHI), so the describe reads them as they are.
+        payload = raw.workflow_execution_info.search_attributes.indexed_fields.get(JOURNEY_STAGE.name)
+        return None if payload is None else str(json.loads(payload.data))
 
     async def idle(self, timeout: float = 60.0) -> None:
         # The dev server's describe says what is pending without sending the whole history.
