@@ -48,5 +48,11 @@ class ApiContext:
         return f"{self.temporal_ui_url.rstrip('/')}/namespaces/{self.namespace}/workflows/{workflow_id}"
 
 
-def get_context(request: Request) -> ApiContext:
+def context_of(request: Request) -> ApiContext:
     return cast(ApiContext, request.app.state.context)
+
+
+async def get_context(request: Request) -> ApiContext:
+    """The dependency: async, so FastAPI runs it on the event loop; a plain function would be
+    handed to its thread pool and back on every request, a hop that waits for the GIL under load."""
+    return context_of(request)

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from itc.actions import Action
 from itc.api.auth import Permit, Principal, permit
-from itc.api.context import ApiContext, get_context
+from itc.api.context import ApiContext, context_of, get_context
 from itc.api.csrf import CSRF_FIELD, CSRF_HEADER, STALE_FORM, csrf_token, token_matches
 from itc.api.errors import Forbidden, LoginRequired
 from itc.api.rate_limit import UNSAFE_METHODS, credential_digest
@@ -34,7 +34,7 @@ SESSION_SECONDS = 12 * 3600
 
 @router.get("/login")
 async def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    oidc_enabled = get_context(request).oidc.enabled
+    oidc_enabled = context_of(request).oidc.enabled
     context = {"next": _safe_next(next), "error": None, "person_id": "", "oidc_enabled": oidc_enabled}
     return render(request, "login.html", context)
 
