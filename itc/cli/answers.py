@@ -14,7 +14,8 @@ from itc.models.enums import Milestone, ResponseCategory, SaeClockKind, Stage
 
 
 class _Answer(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Built at first use: one command reads one answer, and need not build the others' models.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
 
 class DueLine(_Answer):

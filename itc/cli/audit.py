@@ -35,14 +35,15 @@ def audit(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-00
 
 
 class SignatureLine(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # Built at first use, as the other answers' models (`itc.cli.answers`): most commands print none.
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     manifestation: str
 
 
 class AuditRow(BaseModel):
     """What the trail prints of one entry of the API's audit JSON."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     sequence: int
     recorded_at: datetime
     occurred_at: datetime

@@ -4,19 +4,25 @@ through the HTTP API as the person signed in with `itc login`."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from itc.chain.report import ChainReport, ChainStep
 from itc.cli import through_api
 from itc.cli.errors import fail
 from itc.cli.queries import AsJson, _check_participant
 from itc.cli.render import safe, to_json
 
+if TYPE_CHECKING:
+    from itc.chain.report import ChainReport, ChainStep
+
 
 def chain(participant: Annotated[str, typer.Argument(help="Study ID, e.g. ITC-007.")], as_json: AsJson = False) -> None:
     """Every unit of the participant's cells and every handoff: who, when, where, temperature."""
+    # Imported when run: the report's models are built for this command only, not for every
+    # reading command that shares its app.
+    from itc.chain.report import ChainReport
+
     through_api.signed_in_person()
     _check_participant(participant)
     report = ChainReport.model_validate(through_api.chain(participant))
