@@ -37,6 +37,10 @@ class HistoryCounts:
     activities: int
     workflow_tasks: int
     updates: int
+    # History events that are neither activities nor workflow tasks nor Updates: what else the
+    # journey asks the server to persist.
+    search_attribute_upserts: int = 0
+    markers: int = 0
 
 
 async def history_counts(client: Client, workflow_id: str) -> HistoryCounts:
@@ -47,6 +51,8 @@ async def history_counts(client: Client, workflow_id: str) -> HistoryCounts:
         activities=kinds.count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
         workflow_tasks=kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
         updates=kinds.count(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED),
+        search_attribute_upserts=kinds.count(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
+        markers=kinds.count(EventType.EVENT_TYPE_MARKER_RECORDED),
     )
 
 
@@ -181,6 +187,10 @@ async def measure(ctx: LiveContext, journeys: int, rounds: int) -> dict[str, Any
                     sum(c.workflow_tasks for c in counts) / sum(c.activities for c in counts), 2
                 ),
                 "history_events_per_journey": round(statistics.mean(c.events for c in counts), 1),
+                "search_attribute_upserts_per_journey": round(
+                    statistics.mean(c.search_attribute_upserts for c in counts), 1
+                ),
+                "markers_per_journey": round(statistics.mean(c.markers for c in counts), 1),
                 "history_events_per_activity": round(
                     sum(c.events for c in counts) / sum(c.activities for c in counts), 2
                 ),

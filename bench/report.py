@@ -275,6 +275,12 @@ def render(r: dict[str, Any]) -> str:
         f"Updates per journey: {cvj['per_round'][0]['updates_per_journey']}; history events per journey: "
         f"{cvj['per_round'][0]['history_events_per_journey']}"
         + (
+            f" (of which {cvj['per_round'][0]['search_attribute_upserts_per_journey']} search-attribute upserts and "
+            f"{cvj['per_round'][0]['markers_per_journey']} markers)"
+            if "markers_per_journey" in cvj["per_round"][0]
+            else ""
+        )
+        + (
             f"; the driver's polls per journey, besides its Updates: {cvj['per_round'][0]['journey']['driver_queries_per_journey']} "
             f"queries and {cvj['per_round'][0]['journey']['driver_describes_per_journey']} describes."
             if "driver_queries_per_journey" in cvj["per_round"][0]["journey"]

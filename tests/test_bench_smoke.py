@@ -82,6 +82,9 @@ def test_a_second_ceiling_receives_the_journeys_updates_and_both_ratios_are_repo
         )
         assert rnd["history_events_per_activity"] > with_updates["history_events_per_activity"]
         assert with_updates["history_events_per_activity"] > rnd["ceiling"]["history_events_per_activity"]
+        # What else the journey's history holds, and the driver's own polls, are counted too.
+        assert rnd["search_attribute_upserts_per_journey"] > 0 and rnd["markers_per_journey"] >= 0
+        assert journey["driver_queries_per_journey"] > 0 and journey["driver_describes_per_journey"] > 0
     # The target keeps its measure; the second ratio is reported beside it, never in its place.
     assert cvj["target_judged_against"] == "ceiling"
     assert cvj["met_with_updates"] == (cvj["ratio_with_updates"] >= cvj["target_ratio"])
