@@ -57,6 +57,17 @@ def summary_rows(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _yes(q["met"]),
         )
     )
+    if (cli := r.get("cli_through_api")) and cli.get("measured"):
+        others = ", ".join(f"`{o['command']}` median {o['median_seconds']} s" for o in cli.get("others", []))
+        rows.append(
+            (
+                f"An `itc` command through the HTTP API, a fresh process each time ({cli['repeats']} runs each)",
+                f"`{cli['command']}` median {cli['median_seconds']} s (max {cli['max_seconds']} s)"
+                + (f"; {others}" if others else ""),
+                f"median < {cli['target_seconds']} s",
+                _yes(cli["median_seconds"] < cli["target_seconds"]),
+            )
+        )
     if rt := r.get("action_round_trip"):
         loaded, background = rt["round_trip_loaded_ms"], rt["background"]
         rows.append(
