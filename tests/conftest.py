@@ -1,8 +1,7 @@
 import sys
-from pathlib import Path
 
 import pytest
-from markers import marks_for, start_rank, timeout_for
+from markers import marks_for, timeout_for
 
 # With bytecode writing turned off (PYTHONDONTWRITEBYTECODE, which some container images set),
 # pytest rewrites the asserts of every test module again on every run: under load that was
@@ -24,14 +23,9 @@ pytest_plugins = [
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Marked by the servers a test needs, so that no test file has to remember to.
-    ranks: dict[Path, int] = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
-        marks = marks_for(item.path.name, fixtures)
-        for name in marks:
+        for name in marks_for(item.path.name, fixtures):
             item.add_marker(name)
         if (seconds := timeout_for(fixtures)) and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(seconds))
-        ranks[item.path] = min(ranks.get(item.path, 3), start_rank(set(marks), fixtures))
-    # Whole files, longest first; a file's own tests keep their order (sorted() is stable).
-    items[:] = sorted(items, key=lambda item: ranks[item.path])

@@ -26,8 +26,8 @@ SERVER_FIXTURES = frozenset(
 
 # pytest-timeout's limit (pyproject.toml) covers a test and the fixtures it sets up. These
 # fixtures alone can take longer on a loaded machine; their tests get this limit instead.
-LONG_SETUP_FIXTURES = frozenset({"quick_results"})  # its subprocess may take up to 600 s
-LONG_TIMEOUT_SECONDS = 780
+LONG_SETUP_FIXTURES = frozenset({"quick_results"})  # its subprocess may take up to 300 s
+LONG_TIMEOUT_SECONDS = 480
 
 
 def timeout_for(fixtures: set[str]) -> int | None:
@@ -45,20 +45,3 @@ def marks_for(module: str, fixtures: set[str]) -> list[str]:
     if marks or fixtures & SERVER_FIXTURES:
         marks.append("slow")
     return marks
-
-
-def start_rank(marks: set[str], fixtures: set[str]) -> int:
-    """Where a test file's tests go in the run: the longest first (lower ranks first).
-
-    The suite's workers (pytest-xdist, whole files each) take files in collection order, so a
-    long file taken last leaves the other workers idle until it ends. Starting the files that
-    run a benchmark, a dev stack or a browser first, and the many short ones after them, keeps
-    every worker busy to the end.
-    """
-    if fixtures & LONG_SETUP_FIXTURES:
-        return 0
-    if marks & {"realstack", "browser"}:
-        return 1
-    if "slow" in marks:
-        return 2
-    return 3

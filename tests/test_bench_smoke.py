@@ -26,7 +26,7 @@ def quick_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str]:
     committed_before = committed.read_bytes() if committed.exists() else None
     completed = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
+        cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-3000:]
     # The smoke run must never replace the figures of a real run.
