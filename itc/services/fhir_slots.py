@@ -23,6 +23,7 @@ from itc.services.fhir import _codeable_reference as codeable_reference
 from itc.services.fhir import _concept as concept
 from itc.services.fhir import _patient as patient
 from itc.services.fhir_client import FhirClient, FhirVersion
+from itc.services.slot_log import log_slot_reserved
 
 log = structlog.get_logger(__name__)
 
@@ -115,13 +116,7 @@ class FhirManufacturingSlots:
         if request.moving_from is not None:
             # Only once the new week is hers: a move that finds no room leaves the old one held.
             await self._cancel(request.participant_id, request.moving_from, "moved to a later week", None)
-        log.info(
-            "manufacturing_slot_reserved",
-            participant_id=request.participant_id,
-            week_start=answer.week_start.isoformat(),
-            slot_number=answer.slot_number,
-            duplicate=answer.duplicate,
-        )
+        log_slot_reserved(log, request.participant_id, answer)
         return answer
 
     async def release_slot(self, request: ReleaseSlotInput) -> ReleasedSlot:

@@ -15,6 +15,7 @@ import structlog
 from itc.models.slots import ReleasedSlot, ReleaseSlotInput, ReserveSlotInput, SlotReservation, WeekSlots, week_of
 from itc.services import postgres_queries as q
 from itc.services.errors import IdempotencyConflict, NoCapacityError
+from itc.services.slot_log import log_slot_reserved
 
 log = structlog.get_logger(__name__)
 
@@ -48,13 +49,7 @@ class PostgresManufacturingSlots:
             while week <= week_of(request.latest):
                 reservation = await self._reserve_in_week(conn, request, week, per_week)
                 if reservation is not None:
-                    log.info(
-                        "manufacturing_slot_reserved",
-                        participant_id=request.participant_id,
-                        week_start=reservation.week_start.isoformat(),
-                        slot_number=reservation.slot_number,
-                        duplicate=reservation.duplicate,
-                    )
+                    log_slot_reserved(log, request.participant_id, reservation)
                     return reservation
                 week += WEEK
             # Raised inside the transaction, so a move that found no room frees nothing.
