@@ -2,7 +2,9 @@
 
 `pytest -m "not slow"` then runs the tests that need no server and no process of their own:
 the rules, the models, the journey core, forms, settings, the payload codec, the CLI's
-refusals and the replay of committed histories.
+refusals and the replay of committed histories. A test that starts a server or a process
+without one of these fixtures (a PostgreSQL in a module fixture of its own, a fresh interpreter
+from `subprocess`) says `pytest.mark.slow` itself.
 """
 
 from __future__ import annotations

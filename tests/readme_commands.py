@@ -4,6 +4,7 @@ from the command line."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Iterator
@@ -18,6 +19,13 @@ FENCE = re.compile(r"^```[a-z]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 INLINE = re.compile(r"`([^`\n]+)`")
 # `itc`, `.venv/bin/itc` or a script's "$itc", as a command word (not `itc-worker`, not `itc/...`).
 COMMAND_WORD = re.compile(r'^(?:\.venv/bin/)?(?:itc|"\$itc")(?=\s|$)')
+
+
+@functools.cache
+def cli_tree() -> Any:
+    """The CLI as click sees it, built once: typer builds the whole tree on every call, and the
+    README shows over a hundred commands (0.1 s each)."""
+    return typer.main.get_command(app)
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ def _tokens(text: str) -> list[str]:
 def problems(shown: Shown) -> list[str]:
     """What in a shown command the CLI does not have: an unknown command or option."""
     tokens = _tokens(shown.text)[1:]
-    return _check(typer.main.get_command(app), tokens, shown, "itc")
+    return _check(cli_tree(), tokens, shown, "itc")
 
 
 def _check(command: Any, tokens: list[str], shown: Shown, path: str) -> list[str]:
@@ -138,7 +146,7 @@ def _check(command: Any, tokens: list[str], shown: Shown, path: str) -> list[str
 
 def _leaf(tokens: list[str]) -> tuple[Any, list[str], list[str]]:
     """The command the tokens name, its path, and the tokens left for it."""
-    command, path = typer.main.get_command(app), ["itc"]
+    command, path = cli_tree(), ["itc"]
     while getattr(command, "commands", None) and tokens and tokens[0] in command.commands:
         path.append(tokens[0])
         command, tokens = command.commands[tokens[0]], tokens[1:]

@@ -27,6 +27,9 @@ from itc.models.timeline import TimelineEntry
 from itc.rules.config import DEFAULT_PROTOCOL
 from itc.rules.dose import plan_dose
 
+# The import probes run in fresh interpreters: processes of their own.
+pytestmark = pytest.mark.slow
+
 HEAVY = ("temporalio", "itc.actions.registry", "itc.models.inputs", "itc.models.state", "pydantic_settings")
 READING = [
     ["status", "ITC-007"],

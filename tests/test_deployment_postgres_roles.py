@@ -20,6 +20,9 @@ import pytest
 
 from itc.eventstore.scratch import with_database
 
+# Each case starts a PostgreSQL server of its own.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "deploy/postgres/init/02-itc-roles.sh"
 

@@ -29,6 +29,9 @@ from itc.runtime.database import SuperuserRefused, open_engine_pool
 from itc.runtime.database_roles import EmbeddedDatabase, passwords_dir, with_role
 from itc.runtime.devstack import apply_migrations, embedded_postgres
 
+# The module starts a PostgreSQL server of its own.
+pytestmark = pytest.mark.slow
+
 
 @dataclass
 class Roles:

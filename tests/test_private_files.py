@@ -44,6 +44,7 @@ def warned(logs: list[dict[str, object]], path: Path) -> bool:
     return any(entry.get("log_level") == "warning" and entry.get("path") == str(path) for entry in logs)
 
 
+@pytest.mark.slow  # starts a Temporal dev server of its own
 async def test_the_dev_servers_history_store_and_log_are_private(tmp_path: Path) -> None:
     """The history store holds every journey; an older, wider log is tightened with a warning."""
     old_log = tmp_path / "temporal.log"

