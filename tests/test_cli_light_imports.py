@@ -27,9 +27,6 @@ from itc.models.timeline import TimelineEntry
 from itc.rules.config import DEFAULT_PROTOCOL
 from itc.rules.dose import plan_dose
 
-# The import probes run in fresh interpreters: processes of their own.
-pytestmark = pytest.mark.slow
-
 HEAVY = ("temporalio", "itc.actions.registry", "itc.models.inputs", "itc.models.state", "pydantic_settings")
 READING = [
     ["status", "ITC-007"],
@@ -59,6 +56,7 @@ def run_entry(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str
     return completed.returncode, json.loads(completed.stdout.strip().splitlines()[-1]), completed.stderr
 
 
+@pytest.mark.slow  # each case probes a fresh interpreter
 @pytest.mark.parametrize("args", READING, ids=lambda args: " ".join(args))
 def test_a_reading_command_loads_no_registry_input_models_or_temporal(args: list[str], tmp_path: Path) -> None:
     env = {**os.environ, **signed_in_offline(tmp_path)}
@@ -68,6 +66,7 @@ def test_a_reading_command_loads_no_registry_input_models_or_temporal(args: list
     assert loaded == []
 
 
+@pytest.mark.slow  # probes a fresh interpreter
 def test_a_record_command_loads_the_registry_but_neither_the_journey_state_nor_temporal(tmp_path: Path) -> None:
     env = {**os.environ, **signed_in_offline(tmp_path)}
     args = ["record", "withdrawal", "-p", "ITC-007", "--reason", "moved away", "--withdrawn-at", "2026-01-06T09:00:00Z"]

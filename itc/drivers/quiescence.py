@@ -56,41 +56,33 @@ async def is_idle(client: Client, workflow_id: str) -> bool:
     return not raw.HasField("pending_workflow_task") and not raw.pending_activities
 
 
-# Plain ints, looked up once: each `EventType.X` goes through the protobuf enum wrapper's
+# Bound once at import: each `EventType.X` goes through the protobuf enum wrapper's
 # __getattr__, and a settle check reads every event of a history that grows with the journey
 # (in a profiled 2-year journey those lookups were 0.5 of its 8 s).
-_TASK_SCHEDULED = int(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
-_TASK_DONE = frozenset(
-    {int(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED), int(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)}
-)
+_TASK_SCHEDULED = EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED
+_TASK_DONE = frozenset({EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED})
 _WAITING_STARTS = frozenset(
-    {
-        int(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
-        int(EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED),
-    }
+    {EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED}
 )
 _ACTIVITY_CLOSED = {
-    int(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED): "activity_task_completed_event_attributes",
-    int(EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED): "activity_task_failed_event_attributes",
-    int(EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT): "activity_task_timed_out_event_attributes",
-    int(EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED): "activity_task_canceled_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: "activity_task_completed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED: "activity_task_failed_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT: "activity_task_timed_out_event_attributes",
+    EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED: "activity_task_canceled_event_attributes",
 }
 _CHILD_RESOLVED = {
-    int(EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED): "child_workflow_execution_started_event_attributes",
-    int(
-        EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED
-    ): "start_child_workflow_execution_failed_event_attributes",
+    EventType.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED: "child_workflow_execution_started_event_attributes",
+    EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: "start_child_workflow_execution_failed_event_attributes",
 }
 _WORKFLOW_CLOSED = frozenset(
-    int(kind)
-    for kind in (
+    {
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
         EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-    )
+    }
 )
 
 
