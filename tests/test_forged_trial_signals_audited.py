@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
+import pytest
 from fixtures_codec import SESSION_SIGNAL_KEYS
 from journey_harness import MockServices, worker_for
 from temporalio.client import Client
@@ -77,6 +78,13 @@ async def refusals_of(pool: asyncpg.Pool, workflow_id: str, expected: int) -> li
             return list(rows)
         await asyncio.sleep(0.1)
     raise AssertionError(f"{expected} refusals of {workflow_id} never reached the event store")
+
+
+@pytest.fixture
+def workflow_env(isolated_workflow_env):
+    """A server of this module's own: the flood below has stalled a shared time-skipping server
+    under load, and every later test on that server then timed out."""
+    return isolated_workflow_env
 
 
 async def test_forged_and_replayed_trial_signals_are_written_to_refused_actions_without_phi(
