@@ -29,8 +29,15 @@ class PortInUse(UserFacingError):
 
 
 def bind(host: str, port: int, *, what: str, port_setting: str) -> socket.socket:
-    """Bound here rather than by uvicorn, which exits the whole process when it cannot bind."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    """Bound here rather than by uvicorn, which exits the whole process when it cannot bind.
+
+    The protocol is named, not left at 0: asyncio turns Nagle's algorithm off (TCP_NODELAY)
+    only on connections whose socket says IPPROTO_TCP, and accepted sockets inherit it from
+    this one. Without it, a kept-alive connection got each response's body about 40 ms after
+    its headers: the body waited for an ACK the client was delaying.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
