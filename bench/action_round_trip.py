@@ -20,9 +20,10 @@ import httpx
 
 from bench.api_process import api_process
 from bench.live_context import LiveContext
-from bench.live_journey import drive_to_first_infusion, start_live_journey
+from bench.live_journey import LiveJourney, drive_to_first_infusion, start_live_journey
 from bench.percentiles import summary_ms
 from bench.update_task_timings import history_marks, update_task_timings
+from itc.models.inputs import RecordLabResultsInput
 from itc.people.access_log import Channel
 from itc.people.models import AddPersonInput
 from itc.people.service import People
@@ -57,6 +58,20 @@ async def _post_actions(http: httpx.AsyncClient, participants: list[str], count:
     return samples
 
 
+async def _direct_updates(journeys: list[LiveJourney], count: int) -> list[float]:
+    """The same Update sent straight from a Temporal client, without the API: what the API adds
+    to a round trip is the difference."""
+    samples = []
+    for index in range(count):
+        journey = journeys[index % len(journeys)]
+        payload = RecordLabResultsInput.model_validate(_lab_results())
+        started = time.perf_counter()
+        await journey.update("record_lab_results", payload)
+        samples.append(time.perf_counter() - started)
+        await asyncio.sleep(PAUSE_BETWEEN_POSTS)
+    return samples
+
+
 async def _nurse_token(pool: Any) -> str:
     """A research nurse's account on the bench's own database, and a personal API token for it."""
     people = People.on(pool)
@@ -70,8 +85,7 @@ async def _nurse_token(pool: Any) -> str:
 
 async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> dict[str, Any]:
     participants = [f"BA-{index:05d}" for index in range(1, targets + 1)]
-    for participant in participants:
-        await start_live_journey(ctx.client, ctx.journey_queue, participant)
+    journeys = [await start_live_journey(ctx.client, ctx.journey_queue, participant) for participant in participants]
     pool = await open_pool(ctx.stack.database_url)
     try:
         token = await _nurse_token(pool)
@@ -85,6 +99,7 @@ async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> d
         marks = await history_marks(ctx.client, map(journey_id, participants))
         unloaded = await _post_actions(http, participants, max(len(participants), samples // 4))
         unloaded_tasks = await update_task_timings(ctx.client, marks)
+        direct = await _direct_updates(journeys, max(len(participants), samples // 4))
         marks = await history_marks(ctx.client, map(journey_id, participants))
         loaded, background = await _under_load(ctx, http, participants, lanes, samples, api.pid)
         loaded_tasks = await update_task_timings(ctx.client, marks)
@@ -92,6 +107,7 @@ async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> d
     return {
         "path": "HTTP POST /api/journeys/{id}/lab-results (itc serve, own process) -> workflow Update -> 200 accepted",
         "round_trip_unloaded_ms": summary_ms(unloaded),
+        "update_without_api_unloaded_ms": summary_ms(direct),
         "round_trip_loaded_ms": loaded_ms,
         # The Update's workflow task, from the histories: the rest of a round trip is the API,
         # the wire and the server admitting and persisting the Update.

@@ -240,7 +240,7 @@ def _round_trip_section(rt: dict[str, Any] | None) -> list[str]:
         "## Staff action round trip",
         "",
         f"{rt['path']}, one POST at a time.{measured} Unloaded: p50 {unloaded['p50']} ms, p95 {unloaded['p95']} ms, "
-        f"p99 {unloaded['p99']} ms. Under load: p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms, "
+        f"p99 {unloaded['p99']} ms{_without_api(rt)}. Under load: p50 {loaded['p50']} ms, p95 {loaded['p95']} ms, p99 {loaded['p99']} ms, "
         f"max {loaded['max']} ms, with {background['driving_lanes']} journeys being driven at a time "
         f"({background['journeys_driven_to_first_infusion']} reached their first infusion; the stack kept "
         f"{background['cpu_cores_busy']} cores busy, other processes {background['other_cores_busy']})."
@@ -252,6 +252,13 @@ def _round_trip_section(rt: dict[str, Any] | None) -> list[str]:
         + _update_task_sentence(rt),
         "",
     ]
+
+
+def _without_api(rt: dict[str, Any]) -> str:
+    direct = rt.get("update_without_api_unloaded_ms")
+    if not direct:
+        return ""
+    return f" (the same Update sent from a Temporal client without the API: p50 {direct['p50']} ms, p99 {direct['p99']} ms)"
 
 
 def _update_task_sentence(rt: dict[str, Any]) -> str:

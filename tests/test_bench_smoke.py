@@ -114,6 +114,10 @@ def test_the_staff_action_round_trip_is_measured_through_the_api_under_load(quic
     for phase in ("update_task_unloaded", "update_task_loaded"):
         assert rt[phase]["worker_running_the_task_ms"]["samples"] > 0
     assert "The Update's workflow task (from the histories)" in markdown
+    # What the API adds: the same Update sent straight from a Temporal client, unloaded.
+    direct = rt["update_without_api_unloaded_ms"]
+    assert direct["samples"] == rt["round_trip_unloaded_ms"]["samples"] and direct["p50"] > 0
+    assert "the same Update sent from a Temporal client without the API" in markdown
 
 
 def test_cohort_list_covers_every_loaded_participant(quick_results):
