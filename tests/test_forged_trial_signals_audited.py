@@ -24,6 +24,7 @@ from activities import names
 from activities.journey_activities import JourneyActivities
 from itc.crypto.signal_macs import sign_signal
 from itc.drivers.env_journey import activity_definition_name
+from itc.drivers.quiescence import wait_quiescent
 from itc.eventstore.store import EventStore
 from itc.models.identity import SIGNAL_NOT_AUTHENTICATED, SIGNAL_REPLAYED
 from itc.models.trial import RecordDltOutcomeInput, RecordSaeClockInput, StartTrialInput
@@ -164,8 +165,18 @@ async def test_a_flood_of_forged_signals_leaves_the_trial_bounded_and_every_one_
             if len(services.refused_signals) >= flood:
                 break
             await asyncio.sleep(0.1)
+        # The continue-as-new comes a workflow task or more after the last audit has run, once
+        # every handler has finished. Read at once, on a busy machine the first run was still
+        # open, and a query sent while the run changed timed out on the time-skipping server.
+        # The handle follows the chain: wait for a new run, then for it to go idle, then ask.
+        current_run = first_run
+        for _ in range(1800):
+            current_run = (await trial.describe()).run_id
+            if current_run != first_run:
+                break
+            await asyncio.sleep(0.1)
+        await wait_quiescent(workflow_env.client, trial.id, timeout=180)
         status = await trial.query(TrialWorkflow.get_trial_state)
-        current_run = (await trial.describe()).run_id
         await trial.terminate("test done")
     assert len({r.audit_key for r in services.refused_signals}) == flood
     assert current_run != first_run, "the flood never made the trial continue as new"
