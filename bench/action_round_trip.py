@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,31 +46,36 @@ def _lab_results() -> dict[str, Any]:
     }
 
 
-async def _post_actions(http: httpx.AsyncClient, participants: list[str], count: int) -> list[float]:
+async def _timed(send: Callable[[int], Awaitable[None]], count: int) -> list[float]:
+    """Send `count` actions one at a time, as from a person at a form; each one's seconds."""
     samples = []
     for index in range(count):
-        participant = participants[index % len(participants)]
         started = time.perf_counter()
-        response = await http.post(f"/api/journeys/{participant}/lab-results", json=_lab_results())
+        await send(index)
         samples.append(time.perf_counter() - started)
-        if response.status_code != 200 or "sequence" not in response.json():
-            raise RuntimeError(f"staff action not accepted: {response.status_code} {response.text[:300]}")
         await asyncio.sleep(PAUSE_BETWEEN_POSTS)
     return samples
+
+
+async def _post_actions(http: httpx.AsyncClient, participants: list[str], count: int) -> list[float]:
+    async def post(index: int) -> None:
+        participant = participants[index % len(participants)]
+        response = await http.post(f"/api/journeys/{participant}/lab-results", json=_lab_results())
+        if response.status_code != 200 or "sequence" not in response.json():
+            raise RuntimeError(f"staff action not accepted: {response.status_code} {response.text[:300]}")
+
+    return await _timed(post, count)
 
 
 async def _direct_updates(journeys: list[LiveJourney], count: int) -> list[float]:
     """The same Update sent straight from a Temporal client, without the API: what the API adds
     to a round trip is the difference."""
-    samples = []
-    for index in range(count):
-        journey = journeys[index % len(journeys)]
+
+    async def update(index: int) -> None:
         payload = RecordLabResultsInput.model_validate(_lab_results())
-        started = time.perf_counter()
-        await journey.update("record_lab_results", payload)
-        samples.append(time.perf_counter() - started)
-        await asyncio.sleep(PAUSE_BETWEEN_POSTS)
-    return samples
+        await journeys[index % len(journeys)].update("record_lab_results", payload)
+
+    return await _timed(update, count)
 
 
 async def _nurse_token(pool: Any) -> str:

@@ -10,6 +10,7 @@ flood of forgeries makes the trial continue as new like any other signals would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from activities import names
 from activities.journey_activities import JourneyActivities
 from itc.crypto.signal_macs import sign_signal
 from itc.drivers.env_journey import activity_definition_name
-from itc.drivers.quiescence import wait_quiescent
+from itc.drivers.quiescence import poll_until, wait_quiescent
 from itc.eventstore.store import EventStore
 from itc.models.identity import SIGNAL_NOT_AUTHENTICATED, SIGNAL_REPLAYED
 from itc.models.trial import RecordDltOutcomeInput, RecordSaeClockInput, StartTrialInput
@@ -165,16 +166,17 @@ async def test_a_flood_of_forged_signals_leaves_the_trial_bounded_and_every_one_
             if len(services.refused_signals) >= flood:
                 break
             await asyncio.sleep(0.1)
+
         # The continue-as-new comes a workflow task or more after the last audit has run, once
         # every handler has finished. Read at once, on a busy machine the first run was still
         # open, and a query sent while the run changed timed out on the time-skipping server.
         # The handle follows the chain: wait for a new run, then for it to go idle, then ask.
-        current_run = first_run
-        for _ in range(1800):
-            current_run = (await trial.describe()).run_id
-            if current_run != first_run:
-                break
-            await asyncio.sleep(0.1)
+        async def continued_as_new() -> bool:
+            return (await trial.describe()).run_id != first_run
+
+        with contextlib.suppress(TimeoutError):  # the assertion below says what went wrong
+            await poll_until(continued_as_new, "the trial continuing as new", timeout=180)
+        current_run = (await trial.describe()).run_id
         await wait_quiescent(workflow_env.client, trial.id, timeout=180)
         status = await trial.query(TrialWorkflow.get_trial_state)
         await trial.terminate("test done")
