@@ -38,7 +38,7 @@ from bench import (
 from bench.environment import environment
 from bench.fresh_database import fresh_database
 from bench.full_journey import time_skipping_env
-from bench.live_context import live_context
+from bench.live_context import LiveContext, live_context
 from bench.results import JSON_NAME, read_results, write_results
 from itc.base.logging import configure_logging
 
@@ -56,6 +56,8 @@ class Sizes:
     journey_repeats: int
     action_targets: int
     action_samples: int
+    # Lighter background loads the round trip is also timed under, below query_lanes.
+    action_lighter_lanes: tuple[int, ...]
 
 
 FULL = Sizes(
@@ -70,6 +72,7 @@ FULL = Sizes(
     journey_repeats=5,
     action_targets=10,
     action_samples=300,
+    action_lighter_lanes=(1, 2, 4),
 )
 QUICK = Sizes(
     journeys=3,
@@ -83,8 +86,9 @@ QUICK = Sizes(
     journey_repeats=1,
     action_targets=2,
     action_samples=20,
+    action_lighter_lanes=(1,),
 )
-STAGES = 9
+STAGES = 10
 
 
 class Progress:
@@ -120,11 +124,10 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
             progress(f"get_state latency: {sizes.query_samples} queries, {sizes.query_lanes} journeys driven meanwhile")
             queries = await query_latency.measure(ctx, sizes.query_targets, sizes.query_lanes, sizes.query_samples)
             progress(
-                f"staff-action round trip: {sizes.action_samples} API POSTs, {sizes.query_lanes} journeys driven meanwhile"
+                f"staff-action round trip: {sizes.action_samples} API POSTs under each of "
+                f"{(*sizes.action_lighter_lanes, sizes.query_lanes)} journeys driven meanwhile"
             )
-            round_trip = await action_round_trip.measure(
-                ctx, sizes.action_targets, sizes.query_lanes, sizes.action_samples
-            )
+            round_trip = await measure_round_trip(ctx, sizes)
             progress(
                 f"event-store write rate: batches of {event_store_rate.BATCH_SIZES}, {sizes.events_per_case} events each"
             )
@@ -157,12 +160,18 @@ async def run(sizes: Sizes, quick: bool) -> dict[str, Any]:
     }
 
 
+async def measure_round_trip(ctx: LiveContext, sizes: Sizes) -> dict[str, Any]:
+    return await action_round_trip.measure(
+        ctx, sizes.action_targets, sizes.query_lanes, sizes.action_samples, sizes.action_lighter_lanes
+    )
+
+
 async def run_round_trip_only(sizes: Sizes, quick: bool) -> dict[str, Any]:
     """The staff-action round trip on its own stack, with the machine it was measured on."""
     load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="itc-bench-") as tmp:
         async with live_context(Path(tmp)) as ctx:
-            result = await action_round_trip.measure(ctx, sizes.action_targets, sizes.query_lanes, sizes.action_samples)
+            result = await measure_round_trip(ctx, sizes)
             facts = environment(ctx.stack.postgres_version, ctx.stack.postgres_durability)
     facts["load_average_1m_at_start"] = load_at_start
     return {**result, "quick": quick, "environment": facts}

@@ -6,6 +6,12 @@ Posts go one at a time, as from a person at a form, to journeys in screening, wh
 journeys are driven from consent to first infusion without pause on the same worker. The
 write-rate limit is lifted for the run: it would answer 429 long before the stack is busy,
 and the figure wanted is the stack's latency, not the limiter's.
+
+Lanes driven without pause take whatever CPU is free, so the heaviest load saturates a small
+machine, and a latency under it says how the CPU was shared more than how fast the stack
+answers. The target is judged at that heaviest load (`lanes`), as before; the same POSTs are
+also timed under lighter loads (`lighter_lanes`), so the report shows the load up to which the
+target holds.
 """
 
 from __future__ import annotations
@@ -89,7 +95,11 @@ async def _nurse_token(pool: Any) -> str:
     return token
 
 
-async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> dict[str, Any]:
+async def measure(
+    ctx: LiveContext, targets: int, lanes: int, samples: int, lighter_lanes: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    if any(not 0 < level < lanes for level in lighter_lanes) or list(lighter_lanes) != sorted(set(lighter_lanes)):
+        raise ValueError(f"lighter loads must be distinct, ascending and below {lanes} lanes: {lighter_lanes}")
     participants = [f"BA-{index:05d}" for index in range(1, targets + 1)]
     journeys = [await start_live_journey(ctx.client, ctx.journey_queue, participant) for participant in participants]
     pool = await open_pool(ctx.stack.database_url)
@@ -106,10 +116,15 @@ async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> d
         unloaded = await _post_actions(http, participants, max(len(participants), samples // 4))
         unloaded_tasks = await update_task_timings(ctx.client, marks)
         direct = await _direct_updates(journeys, max(len(participants), samples // 4))
+        sweep = []
+        for level in lighter_lanes:
+            timed, load = await _under_load(ctx, http, participants, level, samples, api.pid)
+            sweep.append(_sweep_entry(timed, load))
         marks = await history_marks(ctx.client, map(journey_id, participants))
         loaded, background = await _under_load(ctx, http, participants, lanes, samples, api.pid)
         loaded_tasks = await update_task_timings(ctx.client, marks)
     loaded_ms = summary_ms(loaded)
+    sweep.append(_sweep_entry(loaded, background))
     return {
         "path": "HTTP POST /api/journeys/{id}/lab-results (itc serve, own process) -> workflow Update -> 200 accepted",
         "round_trip_unloaded_ms": summary_ms(unloaded),
@@ -120,8 +135,28 @@ async def measure(ctx: LiveContext, targets: int, lanes: int, samples: int) -> d
         "update_task_unloaded": unloaded_tasks,
         "update_task_loaded": loaded_tasks,
         "background": background,
+        # Every load the POSTs were timed under, lightest first; the last is the judged one.
+        "by_load": sweep,
         "target_p99_ms": TARGET_P99_MS,
-        "met": loaded_ms["p99"] < TARGET_P99_MS,
+        "met": _met(loaded_ms, background),
+    }
+
+
+def _met(timed: dict[str, Any], background: dict[str, Any]) -> bool:
+    """Under the target, and under the load claimed: a lane that failed made the load lighter."""
+    return timed["p99"] < TARGET_P99_MS and not background["lanes_failed"]
+
+
+def _sweep_entry(samples: list[float], background: dict[str, Any]) -> dict[str, Any]:
+    timed = summary_ms(samples)
+    return {
+        "driving_lanes": background["driving_lanes"],
+        "journeys_driven_to_first_infusion": background["journeys_driven_to_first_infusion"],
+        "cpu_cores_busy": background["cpu_cores_busy"],
+        "other_cores_busy": background["other_cores_busy"],
+        "lanes_failed": background["lanes_failed"],
+        "round_trip_ms": timed,
+        "met": _met(timed, background),
     }
 
 
@@ -136,7 +171,8 @@ async def _under_load(
         index = 0
         while not stop.is_set():
             index += 1
-            journey = await start_live_journey(ctx.client, ctx.journey_queue, f"BR{number}-{index:05d}")
+            # Lanes of an earlier load left their journeys open: each load's IDs are its own.
+            journey = await start_live_journey(ctx.client, ctx.journey_queue, f"BR{lanes}L{number}-{index:05d}")
             await drive_to_first_infusion(journey)
             finished += 1
 
