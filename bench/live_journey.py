@@ -8,6 +8,7 @@ infusion at once (days_from_release_to_first_infusion = 0) instead of a week lat
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHandle
 
+from bench.poll_pacing import PollPacing
 from itc.drivers.env_journey import TimeSkippingUnavailable, consent_record
 from itc.drivers.quiescence import is_idle, poll_until
 from itc.drivers.staff_actions import (
@@ -36,12 +38,6 @@ BENCH_PROTOCOL: ProtocolConfig = DEFAULT_PROTOCOL.model_copy(
 )
 
 
-# Real time: a staff step takes tens of milliseconds here, not a time-skipped ten. Polling from
-# 1 ms, as the time-skipping drivers do, sent each journey dozens of queries (a worker task each)
-# and history reads per step, which the measurement then charged to the journey.
-POLL_DELAYS = {"first_delay": 0.02, "max_delay": 0.25}
-
-
 class LiveJourney:
     """The `DrivenJourney` shape on a real clock."""
 
@@ -54,6 +50,10 @@ class LiveJourney:
         # worker task and a server round trip, each describe a server round trip.
         self.queries = 0
         self.describes = 0
+        # Real time: a step takes tens of milliseconds here, seconds under load, not a
+        # time-skipped ten. Polling from 1 ms, as the time-skipping drivers do, sent each
+        # journey dozens of queries per step, which the measurement then charged to the journey.
+        self._pacing = PollPacing()
 
     @property
     def updates_sent(self) -> int:
@@ -85,7 +85,7 @@ class LiveJourney:
             return seen[0] == stage.value
 
         try:
-            await poll_until(reached, f"{self.handle.id} reaching {stage.value}", timeout, **POLL_DELAYS)
+            await self._poll(reached, f"{self.handle.id} reaching {stage.value}", timeout)
         except TimeoutError as error:
             raise TimeoutError(f"{error}; it is in {seen[0]}") from None
         return await self.state()
@@ -103,7 +103,10 @@ class LiveJourney:
 
     async def idle(self, timeout: float = 60.0) -> None:
         # The dev server's describe says what is pending without sending the whole history.
-        await poll_until(self._is_idle, f"{self.handle.id} going idle", timeout, **POLL_DELAYS)
+        await self._poll(self._is_idle, f"{self.handle.id} going idle", timeout)
+
+    async def _poll(self, check: Callable[[], Awaitable[bool]], what: str, timeout: float) -> None:
+        self._pacing.waited(await poll_until(check, what, timeout, **self._pacing.delays()))
 
     async def _is_idle(self) -> bool:
         self.describes += 1
