@@ -1,12 +1,13 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md.
 
-python -m bench            # the real run (about 5 minutes on 2 cores)
+python -m bench            # the real run (about 16 minutes on 2 cores, 2026-12-02)
 python -m bench --quick    # CI smoke mode: small N, shows that every stage works
 python -m bench --only ceiling-vs-journey  # journeys against both ceilings on its own stack; merged likewise
 python -m bench --only ceiling-vs-journey --journeys 20 --rounds 1   # a smaller look at the same
 python -m bench --only action-round-trip   # one case on its own stack; merged into results.json
 python -m bench --only cli-through-api     # likewise: itc status and itc whoami as fresh processes
 python -m bench.readme     # then copy the summary table into README.md
+python -m bench.server_costs  # on its own: the dev server's CPU per upsert, marker, heartbeat, describe, query
 """
 
 from __future__ import annotations
