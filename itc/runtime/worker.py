@@ -155,7 +155,11 @@ def main() -> None:
     except UserFacingError as error:
         log.error("worker cannot start", error=error.message)
         print(error.message, file=sys.stderr)
-        sys.exit(error.exit_code)
+        # Not sys.exit: the SDK's runtime threads can outlive the interpreter's teardown and
+        # abort it (SIGABRT), replacing this exit code, as they did for the CLI.
+        from itc.cli.process_exit import end_process
+
+        end_process(error.exit_code)
 
 
 if __name__ == "__main__":
