@@ -3,9 +3,10 @@
 Under load a staff step takes seconds on the dev server. Polling each wait from 20 ms up to
 250 ms sent about a hundred describes per journey, and a describe costs the dev server about
 4 ms of CPU (`python -m bench.server_costs`): more than half of what the server spent on a
-journey beyond the ceiling's no-op work, all of it charged to the journey in the measurement. So once a journey has waited, its polls start at
-half its typical wait and then come every quarter of it: two or three looks per wait, and a
-step found at most a quarter of a typical wait late.
+journey beyond the ceiling's no-op work, all of it charged to the journey in the measurement.
+So once a journey has waited, its polls start at half its typical wait and then come every
+quarter of it: two or three looks per wait, and a step found at most a quarter of a typical
+wait late.
 """
 
 from __future__ import annotations

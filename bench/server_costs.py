@@ -25,14 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from temporalio import activity, workflow
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
-from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from bench.cpu import pids_with_argument, process_seconds
+from bench.cpu import CpuMeter, pids_with_argument
 from bench.stack import bench_stack
 from itc.base.logging import configure_logging
+from itc.drivers.quiescence import is_idle
 from itc.runtime.temporal_client import connect
 from workflows.search_attributes import JOURNEY_STAGE
 
@@ -77,18 +75,10 @@ class ServerCostWorkflow:
         return self.done
 
 
-async def _server_ms_per_unit(server_cpu: Callable[[], float], units: int, work: Awaitable[Any]) -> float:
-    before = server_cpu()
+async def _server_ms_per_unit(meter: CpuMeter, units: int, work: Awaitable[Any]) -> float:
+    meter.start()
     await work
-    return round(1000 * (server_cpu() - before) / units, 2)
-
-
-async def _describe(client: Client, workflow_id: str) -> None:
-    await client.workflow_service.describe_workflow_execution(
-        DescribeWorkflowExecutionRequest(
-            namespace=client.namespace, execution=WorkflowExecution(workflow_id=workflow_id)
-        )
-    )
+    return round(1000 * meter.stop()["temporal_server"] / units, 2)
 
 
 async def _repeat(calls: int, call: Callable[[], Awaitable[Any]]) -> None:
@@ -101,9 +91,7 @@ async def measure(workflows: int, activities: int, repeats: int, calls: int) -> 
         async with bench_stack(Path(tmp)) as stack:
             client = await connect(stack.settings)
             database = str(stack.data_dir / "temporal.db")
-
-            def server_cpu() -> float:
-                return sum(process_seconds(pid) for pid in pids_with_argument(database))
+            server_meter = CpuMeter({"temporal_server": lambda: pids_with_argument(database)})
 
             queue = f"bench-costs-{uuid.uuid4().hex[:8]}"
             runner = UnsandboxedWorkflowRunner()  # the server's CPU is measured, not the worker's
@@ -129,7 +117,7 @@ async def measure(workflows: int, activities: int, repeats: int, calls: int) -> 
                             )
                         )
                         per_activity[variant].append(
-                            await _server_ms_per_unit(server_cpu, workflows * activities, runs)
+                            await _server_ms_per_unit(server_meter, workflows * activities, runs)
                         )
                 idle = await client.start_workflow(
                     ServerCostWorkflow.run, args=["no-op activity", 1, True], id=f"cost-idle-{queue}", task_queue=queue
@@ -137,10 +125,10 @@ async def measure(workflows: int, activities: int, repeats: int, calls: int) -> 
                 while await idle.query(ServerCostWorkflow.get_done) < 1:
                     await asyncio.sleep(0.05)
                 describe = await _server_ms_per_unit(
-                    server_cpu, calls, _repeat(calls, lambda: _describe(client, idle.id))
+                    server_meter, calls, _repeat(calls, lambda: is_idle(client, idle.id))
                 )
                 query = await _server_ms_per_unit(
-                    server_cpu, calls, _repeat(calls, lambda: idle.query(ServerCostWorkflow.get_done))
+                    server_meter, calls, _repeat(calls, lambda: idle.query(ServerCostWorkflow.get_done))
                 )
                 await idle.terminate()
     medians = {variant: round(statistics.median(figures), 2) for variant, figures in per_activity.items()}
