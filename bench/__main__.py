@@ -1,6 +1,6 @@
 """Run every benchmark and write bench/results.json and bench/RESULTS.md.
 
-python -m bench            # the real run (about 16 minutes on 2 cores, 2026-12-02)
+python -m bench            # the real run (16 minutes on 2 cores in one run of 2026-12-02, 6 in another on a faster host)
 python -m bench --quick    # CI smoke mode: small N, shows that every stage works
 python -m bench --only ceiling-vs-journey  # journeys against both ceilings on its own stack; merged likewise
 python -m bench --only ceiling-vs-journey --journeys 20 --rounds 1   # a smaller look at the same
