@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from itc.cli.process_exit import run_and_exit
+from itc.base.process_exit import run_and_exit
 from itc.cli.start import start
 
 

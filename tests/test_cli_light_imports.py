@@ -43,7 +43,7 @@ AT = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
 
 def run_entry(args: list[str], env: dict[str, str]) -> tuple[int, list[str], str]:
     """The console script's path for `args`; the modules of HEAVY it loaded are printed at exit
-    (`itc.cli.process_exit` runs the exit handlers before ending the process)."""
+    (`itc.base.process_exit` runs the exit handlers before ending the process)."""
     probe = (
         "import atexit, json, sys\n"
         f"atexit.register(lambda: print(json.dumps([m for m in {HEAVY!r} if m in sys.modules])))\n"

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from itc.cli.process_exit import run_and_exit
+from itc.base.process_exit import run_and_exit
 
 API_COMMANDS = frozenset({"login", "logout", "whoami", "users", "access-log", "sign"})
 READ_COMMANDS = frozenset({"status", "timeline", "audit", "chain", "list", "trial"})

@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import typer
 
+from itc.base.process_exit import run_and_exit
 from itc.cli import (
     admin,
     api_commands,
@@ -18,7 +19,6 @@ from itc.cli import (
     staff_commands,
 )
 from itc.cli import simulate as simulation
-from itc.cli.process_exit import run_and_exit
 from itc.cli.whole_summaries import WholeSummaries
 
 app = typer.Typer(

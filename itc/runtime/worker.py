@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from itc.base.errors import DatabaseUnreachable, UserFacingError
 from itc.base.logging import configure_logging, get_logger
+from itc.base.process_exit import end_process, exit_code_of
 from itc.base.settings import Settings
 from itc.crypto.assertions import ASSERTION_MAX_AGE
 from itc.crypto.engine_keys import EngineKeys, resolve_engine_keys
@@ -147,7 +148,14 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
             running.task.result()
 
 
-def main() -> None:
+def main() -> NoReturn:
+    # Every way out, a stop by SIGTERM included, ends the process itself: the SDK's runtime
+    # threads can outlive the interpreter's teardown and abort it (SIGABRT), replacing the
+    # exit code, as they did for the CLI.
+    end_process(exit_code_of(_run))
+
+
+def _run() -> None:
     settings = Settings()
     configure_logging(settings.log_format, settings.log_level)
     try:
@@ -155,11 +163,7 @@ def main() -> None:
     except UserFacingError as error:
         log.error("worker cannot start", error=error.message)
         print(error.message, file=sys.stderr)
-        # Not sys.exit: the SDK's runtime threads can outlive the interpreter's teardown and
-        # abort it (SIGABRT), replacing this exit code, as they did for the CLI.
-        from itc.cli.process_exit import end_process
-
-        end_process(error.exit_code)
+        raise SystemExit(error.exit_code) from None
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""How an `itc` process ends: with its command's exit code, never with the interpreter's abort.
+"""How our processes end (`itc`, `starter.py`, the worker): with their own exit code, never with
+the interpreter's abort.
 
 temporalio's Rust core runs Tokio threads that can still call into Python (releasing a thread
 state) while the interpreter is being torn down after `main` returns; CPython then aborts with
@@ -24,8 +25,13 @@ EXIT_INTERRUPTED = 130
 
 def run_command(app: Callable[..., object], argv: Sequence[str] | None = None, prog_name: str = "itc") -> int:
     """Run a typer/click app in standalone mode and return the exit code it chose."""
+    return exit_code_of(lambda: app(args=list(argv) if argv is not None else None, prog_name=prog_name))
+
+
+def exit_code_of(run: Callable[[], object]) -> int:
+    """Run `run` and return the exit code the interpreter would have ended with."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name=prog_name)
+        run()
     except SystemExit as exit_request:
         return _exit_code(exit_request.code)
     except KeyboardInterrupt:
