@@ -21,7 +21,10 @@ from itc.crypto.keyring import Keyring
 from itc.models.enums import Stage
 from itc.models.inputs import ConsentRecord
 
-WEIGHT_KG = 58.7
+# The history is also searched as JSON, where every event time reads "HH:MM:SS.fffZ": a weight
+# of 58.7 once matched an event time 58.7 s past a minute (a full run, 2026-12-02). No time has
+# more than 59 whole seconds, so a weight of 60 kg or more is found only where it was written.
+WEIGHT_KG = 61.3
 FREE_TEXT = "Moving to Tabriz to care for her mother; prefers no further calls"
 # The date of birth is set against the shared test server's clock, which earlier tests move on
 # by years: a fixed year would make her implausibly old at consent, and the consent is refused.
@@ -30,7 +33,7 @@ FREE_TEXT = "Moving to Tabriz to care for her mother; prefers no further calls"
 def secrets_of(date_of_birth: date) -> dict[str, bytes]:
     return {
         "date of birth": date_of_birth.isoformat().encode(),
-        "weight": b"58.7",
+        "weight": str(WEIGHT_KG).encode(),
         "free text": FREE_TEXT.encode(),
     }
 
